@@ -1,0 +1,1 @@
+"""Implementations of the ports against real systems. Built only by the entrypoints."""

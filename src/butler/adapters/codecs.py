@@ -1,0 +1,200 @@
+"""One cattrs converter for every file format of SPEC §3: camelCase JSON <-> attrs values.
+
+Problems are reported as `<json path>: <reason>`; the reasons come from the domain parsers, which
+never repeat the offending text, so key material cannot leak into an error.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.cols import homogenous_tuple_structure_factory, is_sequence
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from butler.domain import keyfiles
+from butler.domain.address import Address, AddressFormatError
+from butler.domain.keyfiles import FeeRecipient, FeeRecipientFormatError, PrivateValidator
+from butler.domain.keys import (
+    BlsPublicKey,
+    BlsSecretKey,
+    EthSecretKey,
+    KeyFormatError,
+    parse_bls_secret_key,
+    parse_eth_secret_key,
+)
+
+T = TypeVar("T")
+
+# Leaves first: a generated hook captures the hooks of its fields when it is made.
+_FORMATS = (
+    keyfiles.PrivateAttester,
+    keyfiles.PrivateValidator,
+    keyfiles.PrivateKeysFile,
+    keyfiles.PublicAttester,
+    keyfiles.PublicValidator,
+    keyfiles.PublicKeysFile,
+)
+
+
+class _StrictTypeError(TypeError):
+    """A JSON value of the wrong type; the message names the types, never the value."""
+
+
+# Reasons our own parsers give are safe to show; anything else is replaced by a generic reason.
+_SAFE_REASONS = (KeyFormatError, AddressFormatError, FeeRecipientFormatError, _StrictTypeError)
+
+
+class DecodeProblems(Exception):
+    """The JSON did not match the format. `problems` holds one `<json path>: <reason>` per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _strict_int(value: object, _: object) -> int:
+    if type(value) is not int:
+        raise _StrictTypeError(f"expected an integer, got {_json_type(value)}")
+    return value
+
+
+def _parsed_by(parse: Callable[[Any], T]) -> Callable[[object, object], T]:
+    return lambda value, _: parse(value)
+
+
+def _lists_only(type_: Any, converter: cattrs.Converter) -> Callable[[object, object], Any]:
+    """JSON arrays only: cattrs would otherwise take any iterable, even an object's keys or a string."""
+    structure_items = homogenous_tuple_structure_factory(type_, converter)
+
+    def structure(value: object, type_: object) -> Any:
+        if not isinstance(value, list):
+            raise _StrictTypeError(f"expected a list, got {_json_type(value)}")
+        return structure_items(value, type_)
+
+    return structure
+
+
+def _objects_only(structure_fields: Callable[[Any, Any], T]) -> Callable[[object, object], T]:
+    def structure(value: object, type_: object) -> T:
+        if not isinstance(value, dict):
+            raise _StrictTypeError(f"expected an object, got {_json_type(value)}")
+        return structure_fields(value, type_)
+
+    return structure
+
+
+def _publishers(value: object, _: object) -> tuple[EthSecretKey, ...]:
+    if isinstance(value, list):
+        if not value:
+            raise _StrictTypeError("expected a private key or a non-empty list of them")
+        return tuple(cattrs_converter.structure(item, EthSecretKey) for item in value)
+    return (parse_eth_secret_key(value),)
+
+
+def _json_type(value: object) -> str:
+    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+def _make_converter() -> cattrs.Converter:
+    converter = cattrs.Converter(forbid_extra_keys=False)
+    converter.register_structure_hook(int, _strict_int)
+    converter.register_structure_hook_factory(is_sequence, _lists_only)
+    converter.register_structure_hook(EthSecretKey, _parsed_by(parse_eth_secret_key))
+    converter.register_structure_hook(BlsSecretKey, _parsed_by(parse_bls_secret_key))
+    converter.register_structure_hook(Address, _parsed_by(Address.parse))
+    converter.register_structure_hook(BlsPublicKey, _parsed_by(BlsPublicKey.parse))
+    converter.register_structure_hook(FeeRecipient, _parsed_by(FeeRecipient.parse))
+    converter.register_unstructure_hook(Address, lambda a: a.checksum)
+    converter.register_unstructure_hook(BlsPublicKey, lambda k: k.to_hex())
+    converter.register_unstructure_hook(FeeRecipient, str)
+    for cls in _FORMATS:
+        renames = {f.name: override(rename=_camel(f.name)) for f in attrs.fields(cls)}
+        if cls is PrivateValidator:
+            renames["publisher"] = override(rename="publisher", struct_hook=_publishers)
+        converter.register_structure_hook(
+            cls, _objects_only(make_dict_structure_fn(cls, converter, **renames))
+        )
+        converter.register_unstructure_hook(
+            cls, make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=False, **renames)
+        )
+    return converter
+
+
+cattrs_converter = _make_converter()
+
+
+def _reason(exc: BaseException, type_: object) -> str:
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    if isinstance(exc, _SAFE_REASONS):
+        return str(exc)
+    if isinstance(exc, TypeError | AttributeError) and type_ is not None:
+        return f"expected {getattr(type_, '__name__', 'a different type')}"
+    return "invalid value"
+
+
+_PATH = re.compile(r"^(?P<reason>.*) @ \$(?P<path>.*)$", re.DOTALL)
+
+
+def structure(data: object, cls: type[T]) -> T:
+    """Build `cls` from parsed JSON or raise DecodeProblems naming every bad field."""
+    if attrs.has(cls) and not isinstance(data, dict):
+        raise DecodeProblems([f"top level: expected an object, got {_json_type(data)}"])
+    try:
+        return cattrs_converter.structure(data, cls)
+    except (cattrs.BaseValidationError, *_SAFE_REASONS) as exc:
+        lines = cattrs.transform_error(exc, path="$", format_exception=_reason)
+        problems = []
+        for line in lines:
+            match = _PATH.match(line)
+            reason, path = (match["reason"], _json_path(match["path"])) if match else (line, "")
+            problems.append(f"{path or 'top level'}: {reason}")
+        raise DecodeProblems(problems) from None
+
+
+def _json_path(attribute_path: str) -> str:
+    """`.validators[3].fee_recipient` -> `validators[3].feeRecipient`: the names the file uses."""
+    return re.sub(r"[a-z]+(?:_[a-z0-9]+)+", lambda m: _camel(m.group(0)), attribute_path).lstrip(".")
+
+
+def unstructure(value: object) -> object:
+    return cattrs_converter.unstructure(value)
+
+
+class _DuplicateField(ValueError):
+    pass
+
+
+def _no_duplicate_fields(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    seen: dict[str, object] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise _DuplicateField(f'field "{key}" appears twice in one object')
+        seen[key] = value
+    return seen
+
+
+def parse_json(text: str) -> object:
+    """Parse JSON, refusing repeated keys in an object (the standard library silently keeps the last)."""
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_fields)
+    except _DuplicateField as exc:
+        raise DecodeProblems([f"top level: {exc}"]) from None
+    except json.JSONDecodeError as exc:
+        raise DecodeProblems([f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"]) from None
+
+
+def dump_json(value: object) -> str:
+    """2-space JSON with a trailing newline, like the reference files."""
+    return json.dumps(unstructure(value), indent=2) + "\n"

@@ -1,0 +1,141 @@
+"""Network configuration files (TOML), and where to find them.
+
+Lookup order: `--config PATH`, then `$AZTEC_BUTLER_CONFIG`, then
+`$XDG_CONFIG_HOME/aztec-butler/<network>.toml` (`~/.config/...` when unset).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from butler.domain.address import Address, AddressFormatError
+from butler.domain.config import NetworkConfig, SecretSources
+from butler.domain.errors import UsageError
+
+CONFIG_ENV = "AZTEC_BUTLER_CONFIG"
+
+
+def config_dir(environ: Mapping[str, str]) -> Path:
+    base = environ.get("XDG_CONFIG_HOME") or str(Path(environ.get("HOME", "~")).expanduser() / ".config")
+    return Path(base) / "aztec-butler"
+
+
+def find_config(explicit: str | None, network: str | None, environ: Mapping[str, str]) -> Path:
+    if explicit:
+        return Path(explicit)
+    if environ.get(CONFIG_ENV):
+        return Path(environ[CONFIG_ENV])
+    if network:
+        return config_dir(environ) / f"{network}.toml"
+    raise UsageError(
+        "no network config: pass --config PATH, set AZTEC_BUTLER_CONFIG, or pass --network NAME "
+        f"to read {config_dir(environ)}/NAME.toml"
+    )
+
+
+def load_network_config(path: Path) -> tuple[NetworkConfig, SecretSources]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: config file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read config: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: not valid TOML: {exc}") from None
+    return _Fields(path, data).network_config(), _Fields(path, data).secret_sources()
+
+
+class _Fields:
+    """Typed access to the TOML table; every problem names the file and the field."""
+
+    def __init__(self, path: Path, data: Mapping[str, object]) -> None:
+        self.path = path
+        self.data = data
+
+    def _fail(self, field: str, reason: str) -> UsageError:
+        return UsageError(f"{self.path}: {field}: {reason}")
+
+    def text(self, field: str, *, required: bool = True) -> str | None:
+        value = self.data.get(field)
+        if value is None:
+            if required:
+                raise self._fail(field, "required field missing")
+            return None
+        if not isinstance(value, str) or not value:
+            raise self._fail(field, "expected a non-empty string")
+        return value
+
+    def integer(self, field: str, *, required: bool = True, default: int | None = None) -> int | None:
+        value = self.data.get(field, default)
+        if value is None:
+            if required:
+                raise self._fail(field, "required field missing")
+            return None
+        if type(value) is not int or value < 0:
+            raise self._fail(field, "expected a non-negative integer")
+        return value
+
+    def address(self, field: str, *, required: bool = True) -> Address | None:
+        text = self.text(field, required=required)
+        if text is None:
+            return None
+        try:
+            return Address.parse(text)
+        except AddressFormatError as exc:
+            raise self._fail(field, str(exc)) from None
+
+    def decimal(self, field: str, default: str) -> Decimal:
+        value = self.data.get(field, default)
+        try:
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                raise InvalidOperation
+            number = Decimal(str(value))
+        except InvalidOperation:
+            raise self._fail(field, "expected a number of ETH, e.g. \"0.1\"") from None
+        if not number.is_finite() or number < 0:
+            raise self._fail(field, "expected a non-negative number of ETH")
+        return number
+
+    def url(self, field: str, *, required: bool = True) -> str | None:
+        text = self.text(field, required=required)
+        if text is not None and not text.startswith(("http://", "https://")):
+            raise self._fail(field, "expected an http:// or https:// URL")
+        return text
+
+    def key_path(self, field: str) -> str | None:
+        text = self.text(field, required=False)
+        if text is None:
+            return None
+        path = Path(text).expanduser()
+        return str(path if path.is_absolute() else self.path.parent / path)
+
+    def network_config(self) -> NetworkConfig:
+        provider_id = self.integer("provider_id", required=False)
+        provider_admin = self.address("provider_admin", required=False)
+        if provider_id is None and provider_admin is None:
+            raise self._fail("provider_id", "set provider_id or provider_admin")
+        if provider_id == 0:
+            raise self._fail("provider_id", "provider ids start at 1")
+        return NetworkConfig(
+            network=str(self.text("network")),
+            chain_id=int(self.integer("chain_id") or 0),
+            rpc_url=str(self.url("rpc_url")),
+            staking_registry=self.address("staking_registry"),  # type: ignore[arg-type]
+            rollup=self.address("rollup"),  # type: ignore[arg-type]
+            provider_id=provider_id,
+            provider_admin=provider_admin,
+            safe_address=self.address("safe_address", required=False),
+            safe_tx_service_url=self.url("safe_tx_service_url", required=False),
+            min_eth_per_attester=self.decimal("min_eth_per_attester", "0.1"),
+            registry_first_block=int(self.integer("registry_first_block", default=0) or 0),
+        )
+
+    def secret_sources(self) -> SecretSources:
+        return SecretSources(
+            safe_proposer_key_file=self.key_path("safe_proposer_key_file"),
+            safe_api_key_file=self.key_path("safe_api_key_file"),
+        )

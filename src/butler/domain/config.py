@@ -1,0 +1,40 @@
+"""A network's configuration: where its chain and contracts are, and whom we act for."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import attrs
+
+from butler.domain.address import Address
+
+WEI_PER_ETH = 10**18
+
+
+@attrs.frozen
+class NetworkConfig:
+    """Public settings for one network. Secrets are never part of it (see `SecretSources`)."""
+
+    network: str
+    chain_id: int
+    rpc_url: str
+    staking_registry: Address
+    rollup: Address
+    provider_id: int | None = None
+    provider_admin: Address | None = None
+    safe_address: Address | None = None
+    safe_tx_service_url: str | None = None
+    min_eth_per_attester: Decimal = Decimal("0.1")
+    registry_first_block: int = 0
+
+    @property
+    def min_wei_per_attester(self) -> int:
+        return int(self.min_eth_per_attester * WEI_PER_ETH)
+
+
+@attrs.frozen
+class SecretSources:
+    """Where secrets may be read from: names of environment variables or key-file paths, never values."""
+
+    safe_proposer_key_file: str | None = None
+    safe_api_key_file: str | None = None

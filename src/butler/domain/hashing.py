@@ -1,0 +1,9 @@
+"""Keccak-256, the one hash the Ethereum formats need."""
+
+from __future__ import annotations
+
+from Crypto.Hash import keccak as _keccak
+
+
+def keccak256(data: bytes) -> bytes:
+    return _keccak.new(digest_bits=256, data=data).digest()

@@ -1,0 +1,81 @@
+"""The operator's key files (SPEC §3) as values: private keys in, public keys out."""
+
+from __future__ import annotations
+
+import attrs
+
+from butler.domain.address import Address
+from butler.domain.keys import BlsPublicKey, BlsSecretKey, EthSecretKey
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+class FeeRecipientFormatError(ValueError):
+    """The text is not a 32-byte Aztec address."""
+
+
+@attrs.frozen
+class FeeRecipient:
+    """An Aztec address (32 bytes). Written in lowercase hex, as Aztec's tools write it."""
+
+    raw: bytes = attrs.field(repr=False)
+
+    @classmethod
+    def parse(cls, text: object) -> FeeRecipient:
+        if not isinstance(text, str):
+            raise FeeRecipientFormatError(f"expected a string, got {type(text).__name__}")
+        digits = text[2:]
+        if not text.startswith("0x") or len(digits) != 64 or not _HEX.issuperset(digits):
+            raise FeeRecipientFormatError("must be 0x followed by exactly 64 hex digits")
+        return cls(bytes.fromhex(digits))
+
+    def __str__(self) -> str:
+        return "0x" + self.raw.hex()
+
+
+@attrs.frozen
+class PrivateAttester:
+    eth: EthSecretKey
+    bls: BlsSecretKey
+
+
+@attrs.frozen
+class PrivateValidator:
+    """One validator of a private-keys file. `publisher` may hold one key or several."""
+
+    attester: PrivateAttester
+    publisher: tuple[EthSecretKey, ...]
+    fee_recipient: FeeRecipient
+    coinbase: Address | None = None
+
+
+@attrs.frozen
+class PrivateKeysFile:
+    schema_version: int
+    validators: tuple[PrivateValidator, ...]
+
+
+@attrs.frozen
+class PublicAttester:
+    eth: Address
+    bls: BlsPublicKey
+
+
+@attrs.frozen
+class PublicValidator:
+    attester: PublicAttester
+    fee_recipient: FeeRecipient
+
+
+@attrs.frozen
+class PublicKeysFile:
+    schema_version: int
+    validators: tuple[PublicValidator, ...]
+
+
+@attrs.frozen
+class DerivedValidator:
+    """A validator's private keys beside the public values derived from them."""
+
+    private: PrivateValidator
+    public: PublicValidator

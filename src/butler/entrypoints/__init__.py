@@ -1,0 +1,1 @@
+"""Composition roots: the operator CLI, the devnet CLI and (later) the scraper."""

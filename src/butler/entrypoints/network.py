@@ -1,0 +1,23 @@
+"""Building the network-facing adapters from the configuration. Heavy imports stay inside."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from butler.domain.config import NetworkConfig, SecretSources
+from butler.ports.chain import Chain
+
+
+def load_config(config: str | None, network: str | None) -> tuple[Path, NetworkConfig, SecretSources]:
+    from butler.adapters.config_file import find_config, load_network_config
+
+    path = find_config(config, network, os.environ)
+    network_config, secrets = load_network_config(path)
+    return path, network_config, secrets
+
+
+def open_chain(config: NetworkConfig) -> Chain:
+    from butler.adapters.web3_chain import Web3Chain
+
+    return Web3Chain(config)

@@ -1,0 +1,60 @@
+"""Read access to the L1 chain, in domain types."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+from butler.domain.address import Address
+from butler.domain.onchain import (
+    AttesterView,
+    DepositArgs,
+    G1Point,
+    KeyStore,
+    Provider,
+    StakedWithProvider,
+)
+
+
+class Chain(Protocol):
+    """Everything the product reads from L1.
+
+    Reads over many items are answered in one call so that an adapter can batch them; a read that
+    cannot be completed raises `ChainError`, never returns a partial or empty answer.
+    """
+
+    def chain_id(self) -> int: ...
+
+    def head_block(self) -> int: ...
+
+    def provider_by_id(self, provider_id: int) -> Provider | None:
+        """The provider registered under `provider_id`, or None when the id is unknown."""
+        ...
+
+    def provider_by_admin(self, admin: Address) -> Provider | None:
+        """The provider (lowest id) whose admin is `admin`, or None."""
+        ...
+
+    def provider_queue(self, provider_id: int) -> Sequence[KeyStore]:
+        """The provider queue from head to tail."""
+        ...
+
+    def entry_queue(self) -> Sequence[DepositArgs]:
+        """The rollup entry queue from head to tail."""
+        ...
+
+    def attester_views(self, attesters: Sequence[Address]) -> Mapping[Address, AttesterView]: ...
+
+    def balances(self, accounts: Sequence[Address]) -> Mapping[Address, int]:
+        """ETH balances in wei."""
+        ...
+
+    def registration_digests(self, public_keys: Sequence[G1Point]) -> Sequence[G1Point]:
+        """The GSE's proof-of-possession digest for each public key, in order."""
+        ...
+
+    def staked_with_provider(
+        self, provider_id: int, from_block: int, to_block: int
+    ) -> Sequence[StakedWithProvider]:
+        """`StakedWithProvider` events of the provider in [from_block, to_block], in chain order."""
+        ...

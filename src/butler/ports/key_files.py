@@ -1,0 +1,21 @@
+"""Reading and writing the operator's key files (SPEC §3), in domain values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from butler.domain.keyfiles import PrivateKeysFile, PublicKeysFile
+
+
+class KeyFiles(Protocol):
+    """Malformed or missing input raises InputError naming the file, the JSON path and the reason.
+
+    Writes are atomic: either the whole file is there afterwards or nothing is.
+    """
+
+    def exists(self, path: Path) -> bool: ...
+
+    def read_private_keys(self, path: Path) -> PrivateKeysFile: ...
+
+    def write_public_keys(self, path: Path, keys: PublicKeysFile) -> None: ...

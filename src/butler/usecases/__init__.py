@@ -1,0 +1,1 @@
+"""Application services: each runs one operator task over the ports, around the pure domain."""

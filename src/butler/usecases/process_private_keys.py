@@ -1,0 +1,58 @@
+"""Phase 2: derive public keys, check the chain, hand the secrets over, write the public-keys file."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
+
+from butler.domain.derivation import derive_public_validator, duplicate_key_problems, public_keys_file
+from butler.domain.errors import CheckFailed
+from butler.domain.keyfiles import DerivedValidator
+from butler.ports.key_files import KeyFiles
+from butler.ports.secret_store import SecretStore
+
+Progress = Callable[[int, int], None]
+OnChainCheck = Callable[[list[DerivedValidator]], None]
+
+
+@attrs.frozen
+class Processed:
+    output: Path
+    validators: int
+
+
+def default_output(source: Path, cwd: Path) -> Path:
+    return cwd / f"public-{source.name}"
+
+
+def process_private_keys(
+    source: Path,
+    output: Path,
+    *,
+    files: KeyFiles,
+    secrets: SecretStore,
+    on_chain_check: OnChainCheck | None,
+    progress: Progress,
+    overwrite: bool = False,
+) -> Processed:
+    """Everything is validated and checked before the secret store or the output file is touched."""
+    keys_file = files.read_private_keys(source)
+    duplicates = duplicate_key_problems(keys_file)
+    if duplicates:
+        raise CheckFailed(*(f"{source}: {problem}" for problem in duplicates))
+    if not overwrite and files.exists(output):
+        raise CheckFailed(f"{output}: already exists; choose another path with -o or pass --force")
+
+    total = len(keys_file.validators)
+    derived = []
+    for done, validator in enumerate(keys_file.validators, start=1):
+        derived.append(DerivedValidator(private=validator, public=derive_public_validator(validator)))
+        progress(done, total)
+
+    if on_chain_check is not None:
+        on_chain_check(derived)
+    secrets.store(derived)
+    files.write_public_keys(output, public_keys_file(keys_file, (d.public for d in derived)))
+    return Processed(output=output, validators=total)
