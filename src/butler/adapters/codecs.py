@@ -97,7 +97,7 @@ def _publishers(value: object, _: object) -> tuple[EthSecretKey, ...]:
     if isinstance(value, list):
         if not value:
             raise _StrictTypeError("expected a private key or a non-empty list of them")
-        return tuple(cattrs_converter.structure(item, EthSecretKey) for item in value)
+        return cattrs_converter.structure(value, tuple[EthSecretKey, ...])
     return (parse_eth_secret_key(value),)
 
 

@@ -1,0 +1,52 @@
+"""One contract for the key-files port, run against the in-memory fake and the local JSON adapter."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from butler.adapters.local_key_files import LocalKeyFiles
+from butler.domain.errors import InputError
+from butler.domain.keyfiles import PublicKeysFile
+from butler.domain.keys import attester_address
+from butler.ports.key_files_fake import FakeKeyFiles
+
+PHASE1 = "key-flow/after_phase1/on-dev-machine/new-private-keys.json"
+EXPECTED_ATTESTERS = ["0x5FAC75C9bD29CDf5599C74e31A8a88850a573748", "0x829B7234A1544C755a9F31Fa4812675F8E8A0BF3"]
+
+
+@pytest.fixture(params=["fake", "local"])
+def world(request, tmp_path, shared_dir):
+    """(port, path of the phase-1 private-keys file as the port sees it)."""
+    reference = shared_dir / PHASE1
+    if request.param == "local":
+        target = tmp_path / "new-private-keys.json"
+        shutil.copy(reference, target)
+        return LocalKeyFiles(), target
+    target = tmp_path / "new-private-keys.json"
+    return FakeKeyFiles({target: LocalKeyFiles().read_private_keys(reference)}), target
+
+
+def test_reads_the_private_keys_file(world):
+    files, path = world
+    keys = files.read_private_keys(path)
+    assert keys.schema_version == 1
+    assert [attester_address(v.attester.eth).checksum for v in keys.validators] == EXPECTED_ATTESTERS
+
+
+def test_a_missing_file_is_an_input_error_naming_it(world, tmp_path):
+    files, _ = world
+    missing = tmp_path / "nope.json"
+    with pytest.raises(InputError) as failure:
+        files.read_private_keys(missing)
+    assert failure.value.problems == (f"{missing}: file not found",)
+
+
+def test_written_files_exist_and_absent_ones_do_not(world, tmp_path):
+    files, _ = world
+    target = tmp_path / "public.json"
+    assert not files.exists(target)
+    files.write_public_keys(target, PublicKeysFile(schema_version=1, validators=()))
+    assert files.exists(target)

@@ -1,0 +1,80 @@
+"""The operator CLI as a user meets it: help, exit codes, stdout/stderr discipline."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from butler.entrypoints.cli import run
+
+PHASE1 = "key-flow/after_phase1/on-dev-machine/new-private-keys.json"
+PHASE2 = "key-flow/after_phase2/on-dev-machine/new-public-keys.json"
+
+
+def test_help_lists_commands_without_loading_web3():
+    probe = (
+        "import sys; from butler.entrypoints.cli import run; code = run(['--help']); "
+        "assert 'web3' not in sys.modules and 'eth_abi' not in sys.modules, 'heavy import'; sys.exit(code)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "process-private-keys" in done.stdout
+
+
+def test_unknown_command_is_a_usage_error(capsys):
+    assert run(["frobnicate"]) == 2
+    assert "unknown command" in capsys.readouterr().err
+
+
+def test_command_help_teaches(capsys):
+    with pytest.raises(SystemExit) as done:
+        run(["process-private-keys", "--help"])
+    assert done.value.code == 0
+    out = capsys.readouterr().out
+    assert "--offline" in out and "example:" in out
+
+
+def test_offline_run_matches_the_reference_and_keeps_keys_off_stdout(tmp_path, monkeypatch, capsys, shared_dir):
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "new-private-keys.json"
+    shutil.copy(shared_dir / PHASE1, source)
+    assert run(["process-private-keys", str(source), "--offline"]) == 0
+    written = (tmp_path / "public-new-private-keys.json").read_text()
+    assert written == (shared_dir / PHASE2).read_text()
+    captured = capsys.readouterr()
+    private_keys = json.loads(source.read_text())["validators"][0]["attester"]["eth"]
+    assert private_keys not in captured.out
+    assert private_keys in captured.err and "CONSOLE SECRET STORE" in captured.err
+    assert "offline" in captured.err
+
+
+def test_bad_file_exits_1_with_one_line_per_problem_and_writes_nothing(tmp_path, monkeypatch, capsys, shared_dir):
+    monkeypatch.chdir(tmp_path)
+    doc = json.loads((shared_dir / PHASE1).read_text())
+    secret = doc["validators"][1]["attester"]["eth"]
+    doc["validators"][0]["attester"]["bls"] = "0x" + "f" * 64
+    doc["validators"][1]["attester"]["eth"] = secret + "00"
+    source = tmp_path / "keys.json"
+    source.write_text(json.dumps(doc))
+    assert run(["process-private-keys", str(source), "--offline"]) == 1
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    assert lines == [
+        f"error: {source}: validators[0].attester.bls: out of range: must satisfy 1 <= k < r (the BN254 group order)",
+        f"error: {source}: validators[1].attester.eth: must be 0x followed by exactly 64 hex digits; "
+        "found 66",
+    ]
+    assert secret[2:] not in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == [source]
+
+
+def test_missing_network_config_is_a_usage_error(tmp_path, monkeypatch, capsys, shared_dir):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("AZTEC_BUTLER_CONFIG", raising=False)
+    assert run(["process-private-keys", str(shared_dir / PHASE1)]) == 2
+    assert "no network config" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,136 @@
+"""The phase-2 use case over fakes: what is written, stored and refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from butler.domain.address import Address
+from butler.domain.errors import CheckFailed, InputError
+from butler.domain.keyfiles import FeeRecipient, PrivateAttester, PrivateKeysFile, PrivateValidator
+from butler.domain.keys import attester_address, bls_public_key, parse_bls_secret_key, parse_eth_secret_key
+from butler.ports.key_files_fake import FakeKeyFiles
+from butler.ports.secret_store_fake import FakeSecretStore
+from butler.usecases.process_private_keys import default_output, process_private_keys
+
+SOURCE = Path("/keys/new-private-keys.json")
+OUTPUT = Path("/work/public-new-private-keys.json")
+
+
+def validator(n: int) -> PrivateValidator:
+    return PrivateValidator(
+        attester=PrivateAttester(
+            eth=parse_eth_secret_key(f"0x{n:064x}"), bls=parse_bls_secret_key(f"0x{n + 1000:064x}")
+        ),
+        publisher=(parse_eth_secret_key(f"0x{n + 2000:064x}"),),
+        fee_recipient=FeeRecipient(bytes(32)),
+        coinbase=Address(bytes(20)),
+    )
+
+
+def keys_file(*validators: PrivateValidator) -> PrivateKeysFile:
+    return PrivateKeysFile(schema_version=1, validators=validators)
+
+
+def run(files: FakeKeyFiles, secrets: FakeSecretStore, check=None, progress=None, overwrite=False):
+    seen: list[tuple[int, int]] = []
+    result = process_private_keys(
+        SOURCE,
+        OUTPUT,
+        files=files,
+        secrets=secrets,
+        on_chain_check=check,
+        progress=progress or (lambda done, total: seen.append((done, total))),
+        overwrite=overwrite,
+    )
+    return result, seen
+
+
+def test_writes_public_keys_in_file_order_and_hands_secrets_over():
+    files = FakeKeyFiles({SOURCE: keys_file(validator(1), validator(2), validator(3))})
+    secrets = FakeSecretStore()
+    result, seen = run(files, secrets)
+    written = files.files[OUTPUT]
+    assert result.validators == 3 and result.output == OUTPUT
+    assert written.schema_version == 1
+    assert [v.attester.eth for v in written.validators] == [
+        attester_address(parse_eth_secret_key(f"0x{n:064x}")) for n in (1, 2, 3)
+    ]
+    assert [v.attester.bls for v in written.validators] == [
+        bls_public_key(parse_bls_secret_key(f"0x{n + 1000:064x}")) for n in (1, 2, 3)
+    ]
+    assert [d.public for d in secrets.stored] == list(written.validators)
+    assert seen[-1] == (3, 3)
+
+
+@pytest.mark.parametrize("field", ["eth", "bls"])
+def test_duplicate_keys_fail_before_anything_is_stored_or_written(field):
+    first, second = validator(1), validator(2)
+    if field == "eth":
+        second = PrivateValidator(
+            PrivateAttester(first.attester.eth, second.attester.bls),
+            second.publisher,
+            second.fee_recipient,
+        )
+    else:
+        second = PrivateValidator(
+            PrivateAttester(second.attester.eth, first.attester.bls),
+            second.publisher,
+            second.fee_recipient,
+        )
+    files = FakeKeyFiles({SOURCE: keys_file(first, validator(3), second)})
+    secrets = FakeSecretStore()
+    with pytest.raises(CheckFailed) as failure:
+        run(files, secrets)
+    assert failure.value.problems == (
+        f"{SOURCE}: validators[2].attester.{field}: same key as validators[0].attester.{field}",
+    )
+    assert OUTPUT not in files.files and not secrets.stored
+
+
+def test_a_failing_chain_check_stops_everything():
+    files = FakeKeyFiles({SOURCE: keys_file(validator(1))})
+    secrets = FakeSecretStore()
+
+    def refuse(derived):
+        raise CheckFailed(f"attester {derived[0].public.attester.eth} is already on chain")
+
+    with pytest.raises(CheckFailed):
+        run(files, secrets, check=refuse)
+    assert OUTPUT not in files.files and not secrets.stored
+
+
+def test_the_chain_check_sees_every_derived_attester():
+    files = FakeKeyFiles({SOURCE: keys_file(validator(1), validator(2))})
+    checked = []
+    run(files, FakeSecretStore(), check=lambda derived: checked.extend(d.public for d in derived))
+    assert checked == list(files.files[OUTPUT].validators)
+
+
+def test_a_secret_store_failure_leaves_no_public_file():
+    files = FakeKeyFiles({SOURCE: keys_file(validator(1))})
+    with pytest.raises(Exception, match="vault sealed"):
+        run(files, FakeSecretStore(fail_with="vault sealed"))
+    assert OUTPUT not in files.files
+
+
+def test_an_existing_output_is_kept_unless_overwrite_is_asked():
+    files = FakeKeyFiles({SOURCE: keys_file(validator(1)), OUTPUT: "earlier batch"})
+    secrets = FakeSecretStore()
+    with pytest.raises(CheckFailed, match="already exists"):
+        run(files, secrets)
+    assert files.files[OUTPUT] == "earlier batch" and not secrets.stored
+    run(files, secrets, overwrite=True)
+    assert files.files[OUTPUT] != "earlier batch"
+
+
+def test_missing_input_is_an_input_error():
+    with pytest.raises(InputError, match="file not found"):
+        run(FakeKeyFiles(), FakeSecretStore())
+
+
+def test_default_output_is_public_prefixed_in_the_current_folder():
+    assert default_output(Path("/a/b/new-private-keys.json"), Path("/cwd")) == Path(
+        "/cwd/public-new-private-keys.json"
+    )
