@@ -103,3 +103,9 @@ def test_no_problem_ever_repeats_key_material(private_doc_factory, scalar, field
 def private_doc_factory(shared_dir):
     text = (shared_dir / PHASE1).read_text()
     return lambda: json.loads(text)
+
+
+def test_private_keys_can_never_be_serialised(shared_dir):
+    parsed = codecs.structure(json.loads((shared_dir / PHASE1).read_text()), PrivateKeysFile)
+    with pytest.raises(TypeError, match="never serialised"):
+        codecs.dump_json(parsed)

@@ -84,6 +84,10 @@ def _lists_only(type_: Any, converter: cattrs.Converter) -> Callable[[object, ob
     return structure
 
 
+def _never_written(_: object) -> object:
+    raise TypeError("private keys are never serialised by the product")
+
+
 def _objects_only(structure_fields: Callable[[Any, Any], T]) -> Callable[[object, object], T]:
     def structure(value: object, type_: object) -> T:
         if not isinstance(value, dict):
@@ -115,6 +119,8 @@ def _make_converter() -> cattrs.Converter:
     converter.register_structure_hook(Address, _parsed_by(Address.parse))
     converter.register_structure_hook(BlsPublicKey, _parsed_by(BlsPublicKey.parse))
     converter.register_structure_hook(FeeRecipient, _parsed_by(FeeRecipient.parse))
+    converter.register_unstructure_hook(EthSecretKey, _never_written)
+    converter.register_unstructure_hook(BlsSecretKey, _never_written)
     converter.register_unstructure_hook(Address, lambda a: a.checksum)
     converter.register_unstructure_hook(BlsPublicKey, lambda k: k.to_hex())
     converter.register_unstructure_hook(FeeRecipient, str)
