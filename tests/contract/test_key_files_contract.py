@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +13,10 @@ from butler.domain.keys import attester_address
 from butler.ports.key_files_fake import FakeKeyFiles
 
 PHASE1 = "key-flow/after_phase1/on-dev-machine/new-private-keys.json"
-EXPECTED_ATTESTERS = ["0x5FAC75C9bD29CDf5599C74e31A8a88850a573748", "0x829B7234A1544C755a9F31Fa4812675F8E8A0BF3"]
+EXPECTED_ATTESTERS = [
+    "0x5FAC75C9bD29CDf5599C74e31A8a88850a573748",
+    "0x829B7234A1544C755a9F31Fa4812675F8E8A0BF3",
+]
 
 
 @pytest.fixture(params=["fake", "local"])

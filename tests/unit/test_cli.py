@@ -38,7 +38,9 @@ def test_command_help_teaches(capsys):
     assert "--offline" in out and "example:" in out
 
 
-def test_offline_run_matches_the_reference_and_keeps_keys_off_stdout(tmp_path, monkeypatch, capsys, shared_dir):
+def test_offline_run_matches_the_reference_and_keeps_keys_off_stdout(
+    tmp_path, monkeypatch, capsys, shared_dir
+):
     monkeypatch.chdir(tmp_path)
     source = tmp_path / "new-private-keys.json"
     shutil.copy(shared_dir / PHASE1, source)
@@ -52,7 +54,9 @@ def test_offline_run_matches_the_reference_and_keeps_keys_off_stdout(tmp_path, m
     assert "offline" in captured.err
 
 
-def test_bad_file_exits_1_with_one_line_per_problem_and_writes_nothing(tmp_path, monkeypatch, capsys, shared_dir):
+def test_bad_file_exits_1_with_one_line_per_problem_and_writes_nothing(
+    tmp_path, monkeypatch, capsys, shared_dir
+):
     monkeypatch.chdir(tmp_path)
     doc = json.loads((shared_dir / PHASE1).read_text())
     secret = doc["validators"][1]["attester"]["eth"]
@@ -64,7 +68,8 @@ def test_bad_file_exits_1_with_one_line_per_problem_and_writes_nothing(tmp_path,
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if line.startswith("error:")]
     assert lines == [
-        f"error: {source}: validators[0].attester.bls: out of range: must satisfy 1 <= k < r (the BN254 group order)",
+        f"error: {source}: validators[0].attester.bls: out of range: "
+        "must satisfy 1 <= k < r (the BN254 group order)",
         f"error: {source}: validators[1].attester.eth: must be 0x followed by exactly 64 hex digits; "
         "found 66",
     ]

@@ -61,7 +61,10 @@ def test_every_problem_is_named_by_its_json_path(private_doc):
         ("{}", ["schemaVersion: required field missing", "validators: required field missing"]),
         (
             '{"schemaVersion": "1", "validators": {}}',
-            ["schemaVersion: expected an integer, got a string", "validators: expected a list, got an object"],
+            [
+                "schemaVersion: expected an integer, got a string",
+                "validators: expected a list, got an object",
+            ],
         ),
         ('{"schemaVersion": true, "validators": []}', ["schemaVersion: expected an integer, got a boolean"]),
         ('{"schemaVersion": 1, "validators": [7]}', ["validators[0]: expected an object, got a number"]),
@@ -88,7 +91,9 @@ def test_no_problem_ever_repeats_key_material(private_doc_factory, scalar, field
     doc = private_doc_factory()
     digits = f"{scalar:064x}"
     mangled = data.draw(
-        st.sampled_from([digits, f"0x{digits}0", f" 0x{digits}", f"0X{digits}", f"0x{digits[:-1]}g", f"0x{digits}"])
+        st.sampled_from(
+            [digits, f"0x{digits}0", f" 0x{digits}", f"0X{digits}", f"0x{digits[:-1]}g", f"0x{digits}"]
+        )
     )
     doc["validators"][1]["attester"][field] = mangled
     doc["validators"][0]["attester"][field] = mangled

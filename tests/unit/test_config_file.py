@@ -47,13 +47,22 @@ def test_a_complete_config(tmp_path):
         (("chain_id = 11155111", 'chain_id = "1"'), "chain_id: expected a non-negative integer"),
         (("provider_id = 7", ""), "provider_id: set provider_id or provider_admin"),
         (("provider_id = 7", "provider_id = 0"), "provider_id: provider ids start at 1"),
-        ((f'rollup = "{REGISTRY.lower()}"', 'rollup = "0x12"'), "rollup: must be 0x followed by exactly 40 hex digits"),
+        (
+            (f'rollup = "{REGISTRY.lower()}"', 'rollup = "0x12"'),
+            "rollup: must be 0x followed by exactly 40 hex digits",
+        ),
         (
             (f'rollup = "{REGISTRY.lower()}"', f'rollup = "{REGISTRY[:-1]}b"'),
             "rollup: mixed-case address with a wrong EIP-55 checksum",
         ),
-        (('rpc_url = "https://rpc.example/v1/KEY"', 'rpc_url = "ws://x"'), "rpc_url: expected an http:// or https:// URL"),
-        (("network", "min_eth_per_attester = -1\nnetwork"), "min_eth_per_attester: expected a non-negative number"),
+        (
+            ('rpc_url = "https://rpc.example/v1/KEY"', 'rpc_url = "ws://x"'),
+            "rpc_url: expected an http:// or https:// URL",
+        ),
+        (
+            ("network", "min_eth_per_attester = -1\nnetwork"),
+            "min_eth_per_attester: expected a non-negative number",
+        ),
     ],
 )
 def test_problems_name_file_and_field(tmp_path, change, problem):

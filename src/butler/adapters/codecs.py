@@ -125,7 +125,7 @@ def _make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(BlsPublicKey, lambda k: k.to_hex())
     converter.register_unstructure_hook(FeeRecipient, str)
     for cls in _FORMATS:
-        renames = {f.name: override(rename=_camel(f.name)) for f in attrs.fields(cls)}
+        renames: dict[str, Any] = {f.name: override(rename=_camel(f.name)) for f in attrs.fields(cls)}
         if cls is PrivateValidator:
             renames["publisher"] = override(rename="publisher", struct_hook=_publishers)
         converter.register_structure_hook(

@@ -6,7 +6,6 @@ Lookup order: `--config PATH`, then `$AZTEC_BUTLER_CONFIG`, then
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -95,7 +94,7 @@ class _Fields:
                 raise InvalidOperation
             number = Decimal(str(value))
         except InvalidOperation:
-            raise self._fail(field, "expected a number of ETH, e.g. \"0.1\"") from None
+            raise self._fail(field, 'expected a number of ETH, e.g. "0.1"') from None
         if not number.is_finite() or number < 0:
             raise self._fail(field, "expected a non-negative number of ETH")
         return number

@@ -134,7 +134,7 @@ def decompress_g1(data: bytes) -> G1Point:
 def g2_generator_mul(k: int) -> G2Point:
     """k·G2 on the sextic twist, with x0/y0 the real and x1/y1 the imaginary parts."""
     # Imported here: py_ecc takes tens of milliseconds to load and only registration needs G2.
-    from py_ecc.optimized_bn128 import optimized_curve as _py_ecc_curve  # noqa: PLC0415
+    from py_ecc.optimized_bn128 import optimized_curve as _py_ecc_curve
 
     k %= R
     if k == 0:

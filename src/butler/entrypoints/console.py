@@ -38,8 +38,10 @@ class ProgressLine:
             sys.stderr.write(f"{self._verb} {done:,}/{total:,} ({100 * done // total}%)\n")
 
 
-def run_plac(function: object, prog: str, argv: list[str]) -> object:
-    """Parse `argv` for `function` with plac and call it; `--help` shows the function's docstring."""
+def run_plac(function: object, prog: str, argv: list[str]) -> int:
+    """Parse `argv` for `function` with plac and call it; `--help` shows the function's docstring.
+
+    Returns the function's exit code (None counts as 0)."""
     import argparse
     import inspect
 
@@ -52,4 +54,4 @@ def run_plac(function: object, prog: str, argv: list[str]) -> object:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _, result = parser.consume(argv)
-    return result
+    return int(result or 0)

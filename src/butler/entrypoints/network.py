@@ -20,4 +20,4 @@ def load_config(config: str | None, network: str | None) -> tuple[Path, NetworkC
 def open_chain(config: NetworkConfig) -> Chain:
     from butler.adapters.web3_chain import Web3Chain
 
-    return Web3Chain(config)
+    return Web3Chain.from_config(config)

@@ -8,21 +8,33 @@ import plac
 
 from butler.domain.keyfiles import DerivedValidator
 from butler.entrypoints.console import ProgressLine, note, run_plac
+from butler.ports.key_files import KeyFiles
 from butler.ports.secret_store import SecretStore
+from butler.usecases.process_private_keys import OnChainCheck, default_output
+from butler.usecases.process_private_keys import process_private_keys as process
 
 SECRET_STORES = ("console",)
 
 
 @plac.pos("private_key_file", "private-keys file written by `aztec validator-keys new`", type=Path)
-@plac.opt("output", "public-keys file to write (default: public-<input name> in the current folder)",
-          type=Path, abbrev="o", metavar="PATH")
+@plac.opt(
+    "output",
+    "public-keys file to write (default: public-<input name> in the current folder)",
+    type=Path,
+    abbrev="o",
+    metavar="PATH",
+)
 @plac.flg("offline", "skip the on-chain check (no network config needed); says so on stderr", abbrev="O")
-@plac.opt("config", "network config TOML (default: $AZTEC_BUTLER_CONFIG, or see --network)", abbrev="c",
-          metavar="PATH")
-@plac.opt("network", "network name: reads $XDG_CONFIG_HOME/aztec-butler/NETWORK.toml", abbrev="n",
-          metavar="NAME")
-@plac.opt("secret_store", "where the private keys go", choices=SECRET_STORES, abbrev="s",
-          metavar="STORE")
+@plac.opt(
+    "config",
+    "network config TOML (default: $AZTEC_BUTLER_CONFIG, or see --network)",
+    abbrev="c",
+    metavar="PATH",
+)
+@plac.opt(
+    "network", "network name: reads $XDG_CONFIG_HOME/aztec-butler/NETWORK.toml", abbrev="n", metavar="NAME"
+)
+@plac.opt("secret_store", "where the private keys go", choices=SECRET_STORES, abbrev="s", metavar="STORE")
 @plac.flg("force", "replace the output file if it exists", abbrev="f")
 def process_private_keys(
     private_key_file: Path,
@@ -44,9 +56,6 @@ def process_private_keys(
     example:
       aztec-butler process-private-keys new-private-keys.json --config devnet.toml
     """
-    from butler.usecases.process_private_keys import default_output
-    from butler.usecases.process_private_keys import process_private_keys as run
-
     target = output if output is not None else default_output(private_key_file, Path.cwd())
     on_chain_check = None
     if offline:
@@ -54,7 +63,7 @@ def process_private_keys(
     else:
         on_chain_check = _on_chain_check(config, network)
 
-    result = run(
+    result = process(
         private_key_file,
         target,
         files=_key_files(),
@@ -67,7 +76,7 @@ def process_private_keys(
     return 0
 
 
-def _key_files():  # type: ignore[no-untyped-def]
+def _key_files() -> KeyFiles:
     from butler.adapters.local_key_files import LocalKeyFiles
 
     return LocalKeyFiles()
@@ -80,7 +89,7 @@ def _secret_store(name: str) -> SecretStore:
     return ConsoleSecretStore()
 
 
-def _on_chain_check(config: str | None, network: str | None):  # type: ignore[no-untyped-def]
+def _on_chain_check(config: str | None, network: str | None) -> OnChainCheck:
     from butler.entrypoints.network import load_config, open_chain
     from butler.usecases.providers import resolve_provider
     from butler.usecases.registration_check import ensure_not_on_chain
@@ -97,4 +106,4 @@ def _on_chain_check(config: str | None, network: str | None):  # type: ignore[no
 
 
 def main(prog: str, argv: list[str]) -> int:
-    return int(run_plac(process_private_keys, f"aztec-butler {prog}", argv) or 0)  # type: ignore[call-overload]
+    return run_plac(process_private_keys, f"aztec-butler {prog}", argv)

@@ -19,4 +19,6 @@ def ensure_not_on_chain(chain: Chain, provider_id: int, attesters: Sequence[Addr
         views=chain.attester_views(attesters),
     )
     if known:
-        raise CheckFailed(*(f"attester {address} is already on chain: {where}" for address, where in known.items()))
+        raise CheckFailed(
+            *(f"attester {address} is already on chain: {where}" for address, where in known.items())
+        )
