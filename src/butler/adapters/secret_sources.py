@@ -1,0 +1,59 @@
+"""Reading the few secrets the CLI needs (Safe proposer key, Safe API key).
+
+They come only from an environment variable or from a key file named in the config or the environment,
+and are never printed: errors name the variable or the file, never the content.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from butler.domain.config import SecretSources
+from butler.domain.errors import UsageError
+from butler.domain.keys import EthSecretKey, KeyFormatError, parse_eth_secret_key
+from butler.domain.secret_text import SecretText
+
+PROPOSER_KEY_ENV = "AZTEC_BUTLER_SAFE_PROPOSER_KEY"
+PROPOSER_KEY_FILE_ENV = "AZTEC_BUTLER_SAFE_PROPOSER_KEY_FILE"
+API_KEY_ENV = "AZTEC_BUTLER_SAFE_API_KEY"
+API_KEY_FILE_ENV = "AZTEC_BUTLER_SAFE_API_KEY_FILE"
+
+
+def _read(
+    value_env: str, file_env: str, config_file: str | None, environ: Mapping[str, str]
+) -> tuple[str, str] | None:
+    """(text, where it came from) or None when no source is set. The environment wins over the config."""
+    if environ.get(value_env):
+        return environ[value_env].strip(), f"${value_env}"
+    path_text = environ.get(file_env) or config_file
+    if not path_text:
+        return None
+    path = Path(path_text).expanduser()
+    try:
+        return path.read_text(encoding="utf-8").strip(), str(path)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: key file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read key file: {type(exc).__name__}") from None
+
+
+def safe_proposer_key(sources: SecretSources, environ: Mapping[str, str]) -> EthSecretKey | None:
+    found = _read(PROPOSER_KEY_ENV, PROPOSER_KEY_FILE_ENV, sources.safe_proposer_key_file, environ)
+    if found is None:
+        return None
+    text, where = found
+    try:
+        return parse_eth_secret_key(text)
+    except KeyFormatError as exc:
+        raise UsageError(f"{where}: Safe proposer key: {exc}") from None
+
+
+def safe_api_key(sources: SecretSources, environ: Mapping[str, str]) -> SecretText | None:
+    found = _read(API_KEY_ENV, API_KEY_FILE_ENV, sources.safe_api_key_file, environ)
+    if found is None:
+        return None
+    text, where = found
+    if not text or any(c.isspace() for c in text):
+        raise UsageError(f"{where}: Safe API key: expected one token without spaces")
+    return SecretText(text)

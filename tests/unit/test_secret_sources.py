@@ -1,0 +1,49 @@
+"""Secrets come from the environment or a key file, and never show up in errors or reprs."""
+
+from __future__ import annotations
+
+import pytest
+
+from butler.adapters.secret_sources import safe_api_key, safe_proposer_key
+from butler.domain.config import SecretSources
+from butler.domain.errors import UsageError
+
+KEY = "0x" + "ab" * 32
+
+
+def test_environment_wins_over_the_configured_file(tmp_path):
+    key_file = tmp_path / "proposer.key"
+    key_file.write_text("0x" + "01" * 32 + "\n")
+    sources = SecretSources(safe_proposer_key_file=str(key_file))
+    assert safe_proposer_key(sources, {}).reveal_hex() == "0x" + "01" * 32
+    assert safe_proposer_key(sources, {"AZTEC_BUTLER_SAFE_PROPOSER_KEY": KEY}).reveal_hex() == KEY
+
+
+def test_no_source_means_no_secret():
+    assert safe_proposer_key(SecretSources(), {}) is None
+    assert safe_api_key(SecretSources(), {}) is None
+
+
+def test_a_bad_key_names_its_source_not_its_content(tmp_path):
+    key_file = tmp_path / "proposer.key"
+    key_file.write_text(KEY + "ff")
+    with pytest.raises(UsageError) as failure:
+        safe_proposer_key(SecretSources(safe_proposer_key_file=str(key_file)), {})
+    assert str(key_file) in str(failure.value) and "ab" * 8 not in str(failure.value)
+    with pytest.raises(UsageError, match=r"\$AZTEC_BUTLER_SAFE_PROPOSER_KEY") as failure:
+        safe_proposer_key(SecretSources(), {"AZTEC_BUTLER_SAFE_PROPOSER_KEY": KEY[:-1]})
+    assert "ab" * 8 not in str(failure.value)
+
+
+def test_a_missing_key_file_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="key file not found"):
+        safe_api_key(SecretSources(safe_api_key_file=str(tmp_path / "none")), {})
+
+
+def test_api_key_is_never_shown(tmp_path):
+    token = "sk_live_very_secret_token"
+    secret = safe_api_key(SecretSources(), {"AZTEC_BUTLER_SAFE_API_KEY": token})
+    assert secret.reveal() == token
+    assert token not in repr(secret) and token not in str(secret) and token not in f"{secret}"
+    with pytest.raises(UsageError, match="one token"):
+        safe_api_key(SecretSources(), {"AZTEC_BUTLER_SAFE_API_KEY": "two words"})
