@@ -5,19 +5,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from butler.domain.address import Address
-from butler.domain.errors import CheckFailed
+from butler.domain.errors import ChainError, CheckFailed
 from butler.domain.known_attesters import already_known
 from butler.ports.chain import Chain
 
 
 def ensure_not_on_chain(chain: Chain, provider_id: int, attesters: Sequence[Address]) -> None:
-    """Raise CheckFailed listing every attester already in a queue or known to the rollup."""
-    known = already_known(
-        attesters,
-        provider_queue=chain.provider_queue(provider_id),
-        entry_queue=chain.entry_queue(),
-        views=chain.attester_views(attesters),
-    )
+    """Raise CheckFailed listing every attester already in a queue or known to the rollup.
+
+    A lookup that fails, or answers for fewer attesters than asked, fails the check: it never passes.
+    """
+    provider_queue = chain.provider_queue(provider_id)
+    entry_queue = chain.entry_queue()
+    views = chain.attester_views(attesters)
+    unanswered = [a for a in attesters if a not in views]
+    if unanswered:
+        raise ChainError(f"the chain gave no status for {len(unanswered)} attesters (first: {unanswered[0]})")
+    known = already_known(attesters, provider_queue=provider_queue, entry_queue=entry_queue, views=views)
     if known:
         raise CheckFailed(
             *(f"attester {address} is already on chain: {where}" for address, where in known.items())
