@@ -1,0 +1,149 @@
+"""The operator flow on a local devnet, end to end, through the real command-line tools.
+
+Starts `aztec-butler-devnet up`, runs every phase that exists so far, prints what happened, stops the
+devnet and exits 0 only if every step behaved as an operator would expect.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+BLS_ORDER = 0x30644E72E131A029B85045B68181585D2833E84879B9709143E1F593F0000001
+SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+READY_TIMEOUT = 120
+
+
+def heading(text: str) -> None:
+    print(f"\n== {text}", flush=True)
+
+
+def run(*args: str, expect: int = 0, cwd: Path, quiet_stderr: bool = False) -> str:
+    """Run one of our commands, show it and its output, and insist on the expected exit code."""
+    print(f"$ {' '.join(args)}", flush=True)
+    done = subprocess.run(
+        [str(BIN / args[0]), *args[1:]], cwd=cwd, capture_output=True, text=True, check=False
+    )
+    for line in done.stdout.splitlines():
+        print(f"  {line}")
+    if not quiet_stderr:
+        for line in done.stderr.splitlines():
+            print(f"  {line}")
+    if done.returncode != expect:
+        raise SystemExit(
+            f"demo: `{' '.join(args)}` exited {done.returncode}, expected {expect}\n{done.stderr}"
+        )
+    return done.stdout
+
+
+def fresh_private_keys(count: int) -> dict[str, object]:
+    """What `aztec validator-keys new` writes: fresh random keys (throwaway, for this demo only)."""
+
+    def key(order: int) -> str:
+        return f"0x{secrets.randbelow(order - 1) + 1:064x}"
+
+    return {
+        "schemaVersion": 1,
+        "validators": [
+            {
+                "attester": {"eth": key(SECP256K1_ORDER), "bls": key(BLS_ORDER)},
+                "publisher": key(SECP256K1_ORDER),
+                "feeRecipient": "0x" + "00" * 32,
+                "coinbase": "0x" + "00" * 20,
+            }
+            for _ in range(count)
+        ],
+    }
+
+
+def start_devnet(workdir: Path) -> subprocess.Popen[str]:
+    heading("start the local devnet")
+    devnet = subprocess.Popen(
+        [str(BIN / "aztec-butler-devnet"), "up", "--config-out", str(workdir / "devnet.toml")],
+        cwd=workdir,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert devnet.stdout is not None
+    deadline = time.monotonic() + READY_TIMEOUT
+    for line in devnet.stdout:
+        print(f"  {line.rstrip()}", flush=True)
+        if "ready" in line:
+            return devnet
+        if time.monotonic() > deadline:
+            break
+    devnet.kill()
+    raise SystemExit("demo: the devnet did not become ready")
+
+
+def stop_devnet(devnet: subprocess.Popen[str]) -> None:
+    heading("stop the devnet")
+    devnet.send_signal(signal.SIGTERM)
+    try:
+        rest, _ = devnet.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        devnet.kill()
+        raise SystemExit("demo: the devnet did not stop on SIGTERM") from None
+    for line in rest.splitlines():
+        print(f"  {line}")
+    if devnet.returncode != 0:
+        raise SystemExit(f"demo: the devnet exited {devnet.returncode}")
+
+
+def operator_flow(workdir: Path) -> None:
+    config = str(workdir / "devnet.toml")
+    keys = workdir / "new-private-keys.json"
+
+    heading("phase 1: fresh private keys (what `aztec validator-keys new` writes)")
+    keys.write_text(json.dumps(fresh_private_keys(3), indent=2) + "\n")
+    print(f"  wrote {keys.name} with 3 validators")
+
+    heading("phase 2: derive public keys; the chain is checked first")
+    run("aztec-butler", "process-private-keys", keys.name, "--config", config, cwd=workdir, quiet_stderr=True)
+    public = json.loads((workdir / f"public-{keys.name}").read_text())
+    for validator in public["validators"]:
+        print(f"  attester {validator['attester']['eth']}  bls {validator['attester']['bls']}")
+    print("  (the private keys went to the console secret store on stderr; not shown here)")
+
+    heading("a bad key file is refused, one line per problem, no key echoed, nothing written")
+    broken = json.loads(keys.read_text())
+    broken["validators"][0]["attester"]["bls"] = f"0x{BLS_ORDER:064x}"
+    broken["validators"][2]["attester"]["eth"] = broken["validators"][2]["attester"]["eth"][:-1]
+    (workdir / "broken.json").write_text(json.dumps(broken))
+    run("aztec-butler", "process-private-keys", "broken.json", "--offline", expect=1, cwd=workdir)
+
+    heading("the provider's queue fills, a delegator stakes, the entry queue flushes into the real GSE")
+    queued = run("aztec-butler-devnet", "add-keys", "--count", "2", "--config", config, cwd=workdir)
+    run("aztec-butler-devnet", "stake", "--count", "2", "--config", config, cwd=workdir)
+    run("aztec-butler-devnet", "flush", "--count", "2", "--config", config, cwd=workdir)
+    first = queued.split()[1]
+    run("aztec-butler-devnet", "exit", first, "--config", config, cwd=workdir)
+
+    heading("a proof of possession that does not verify is rejected by the real GSE")
+    run("aztec-butler-devnet", "add-keys", "--count", "1", "--corrupt-proof", "--config", config, cwd=workdir)
+    run("aztec-butler-devnet", "stake", "--count", "1", "--config", config, cwd=workdir)
+    run("aztec-butler-devnet", "flush", "--count", "1", "--config", config, cwd=workdir)
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="aztec-butler-demo-") as folder:
+        workdir = Path(folder)
+        devnet = start_devnet(workdir)
+        try:
+            operator_flow(workdir)
+        finally:
+            stop_devnet(devnet)
+    heading("demo finished: every step behaved as expected")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
