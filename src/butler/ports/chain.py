@@ -43,10 +43,13 @@ class Chain(Protocol):
         """The rollup entry queue from head to tail."""
         ...
 
-    def attester_views(self, attesters: Sequence[Address]) -> Mapping[Address, AttesterView]: ...
+    def attester_views(self, attesters: Sequence[Address]) -> Mapping[Address, AttesterView]:
+        """One view per distinct attester. Unknown attesters read status NONE, and so do attesters
+        still waiting in the entry queue: that membership shows only in `entry_queue`."""
+        ...
 
     def balances(self, accounts: Sequence[Address]) -> Mapping[Address, int]:
-        """ETH balances in wei."""
+        """ETH balances in wei, one per distinct account."""
         ...
 
     def registration_digests(self, public_keys: Sequence[G1Point]) -> Sequence[G1Point]:
@@ -56,5 +59,8 @@ class Chain(Protocol):
     def staked_with_provider(
         self, provider_id: int, from_block: int, to_block: int
     ) -> Sequence[StakedWithProvider]:
-        """`StakedWithProvider` events of the provider in [from_block, to_block], in chain order."""
+        """`StakedWithProvider` events of the provider in [from_block, to_block], in chain order.
+
+        An empty range (from_block > to_block) has no events.
+        """
         ...

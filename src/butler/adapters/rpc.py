@@ -1,0 +1,280 @@
+"""JSON-RPC over HTTP for read-only calls: batching, bounded retries, errors that name the node safely.
+
+Every method sent through this transport must be an idempotent read: a request that timed out or lost
+its connection may have reached the node, and it is sent again.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+import requests
+
+from butler.domain.errors import ChainError
+
+DEFAULT_MAX_BATCH = 500
+DEFAULT_MAX_ATTEMPTS = 5
+DEFAULT_TIMEOUT = 30.0
+RETRY_AFTER_CAP = 60.0
+
+# Statuses a gateway or rate limiter answers with while the node itself may be fine.
+TRANSIENT_HTTP_STATUSES = frozenset({429, 502, 503, 504})
+
+
+class RpcCall(NamedTuple):
+    method: str
+    params: Sequence[Any]
+
+
+class RpcError(ChainError):
+    """The node answered a call with a JSON-RPC error object (a revert, an unknown method, a limit ...)."""
+
+    def __init__(self, problem: str, *, method: str, code: int | None, rpc_message: str, data: Any) -> None:
+        super().__init__(problem)
+        self.method = method
+        self.code = code
+        self.rpc_message = rpc_message
+        self.data = data
+
+
+def redact_url(url: str) -> str:
+    """`scheme://host[:port]` only: paths, queries and user info of RPC urls often carry API keys."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        return "<invalid rpc url>"
+    if not parts.scheme or not host:
+        return "<invalid rpc url>"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
+def exponential_backoff(base: float = 0.25, factor: float = 2.0, cap: float = 8.0) -> Callable[[int], float]:
+    """Delay before retry number `n` (1-based): base, base*factor, ... never more than `cap`."""
+
+    def delay(retry: int) -> float:
+        return float(min(cap, base * factor ** (retry - 1)))
+
+    return delay
+
+
+class _Transient(Exception):
+    """A failure worth retrying; `reason` is safe to show (it never contains the url)."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class RpcTransport:
+    """Sends JSON-RPC requests and batches to one node.
+
+    `batch` splits long lists into POSTs of at most `max_batch` calls and returns results in call
+    order. Connection failures, timeouts and HTTP 429/502/503/504 are retried up to `max_attempts`
+    times in all, sleeping `backoff(n)` seconds before retry `n` (or what a 429's Retry-After asks,
+    capped). Anything else raises `ChainError` naming the node as `scheme://host` only.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        max_batch: int = DEFAULT_MAX_BATCH,
+        backoff: Callable[[int], float] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        session: requests.Session | None = None,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if max_batch < 1:
+            raise ValueError("max_batch must be at least 1")
+        self._url = url
+        self.node = redact_url(url)
+        self._timeout = timeout
+        self._max_attempts = max_attempts
+        self._max_batch = max_batch
+        self._backoff = backoff if backoff is not None else exponential_backoff()
+        self._sleep = sleep
+        self._session = session if session is not None else requests.Session()
+        self._ids = itertools.count(1)
+
+    def __repr__(self) -> str:
+        return f"RpcTransport({self.node})"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def request(self, method: str, params: Sequence[Any] = ()) -> Any:
+        """One call in its own POST; returns its `result`."""
+        (result,) = self.batch([RpcCall(method, params)])
+        return result
+
+    def batch(self, calls: Sequence[RpcCall]) -> list[Any]:
+        """Results of all `calls` in order; the first error object among them raises `RpcError`."""
+        results = self.batch_results(calls)
+        for result in results:
+            if isinstance(result, RpcError):
+                raise result
+        return results
+
+    def batch_results(self, calls: Sequence[RpcCall]) -> list[Any]:
+        """Like `batch`, but a call answered with an error object yields its `RpcError` in its place.
+
+        Transport failures and malformed answers still raise: only the node's per-call verdicts are
+        returned, so the caller can decide which of them it can recover from.
+        """
+        results: list[Any] = []
+        for start in range(0, len(calls), self._max_batch):
+            results.extend(self._post_chunk(calls[start : start + self._max_batch]))
+        return results
+
+    def _post_chunk(self, calls: Sequence[RpcCall]) -> list[Any]:
+        ids = [next(self._ids) for _ in calls]
+        payload = [
+            {"jsonrpc": "2.0", "id": id_, "method": call.method, "params": list(call.params)}
+            for id_, call in zip(ids, calls, strict=True)
+        ]
+        describe = _describe(calls)
+        # A lone call goes as a plain request: some gateways handle batches worse than single calls.
+        answer = self._post_with_retries(payload[0] if len(payload) == 1 else payload, describe)
+        if isinstance(answer, dict):
+            if len(calls) > 1:
+                raise self._malformed(describe, "the batch was refused: " + _error_text(answer.get("error")))
+            if answer.get("id") is None and "error" in answer:
+                answer = {**answer, "id": ids[0]}
+            answer = [answer]
+        return self._match_answers(calls, ids, answer)
+
+    def _post_with_retries(self, payload: Any, describe: str) -> Any:
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                return self._post_once(body, describe)
+            except _Transient as failure:
+                if attempt == self._max_attempts:
+                    raise ChainError(
+                        f"rpc {self.node}: {describe} failed after {attempt} attempts: {failure.reason}"
+                    ) from None
+                delay = self._backoff(attempt)
+                if failure.retry_after is not None:
+                    delay = max(delay, min(failure.retry_after, RETRY_AFTER_CAP))
+                self._sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _post_once(self, body: bytes, describe: str) -> Any:
+        # Exceptions from requests carry the full url (and with it any API key), so only their class
+        # name is passed on, and they are never chained.
+        try:
+            response = self._session.post(
+                self._url,
+                data=body,
+                headers={"Content-Type": "application/json", "Accept": "application/json"},
+                timeout=self._timeout,
+            )
+        except requests.Timeout:
+            raise _Transient("timed out") from None
+        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            raise _Transient(f"connection failed ({type(exc).__name__})") from None
+        except requests.RequestException as exc:
+            raise ChainError(f"rpc {self.node}: {describe} failed: {type(exc).__name__}") from None
+        content = response.content  # already read: requests is not asked to stream
+        if response.status_code in TRANSIENT_HTTP_STATUSES:
+            raise _Transient(
+                f"HTTP {response.status_code}", retry_after=_retry_after(response.headers.get("Retry-After"))
+            )
+        try:
+            decoded = json.loads(content)
+        except ValueError:
+            decoded = None
+        if response.status_code != 200:
+            error = decoded.get("error") if isinstance(decoded, dict) else None
+            detail = f": {_error_text(error)}" if isinstance(error, dict) else ""
+            raise ChainError(f"rpc {self.node}: {describe} failed: HTTP {response.status_code}{detail}")
+        if decoded is None:
+            raise ChainError(f"rpc {self.node}: {describe}: the answer is not JSON")
+        return decoded
+
+    def _match_answers(self, calls: Sequence[RpcCall], ids: list[int], answer: Any) -> list[Any]:
+        describe = _describe(calls)
+        if not isinstance(answer, list):
+            raise self._malformed(describe, "expected a list of answers for a batch")
+        by_id: dict[int, dict[str, Any]] = {}
+        for item in answer:
+            if not isinstance(item, dict) or not isinstance(item.get("id"), int) or item["id"] in by_id:
+                raise self._malformed(describe, "an answer without a unique numeric id")
+            by_id[item["id"]] = item
+        missing = [call.method for id_, call in zip(ids, calls, strict=True) if id_ not in by_id]
+        if missing or len(by_id) != len(ids):
+            raise self._malformed(
+                describe, f"{len(missing)} of {len(calls)} calls unanswered or answers with unknown ids"
+            )
+        results: list[Any] = []
+        for id_, call in zip(ids, calls, strict=True):
+            item = by_id[id_]
+            if "error" in item and item["error"] is not None:
+                results.append(self._rpc_error(call, item["error"]))
+            elif "result" in item:
+                results.append(item["result"])
+            else:
+                raise self._malformed(describe, f"the answer to {call.method} has neither result nor error")
+        return results
+
+    def _rpc_error(self, call: RpcCall, error: Any) -> RpcError:
+        if not isinstance(error, dict):
+            return RpcError(
+                f"rpc {self.node}: {call.method} failed: malformed error {error!r:.200}",
+                method=call.method,
+                code=None,
+                rpc_message=str(error),
+                data=None,
+            )
+        code = error.get("code")
+        message = str(error.get("message", ""))
+        return RpcError(
+            f"rpc {self.node}: {call.method} failed: {_error_text(error)}",
+            method=call.method,
+            code=code if isinstance(code, int) else None,
+            rpc_message=message,
+            data=error.get("data"),
+        )
+
+    def _malformed(self, describe: str, why: str) -> ChainError:
+        return ChainError(f"rpc {self.node}: malformed answer to {describe}: {why}")
+
+
+def _describe(calls: Sequence[RpcCall]) -> str:
+    if len(calls) == 1:
+        return calls[0].method
+    methods = sorted({call.method for call in calls})
+    return f"a batch of {len(calls)} calls ({', '.join(methods)})"
+
+
+def _error_text(error: Any) -> str:
+    if not isinstance(error, dict):
+        return f"{error!r:.200}"
+    text = f"{error.get('message', '')} (code {error.get('code')})"
+    data = error.get("data")
+    if isinstance(data, str) and data:
+        text += f" data {data[:200]}"
+    return text
+
+
+def _retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None

@@ -1,0 +1,440 @@
+"""The `Chain` port over Ethereum JSON-RPC: ABI-encoded `eth_call`s in batches, logs in adaptive ranges."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from eth_abi.abi import decode
+from eth_abi.exceptions import DecodingError
+
+from butler.adapters import contract_abis as abis
+from butler.adapters.rpc import RpcCall, RpcError, RpcTransport
+from butler.domain.address import Address
+from butler.domain.config import NetworkConfig
+from butler.domain.errors import ChainError
+from butler.domain.onchain import (
+    AttesterStatus,
+    AttesterView,
+    DepositArgs,
+    G1Point,
+    G2Point,
+    KeyStore,
+    Provider,
+    StakedWithProvider,
+)
+
+_PROVIDER_CONFIGURATIONS = abis.function(abis.STAKING_REGISTRY, "providerConfigurations")
+_NEXT_PROVIDER_IDENTIFIER = abis.function(abis.STAKING_REGISTRY, "nextProviderIdentifier")
+_FIRST_INDEX = abis.function(abis.STAKING_REGISTRY, "getFirstIndexInQueue")
+_LAST_INDEX = abis.function(abis.STAKING_REGISTRY, "getLastIndexInQueue")
+_VALUE_AT_INDEX = abis.function(abis.STAKING_REGISTRY, "getValueAtIndexInQueue")
+_STAKED_WITH_PROVIDER = abis.event(abis.STAKING_REGISTRY, "StakedWithProvider")
+_ATTESTER_VIEW = abis.function(abis.ROLLUP, "getAttesterView")
+_ENTRY_QUEUE_LENGTH = abis.function(abis.ROLLUP, "getEntryQueueLength")
+_ENTRY_QUEUE_AT = abis.function(abis.ROLLUP, "getEntryQueueAt")
+_GET_GSE = abis.function(abis.ROLLUP, "getGSE")
+_REGISTRATION_DIGEST = abis.function(abis.GSE, "getRegistrationDigest")
+
+# Words of an error message by which nodes and RPC services say an eth_getLogs range or its result is
+# too large. Rate limits use similar words ("limit exceeded"); those are not helped by smaller ranges.
+_TOO_LARGE_WORDS = (
+    "range",
+    "too many",
+    "too large",
+    "too big",
+    "more than",
+    "max results",
+    "response size",
+    "result set",
+    "limit",
+    "exceed",
+)
+_RATE_LIMIT_WORDS = ("rate", "per second", "request count", "credits", "capacity", "quota")
+
+_LATEST = "latest"
+
+
+class Web3Chain:
+    """Reads the StakingRegistry, the Rollup and its GSE through one JSON-RPC node.
+
+    `rpc` is the node's url or a ready `RpcTransport` (to tune timeouts, retries and batch size).
+    Before its first read the adapter checks, once, that the node serves `chain_id`.
+    `max_log_span` bounds the blocks per `eth_getLogs` request (None: try the whole range first);
+    ranges the node refuses as too large are halved until it accepts them.
+    """
+
+    def __init__(
+        self,
+        rpc: RpcTransport | str,
+        *,
+        chain_id: int,
+        staking_registry: Address,
+        rollup: Address,
+        network: str | None = None,
+        max_log_span: int | None = None,
+    ) -> None:
+        self._rpc = rpc if isinstance(rpc, RpcTransport) else RpcTransport(rpc)
+        self._expected_chain_id = chain_id
+        self._registry = staking_registry
+        self._rollup = rollup
+        self._network = network
+        if max_log_span is not None and max_log_span < 1:
+            raise ValueError("max_log_span must be at least 1")
+        self._max_log_span = max_log_span
+        self._chain_checked = False
+        self._gse: Address | None = None
+
+    @classmethod
+    def from_config(
+        cls, config: NetworkConfig, rpc: RpcTransport | None = None, *, max_log_span: int | None = None
+    ) -> Web3Chain:
+        return cls(
+            rpc if rpc is not None else RpcTransport(config.rpc_url),
+            chain_id=config.chain_id,
+            staking_registry=config.staking_registry,
+            rollup=config.rollup,
+            network=config.network,
+            max_log_span=max_log_span,
+        )
+
+    def __repr__(self) -> str:
+        return f"Web3Chain({self._rpc.node}, chain_id={self._expected_chain_id})"
+
+    def close(self) -> None:
+        """Releases the transport's pooled connections."""
+        self._rpc.close()
+
+    # -- Chain -----------------------------------------------------------------------------------
+
+    def chain_id(self) -> int:
+        self._ready()
+        return self._expected_chain_id
+
+    def head_block(self) -> int:
+        self._ready()
+        return self._quantity(self._rpc.request("eth_blockNumber"), "eth_blockNumber")
+
+    def provider_by_id(self, provider_id: int) -> Provider | None:
+        self._ready()
+        (raw,) = self._rpc.batch([self._call(self._registry, _PROVIDER_CONFIGURATIONS, provider_id)])
+        return self._provider(provider_id, raw)
+
+    def provider_by_admin(self, admin: Address) -> Provider | None:
+        self._ready()
+        (raw_next,) = self._rpc.batch([self._call(self._registry, _NEXT_PROVIDER_IDENTIFIER)])
+        (next_id,) = self._decode(_NEXT_PROVIDER_IDENTIFIER, raw_next, self._registry)
+        ids = range(1, next_id)
+        raws = self._rpc.batch([self._call(self._registry, _PROVIDER_CONFIGURATIONS, i) for i in ids])
+        for provider_id, raw in zip(ids, raws, strict=True):
+            provider = self._provider(provider_id, raw)
+            if provider is not None and provider.admin == admin:
+                return provider
+        return None
+
+    def provider_queue(self, provider_id: int) -> Sequence[KeyStore]:
+        self._ready()
+
+        def bounds(block: str) -> list[RpcCall]:
+            return [
+                self._call(self._registry, _FIRST_INDEX, provider_id, block=block),
+                self._call(self._registry, _LAST_INDEX, provider_id, block=block),
+            ]
+
+        def items(raw_bounds: Sequence[Any], block: str) -> list[RpcCall]:
+            (first,) = self._decode(_FIRST_INDEX, raw_bounds[0], self._registry)
+            (last,) = self._decode(_LAST_INDEX, raw_bounds[1], self._registry)
+            if last < first:
+                raise ChainError(
+                    f"rpc {self._rpc.node}: provider {provider_id}'s queue ends ({last}) before it "
+                    f"starts ({first})"
+                )
+            return [
+                self._call(self._registry, _VALUE_AT_INDEX, provider_id, index, block=block)
+                for index in range(first, last)
+            ]
+
+        raws = self._read_pinned(bounds, items)
+        return [_key_store(self._decode(_VALUE_AT_INDEX, raw, self._registry)[0]) for raw in raws]
+
+    def entry_queue(self) -> Sequence[DepositArgs]:
+        self._ready()
+
+        def bounds(block: str) -> list[RpcCall]:
+            return [self._call(self._rollup, _ENTRY_QUEUE_LENGTH, block=block)]
+
+        def items(raw_bounds: Sequence[Any], block: str) -> list[RpcCall]:
+            (length,) = self._decode(_ENTRY_QUEUE_LENGTH, raw_bounds[0], self._rollup)
+            return [self._call(self._rollup, _ENTRY_QUEUE_AT, index, block=block) for index in range(length)]
+
+        raws = self._read_pinned(bounds, items)
+        return [_deposit_args(self._decode(_ENTRY_QUEUE_AT, raw, self._rollup)[0]) for raw in raws]
+
+    def attester_views(self, attesters: Sequence[Address]) -> Mapping[Address, AttesterView]:
+        unique = list(dict.fromkeys(attesters))
+        if not unique:
+            return {}
+        self._ready()
+        raws = self._rpc.batch([self._call(self._rollup, _ATTESTER_VIEW, a.checksum) for a in unique])
+        return {
+            attester: self._attester_view(attester, self._decode(_ATTESTER_VIEW, raw, self._rollup)[0])
+            for attester, raw in zip(unique, raws, strict=True)
+        }
+
+    def balances(self, accounts: Sequence[Address]) -> Mapping[Address, int]:
+        unique = list(dict.fromkeys(accounts))
+        if not unique:
+            return {}
+        self._ready()
+        raws = self._rpc.batch([RpcCall("eth_getBalance", [a.checksum, _LATEST]) for a in unique])
+        return {
+            account: self._quantity(raw, "eth_getBalance") for account, raw in zip(unique, raws, strict=True)
+        }
+
+    def registration_digests(self, public_keys: Sequence[G1Point]) -> Sequence[G1Point]:
+        if not public_keys:
+            return []
+        self._ready()
+        gse = self._gse_address()
+        raws = self._rpc.batch([self._call(gse, _REGISTRATION_DIGEST, (pk.x, pk.y)) for pk in public_keys])
+        digests = []
+        for raw in raws:
+            ((x, y),) = self._decode(_REGISTRATION_DIGEST, raw, gse)
+            digests.append(G1Point(x=x, y=y))
+        return digests
+
+    def staked_with_provider(
+        self, provider_id: int, from_block: int, to_block: int
+    ) -> Sequence[StakedWithProvider]:
+        if from_block < 0:
+            raise ValueError("from_block must not be negative")
+        if from_block > to_block:
+            return []
+        self._ready()
+        provider_topic = "0x" + provider_id.to_bytes(32, "big").hex()
+        span = to_block - from_block + 1
+        if self._max_log_span is not None:
+            span = min(span, self._max_log_span)
+        events: list[StakedWithProvider] = []
+        cursor = from_block
+        while cursor <= to_block:
+            end = min(to_block, cursor + span - 1)
+            log_filter = {
+                "address": self._registry.checksum,
+                "fromBlock": hex(cursor),
+                "toBlock": hex(end),
+                "topics": ["0x" + _STAKED_WITH_PROVIDER.topic0.hex(), provider_topic],
+            }
+            try:
+                logs = self._rpc.request("eth_getLogs", [log_filter])
+            except RpcError as error:
+                if end == cursor or not _says_too_large(error):
+                    raise
+                # Keep the smaller span for the rest of the scan: the node's limit will not grow.
+                span = max(1, (end - cursor + 1) // 2)
+                continue
+            events.extend(self._staked_events(logs, provider_id))
+            cursor = end + 1
+        events.sort(key=lambda e: (e.block_number, e.log_index))
+        return events
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _ready(self) -> None:
+        if self._chain_checked:
+            return
+        reported = self._quantity(self._rpc.request("eth_chainId"), "eth_chainId")
+        if reported != self._expected_chain_id:
+            config = f"the config for network {self._network!r}" if self._network else "the config"
+            raise ChainError(
+                f"rpc_url {self._rpc.node} reports chain id {reported} but {config} expects "
+                f"{self._expected_chain_id}"
+            )
+        self._chain_checked = True
+
+    def _gse_address(self) -> Address:
+        if self._gse is None:
+            (raw,) = self._rpc.batch([self._call(self._rollup, _GET_GSE)])
+            (gse,) = self._decode(_GET_GSE, raw, self._rollup)
+            address = _address(gse)
+            if address.is_zero:
+                raise ChainError(f"rpc {self._rpc.node}: the rollup at {self._rollup} names no GSE")
+            self._gse = address
+        return self._gse
+
+    def _read_pinned(
+        self,
+        bounds: Callable[[str], list[RpcCall]],
+        items: Callable[[Sequence[Any], str], list[RpcCall]],
+    ) -> list[Any]:
+        """Items of a queue, all read at one block although their count is only known after a read.
+
+        First the bounds (at `latest`) and the block number; then the bounds again and the items, both
+        at that block. If the bounds moved in between (a stake or flush landed), the items are read once
+        more for the bounds seen at the pinned block. Usually two round trips, never a torn read.
+        """
+        n_bounds = len(bounds(_LATEST))
+        *seen, head = self._rpc.batch([*bounds(_LATEST), RpcCall("eth_blockNumber", [])])
+        block = hex(self._quantity(head, "eth_blockNumber"))
+        results = self._rpc.batch_results([*bounds(block), *items(seen, block)])
+        pinned, found = results[:n_bounds], results[n_bounds:]
+        for result in pinned:
+            if isinstance(result, RpcError):
+                raise result
+        if pinned != seen or any(isinstance(result, RpcError) for result in found):
+            found = self._rpc.batch(items(pinned, block))
+        return found
+
+    def _call(self, to: Address, function: abis.AbiFunction, *args: Any, block: str = _LATEST) -> RpcCall:
+        data = "0x" + function.encode_call(*args).hex()
+        return RpcCall("eth_call", [{"to": to.checksum, "data": data}, block])
+
+    def _decode(self, function: abis.AbiFunction, raw: Any, contract: Address) -> tuple[Any, ...]:
+        data = self._data(raw, function.name)
+        if not data:
+            raise ChainError(
+                f"rpc {self._rpc.node}: {function.name} on {contract} returned no data: is the configured "
+                "address the right contract on this chain?"
+            )
+        try:
+            return function.decode_result(data)
+        except (DecodingError, ValueError, OverflowError) as error:
+            raise ChainError(
+                f"rpc {self._rpc.node}: {function.name} on {contract} returned undecodable data: {error}"
+            ) from None
+
+    def _data(self, raw: Any, what: str) -> bytes:
+        if not isinstance(raw, str) or not raw.startswith("0x"):
+            raise ChainError(f"rpc {self._rpc.node}: malformed answer to {what}: expected hex data")
+        try:
+            return bytes.fromhex(raw[2:])
+        except ValueError:
+            raise ChainError(f"rpc {self._rpc.node}: malformed answer to {what}: bad hex data") from None
+
+    def _quantity(self, raw: Any, what: str) -> int:
+        if not isinstance(raw, str) or not raw.startswith("0x") or len(raw) < 3:
+            raise ChainError(f"rpc {self._rpc.node}: malformed answer to {what}: expected a hex quantity")
+        try:
+            return int(raw, 16)
+        except ValueError:
+            raise ChainError(f"rpc {self._rpc.node}: malformed answer to {what}: bad hex quantity") from None
+
+    def _provider(self, provider_id: int, raw: Any) -> Provider | None:
+        admin, take_rate, rewards_recipient = self._decode(_PROVIDER_CONFIGURATIONS, raw, self._registry)
+        admin_address = _address(admin)
+        # The registry answers an unknown id with zeros; a registered provider never has a zero admin.
+        if admin_address.is_zero:
+            return None
+        return Provider(
+            id=provider_id,
+            admin=admin_address,
+            take_rate=take_rate,
+            rewards_recipient=_address(rewards_recipient),
+        )
+
+    def _attester_view(self, attester: Address, decoded: Any) -> AttesterView:
+        status, effective_balance, _exit, (_public_key, withdrawer) = decoded
+        try:
+            attester_status = AttesterStatus(status)
+        except ValueError:
+            raise ChainError(
+                f"rpc {self._rpc.node}: the rollup reports an unknown status {status} for {attester}"
+            ) from None
+        return AttesterView(
+            status=attester_status, effective_balance=effective_balance, withdrawer=_address(withdrawer)
+        )
+
+    def _staked_events(self, logs: Any, provider_id: int) -> Iterable[StakedWithProvider]:
+        if not isinstance(logs, list):
+            raise ChainError(f"rpc {self._rpc.node}: malformed answer to eth_getLogs: expected a list")
+        topic0 = "0x" + _STAKED_WITH_PROVIDER.topic0.hex()
+        for log in logs:
+            if not isinstance(log, dict):
+                raise ChainError(f"rpc {self._rpc.node}: malformed answer to eth_getLogs: a log is no object")
+            if log.get("removed"):
+                continue
+            topics = log.get("topics")
+            if (
+                not isinstance(topics, list)
+                or len(topics) != 4
+                or not isinstance(topics[0], str)
+                or topics[0].lower() != topic0
+                or _address(str(log.get("address"))) != self._registry
+            ):
+                raise ChainError(
+                    f"rpc {self._rpc.node}: eth_getLogs returned a log that is not a StakedWithProvider "
+                    f"event of the registry {self._registry}"
+                )
+            provider_word, rollup_word, attester_word = (self._data(t, "eth_getLogs") for t in topics[1:])
+            try:
+                (event_provider,) = decode(["uint256"], provider_word)
+                (rollup,) = decode(["address"], rollup_word)
+                (attester,) = decode(["address"], attester_word)
+                coinbase, staker_implementation = decode(
+                    list(_STAKED_WITH_PROVIDER.data_types), self._data(log.get("data"), "eth_getLogs")
+                )
+            except (DecodingError, ValueError, OverflowError) as error:
+                raise ChainError(
+                    f"rpc {self._rpc.node}: undecodable StakedWithProvider log: {error}"
+                ) from None
+            if event_provider != provider_id:
+                raise ChainError(
+                    f"rpc {self._rpc.node}: eth_getLogs returned an event of provider {event_provider} "
+                    f"when asked for provider {provider_id}"
+                )
+            yield StakedWithProvider(
+                provider_id=event_provider,
+                rollup=_address(rollup),
+                attester=_address(attester),
+                coinbase=_address(coinbase),
+                staker_implementation=_address(staker_implementation),
+                block_number=self._quantity(log.get("blockNumber"), "eth_getLogs"),
+                log_index=self._quantity(log.get("logIndex"), "eth_getLogs"),
+            )
+
+
+def _says_too_large(error: RpcError) -> bool:
+    text = error.rpc_message.lower()
+    if any(word in text for word in _RATE_LIMIT_WORDS):
+        return False
+    return error.code == -32005 or any(word in text for word in _TOO_LARGE_WORDS)
+
+
+def _address(value: str) -> Address:
+    """An address as eth_abi or a node writes it (0x + 40 hex digits, any case)."""
+    try:
+        return Address(bytes.fromhex(value[2:]))
+    except ValueError as error:
+        raise ChainError(f"malformed address in a node's answer: {value!r:.60}") from error
+
+
+def _g1(value: Sequence[int]) -> G1Point:
+    x, y = value
+    return G1Point(x=x, y=y)
+
+
+def _g2(value: Sequence[int]) -> G2Point:
+    x0, x1, y0, y1 = value
+    return G2Point(x0=x0, x1=x1, y0=y0, y1=y1)
+
+
+def _key_store(value: Sequence[Any]) -> KeyStore:
+    attester, pk1, pk2, proof = value
+    return KeyStore(
+        attester=_address(attester),
+        public_key_g1=_g1(pk1),
+        public_key_g2=_g2(pk2),
+        proof_of_possession=_g1(proof),
+    )
+
+
+def _deposit_args(value: Sequence[Any]) -> DepositArgs:
+    attester, withdrawer, pk1, pk2, proof, move_with_latest_rollup = value
+    return DepositArgs(
+        attester=_address(attester),
+        withdrawer=_address(withdrawer),
+        public_key_g1=_g1(pk1),
+        public_key_g2=_g2(pk2),
+        proof_of_possession=_g1(proof),
+        move_with_latest_rollup=bool(move_with_latest_rollup),
+    )

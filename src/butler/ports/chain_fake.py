@@ -1,0 +1,252 @@
+"""An in-memory `Chain` for tests: deterministic state arranged with plain setters.
+
+Every arranging call that is a transaction on a real chain (registering a provider, adding keys,
+staking, flushing, exiting, funding) mines one block, as anvil's automine does; `set_balance` and
+`set_attester_view` change state without a block, like anvil's cheat codes.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Mapping, Sequence
+
+from butler.domain import bn254
+from butler.domain.address import ZERO_ADDRESS, Address
+from butler.domain.errors import ChainError
+from butler.domain.hashing import keccak256
+from butler.domain.onchain import (
+    AttesterStatus,
+    AttesterView,
+    DepositArgs,
+    G1Point,
+    KeyStore,
+    Provider,
+    StakedWithProvider,
+)
+
+DEFAULT_CHAIN_ID = 31337
+DEFAULT_ACTIVATION_THRESHOLD = 100 * 10**18
+FAKE_ROLLUP = Address.from_int(0x5011_0000)
+FAKE_STAKER_IMPLEMENTATION = Address.from_int(0x5743_0000)
+
+_DIGEST_DOMAIN = b"butler fake GSE registration digest"
+_COINBASE_DOMAIN = b"butler fake coinbase"
+_NOT_STAKED = AttesterView(status=AttesterStatus.NONE, effective_balance=0, withdrawer=ZERO_ADDRESS)
+
+
+def fake_registration_digest(public_key: G1Point) -> G1Point:
+    """The fake GSE's digest: k·G1 with k from a hash of the key, so on the curve and distinct per key.
+
+    The real GSE hashes to the curve differently (and differently per generation); only these
+    properties are shared.
+    """
+    seed = _DIGEST_DOMAIN + public_key.x.to_bytes(32, "big") + public_key.y.to_bytes(32, "big")
+    k = int.from_bytes(keccak256(seed), "big") % bn254.R
+    return bn254.g1_generator_mul(k or 1)
+
+
+class FakeChain:
+    """Implements `butler.ports.chain.Chain` over in-memory state."""
+
+    def __init__(
+        self,
+        *,
+        chain_id: int = DEFAULT_CHAIN_ID,
+        rollup: Address = FAKE_ROLLUP,
+        head_block: int = 1,
+        activation_threshold: int = DEFAULT_ACTIVATION_THRESHOLD,
+        staker_implementation: Address = FAKE_STAKER_IMPLEMENTATION,
+    ) -> None:
+        self.rollup = rollup
+        self.activation_threshold = activation_threshold
+        self.staker_implementation = staker_implementation
+        self.reads: list[str] = []
+        """Names of the `Chain` methods called, in order: lets a test check how the core reads."""
+        self._chain_id = chain_id
+        self._head = head_block
+        self._providers: dict[int, Provider] = {}
+        self._queues: dict[int, collections.deque[KeyStore]] = {}
+        self._entry_queue: collections.deque[DepositArgs] = collections.deque()
+        self._views: dict[Address, AttesterView] = {}
+        self._balances: dict[Address, int] = {}
+        self._events: list[StakedWithProvider] = []
+        self._failure: str | None = None
+
+    # -- arranging -------------------------------------------------------------------------------
+
+    def add_provider(
+        self, admin: Address, *, take_rate: int = 0, rewards_recipient: Address | None = None
+    ) -> int:
+        """Registers a provider under the next id (ids start at 1) and returns the id."""
+        if admin.is_zero:
+            raise ValueError("a provider's admin cannot be the zero address")
+        provider_id = len(self._providers) + 1
+        self._providers[provider_id] = Provider(
+            id=provider_id,
+            admin=admin,
+            take_rate=take_rate,
+            rewards_recipient=rewards_recipient if rewards_recipient is not None else admin,
+        )
+        self._queues[provider_id] = collections.deque()
+        self._mine()
+        return provider_id
+
+    def enqueue_keys(self, provider_id: int, keystores: Sequence[KeyStore]) -> None:
+        """`addKeysToProvider`: appends to the provider queue; like the real one, no duplicate check."""
+        self._queue(provider_id).extend(keystores)
+        self._mine()
+
+    def stake(
+        self,
+        provider_id: int,
+        count: int = 1,
+        *,
+        withdrawer: Address = ZERO_ADDRESS,
+        move_with_latest_rollup: bool = False,
+    ) -> list[StakedWithProvider]:
+        """`count` delegator stakes, one block each: queue head → entry queue, with a fresh coinbase."""
+        queue = self._queue(provider_id)
+        if count > len(queue):
+            raise ValueError(f"provider {provider_id} has {len(queue)} queued key(s), cannot stake {count}")
+        emitted = []
+        for _ in range(count):
+            store = queue.popleft()
+            self._mine()
+            self._entry_queue.append(
+                DepositArgs(
+                    attester=store.attester,
+                    withdrawer=withdrawer,
+                    public_key_g1=store.public_key_g1,
+                    public_key_g2=store.public_key_g2,
+                    proof_of_possession=store.proof_of_possession,
+                    move_with_latest_rollup=move_with_latest_rollup,
+                )
+            )
+            event = StakedWithProvider(
+                provider_id=provider_id,
+                rollup=self.rollup,
+                attester=store.attester,
+                coinbase=self._fresh_coinbase(provider_id, store.attester),
+                staker_implementation=self.staker_implementation,
+                block_number=self._head,
+                log_index=0,
+            )
+            self._events.append(event)
+            emitted.append(event)
+        return emitted
+
+    def flush(self, count: int) -> list[Address]:
+        """Moves up to `count` entry-queue heads to VALIDATING in one block; returns their attesters."""
+        flushed: list[Address] = []
+        while self._entry_queue and len(flushed) < count:
+            deposit = self._entry_queue.popleft()
+            self._views[deposit.attester] = AttesterView(
+                status=AttesterStatus.VALIDATING,
+                effective_balance=self.activation_threshold,
+                withdrawer=deposit.withdrawer,
+            )
+            flushed.append(deposit.attester)
+        self._mine()
+        return flushed
+
+    def exit(self, attester: Address) -> None:
+        """A validating attester starts its exit: status EXITING, nothing left at stake."""
+        view = self._views.get(attester)
+        if view is None or view.status != AttesterStatus.VALIDATING:
+            raise ValueError(f"{attester} is not validating")
+        self._views[attester] = AttesterView(
+            status=AttesterStatus.EXITING, effective_balance=0, withdrawer=view.withdrawer
+        )
+        self._mine()
+
+    def set_attester_view(self, attester: Address, view: AttesterView) -> None:
+        self._views[attester] = view
+
+    def set_balance(self, account: Address, wei: int) -> None:
+        self._balances[account] = wei
+
+    def fund(self, account: Address, wei: int) -> None:
+        """An ETH transfer to `account`, in its own block."""
+        self._balances[account] = self._balances.get(account, 0) + wei
+        self._mine()
+
+    def mine(self, blocks: int = 1) -> None:
+        self._head += blocks
+
+    def fail_reads(self, message: str | None = "the fake node is unreachable") -> None:
+        """Every read raises `ChainError(message)` until called again with None."""
+        self._failure = message
+
+    # -- Chain -----------------------------------------------------------------------------------
+
+    def chain_id(self) -> int:
+        self._read("chain_id")
+        return self._chain_id
+
+    def head_block(self) -> int:
+        self._read("head_block")
+        return self._head
+
+    def provider_by_id(self, provider_id: int) -> Provider | None:
+        self._read("provider_by_id")
+        return self._providers.get(provider_id)
+
+    def provider_by_admin(self, admin: Address) -> Provider | None:
+        self._read("provider_by_admin")
+        return next((p for _, p in sorted(self._providers.items()) if p.admin == admin), None)
+
+    def provider_queue(self, provider_id: int) -> Sequence[KeyStore]:
+        self._read("provider_queue")
+        return list(self._queues.get(provider_id, ()))
+
+    def entry_queue(self) -> Sequence[DepositArgs]:
+        self._read("entry_queue")
+        return list(self._entry_queue)
+
+    def attester_views(self, attesters: Sequence[Address]) -> Mapping[Address, AttesterView]:
+        self._read("attester_views")
+        return {attester: self._views.get(attester, _NOT_STAKED) for attester in attesters}
+
+    def balances(self, accounts: Sequence[Address]) -> Mapping[Address, int]:
+        self._read("balances")
+        return {account: self._balances.get(account, 0) for account in accounts}
+
+    def registration_digests(self, public_keys: Sequence[G1Point]) -> Sequence[G1Point]:
+        self._read("registration_digests")
+        return [fake_registration_digest(key) for key in public_keys]
+
+    def staked_with_provider(
+        self, provider_id: int, from_block: int, to_block: int
+    ) -> Sequence[StakedWithProvider]:
+        self._read("staked_with_provider")
+        if from_block < 0:
+            raise ValueError("from_block must not be negative")
+        return [
+            e
+            for e in self._events
+            if e.provider_id == provider_id and from_block <= e.block_number <= to_block
+        ]
+
+    # -- helpers ---------------------------------------------------------------------------------
+
+    def _read(self, name: str) -> None:
+        self.reads.append(name)
+        if self._failure is not None:
+            raise ChainError(self._failure)
+
+    def _mine(self) -> None:
+        self._head += 1
+
+    def _queue(self, provider_id: int) -> collections.deque[KeyStore]:
+        if provider_id not in self._queues:
+            raise ValueError(f"no provider {provider_id}")
+        return self._queues[provider_id]
+
+    def _fresh_coinbase(self, provider_id: int, attester: Address) -> Address:
+        seed = (
+            _COINBASE_DOMAIN
+            + provider_id.to_bytes(32, "big")
+            + attester.raw
+            + len(self._events).to_bytes(8, "big")
+        )
+        return Address(keccak256(seed)[12:])
