@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.devnet_fixture import devnet, isolated_devnet  # noqa: F401
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -1,0 +1,376 @@
+"""What one can do to a running devnet: fund accounts, fill the provider queue through the Safe, stake,
+flush the entry queue into the real GSE, exit attesters, and execute the Safe proposals the tx-service
+stand-in holds. Every action returns plain records; the CLI prints them."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import requests
+from web3.contract import Contract
+from web3.types import TxReceipt
+
+from butler.devnet import accounts, artifacts
+from butler.devnet.chain import DevChain, DevnetError
+from butler.devnet.config import DevnetConfig
+from butler.devnet.safe import CALL, SafeContract, SafeTx, recover_signer, sign_hash
+from butler.domain import bn254
+from butler.domain.address import ZERO_ADDRESS, Address
+from butler.domain.keys import SECP256K1_N, BlsSecretKey, EthSecretKey, attester_address, bls_public_key
+from butler.domain.onchain import AttesterStatus, G1Point, G2Point, KeyStore
+from butler.domain.registration import registration_keystore
+
+WEI_PER_ETH = 10**18
+# A GSE deposit costs ~0.6-0.75M gas and the Rollup refuses to start one with less than 1M left:
+# fixed limits with a wide margin, since estimates of such calls can fall a little short.
+FLUSH_GAS_PER_DEPOSIT = 3_000_000
+FLUSH_GAS_BASE = 200_000
+FLUSH_CHUNK = 8  # 8 x 3M stays inside anvil's 30M block gas limit
+ADD_KEYS_CHUNK = 40
+ROLLUP_VERSION = 0  # the stand-in registry has a single rollup and ignores the version
+HTTP_TIMEOUT_S = 10
+
+
+@attrs.frozen
+class Funded:
+    address: Address
+    wei: int
+    tx_hash: str
+
+
+@attrs.frozen
+class AddedKey:
+    attester: Address
+    tx_hash: str
+    corrupted_proof: bool
+
+
+@attrs.frozen
+class Staked:
+    attester: Address
+    coinbase: Address
+    tx_hash: str
+
+
+@attrs.frozen
+class Flushed:
+    attester: Address
+    ok: bool
+    error: str | None
+    tx_hash: str
+
+
+@attrs.frozen
+class Exited:
+    attester: Address
+    status: AttesterStatus
+    tx_hash: str
+
+
+@attrs.frozen
+class Executed:
+    safe_tx_hash: str
+    nonce: int
+    tx_hash: str
+    added_owner_signature: bool
+
+
+@attrs.frozen
+class DevValidator:
+    """A generated devnet validator. Its keys are throwaway test keys; repr shows only the address."""
+
+    attester: Address
+    eth_key: EthSecretKey = attrs.field(repr=False)
+    bls_key: BlsSecretKey = attrs.field(repr=False)
+
+
+def random_validator() -> DevValidator:
+    eth = EthSecretKey(1 + secrets.randbelow(SECP256K1_N - 1))
+    bls = BlsSecretKey(1 + secrets.randbelow(bn254.R - 1))
+    return DevValidator(attester_address(eth), eth, bls)
+
+
+class DevnetActions:
+    """Actions against the devnet a config describes."""
+
+    def __init__(self, config: DevnetConfig, chain: DevChain | None = None) -> None:
+        self.config = config
+        self.chain = chain or DevChain(config.rpc_url)
+        self.chain.check_reachable()
+        self.safe = SafeContract(self.chain, config.safe)
+        self.registry = self.chain.contract(artifacts.own("StakingRegistry"), config.staking_registry)
+        self.rollup = self.chain.contract(artifacts.own("Rollup"), config.rollup)
+        self.gse = self.chain.contract(artifacts.aztec("GSE"), config.gse)
+
+    # --- fund ----------------------------------------------------------------------------------
+
+    def fund(self, eth: Decimal, addresses: Sequence[Address]) -> list[Funded]:
+        wei = int(eth * WEI_PER_ETH) if eth.is_finite() else 0
+        if wei <= 0 or Decimal(wei) != eth * WEI_PER_ETH:
+            raise DevnetError(f"--eth must be a positive amount of ETH with at most 18 decimals, got {eth}")
+        done = []
+        for address in addresses:
+            receipt = self.chain.send(
+                sender=accounts.FAUCET.address, to=address, value=wei, what=f"sending {eth} ETH to {address}"
+            )
+            done.append(Funded(address, wei, receipt["transactionHash"].to_0x_hex()))
+        return done
+
+    # --- provider queue ------------------------------------------------------------------------
+
+    def registration_digests(self, public_keys: Sequence[G1Point]) -> list[G1Point]:
+        digests = []
+        for point in public_keys:
+            x, y = self.chain.call(self.gse.functions.getRegistrationDigest((point.x, point.y)))
+            digests.append(G1Point(int(x), int(y)))
+        return digests
+
+    def make_keystores(
+        self, validators: Sequence[DevValidator], *, corrupt_proof: bool = False
+    ) -> list[KeyStore]:
+        """Registration data from the real GSE's digests; `corrupt_proof` signs the wrong point."""
+        digests = self.registration_digests([bls_public_key(v.bls_key).point for v in validators])
+        stores = []
+        for validator, digest in zip(validators, digests, strict=True):
+            store = registration_keystore(validator.attester, validator.bls_key, digest)
+            if corrupt_proof:
+                # Still a curve point, so only the pairing check can refuse it.
+                store = attrs.evolve(
+                    store, proof_of_possession=bn254.g1_add(store.proof_of_possession, bn254.G1)
+                )
+            stores.append(store)
+        return stores
+
+    def add_keys(self, count: int, *, corrupt_proof: bool = False) -> list[AddedKey]:
+        """Generate `count` validators and queue them for the provider through the Safe."""
+        _positive(count, "--count")
+        validators = [random_validator() for _ in range(count)]
+        return self.add_keystores(
+            self.make_keystores(validators, corrupt_proof=corrupt_proof), corrupted_proof=corrupt_proof
+        )
+
+    def add_keystores(self, stores: Sequence[KeyStore], *, corrupted_proof: bool = False) -> list[AddedKey]:
+        """addKeysToProvider executed through the real Safe, signed by a devnet owner."""
+        added = []
+        for start in range(0, len(stores), ADD_KEYS_CHUNK):
+            chunk = stores[start : start + ADD_KEYS_CHUNK]
+            data = self.registry.encode_abi(
+                "addKeysToProvider", args=[self.config.provider_id, [_keystore_tuple(s) for s in chunk]]
+            )
+            receipt = self.execute_as_owner(self.config.staking_registry, 0, bytes.fromhex(data[2:]))
+            tx_hash = receipt["transactionHash"].to_0x_hex()
+            added += [AddedKey(s.attester, tx_hash, corrupted_proof) for s in chunk]
+        return added
+
+    def execute_as_owner(self, to: Address, value: int, data: bytes, operation: int = CALL) -> TxReceipt:
+        """Execute a Safe transaction at the Safe's current nonce, signed by devnet owners."""
+        tx = SafeTx(to=to, value=value, data=data, operation=operation, nonce=self.safe.nonce())
+        return self.safe.execute(
+            tx, self._owner_signatures(self.safe.tx_hash(tx), {}), sender=accounts.EXECUTOR.address
+        )
+
+    def provider_queue(self) -> list[Address]:
+        pid = self.config.provider_id
+        first = int(self.chain.call(self.registry.functions.getFirstIndexInQueue(pid)))
+        last = int(self.chain.call(self.registry.functions.getLastIndexInQueue(pid)))
+        return [
+            Address.parse(self.chain.call(self.registry.functions.getValueAtIndexInQueue(pid, i))[0])
+            for i in range(first, last)
+        ]
+
+    # --- stake, flush, exit --------------------------------------------------------------------
+
+    def stake(self, count: int) -> list[Staked]:
+        """The delegator stakes `count` times: each moves the provider queue's head into the entry queue."""
+        _positive(count, "--count")
+        pid = self.config.provider_id
+        queued = int(self.chain.call(self.registry.functions.getProviderQueueLength(pid)))
+        if queued < count:
+            raise DevnetError(f"provider {pid} has {queued} queued key(s), cannot stake {count}")
+        _, take_rate, _ = self.chain.call(self.registry.functions.providerConfigurations(pid))
+        delegator = accounts.DELEGATOR.address.checksum
+        done = []
+        for _ in range(count):
+            receipt = self.chain.transact(
+                self.registry.functions.stake(pid, ROLLUP_VERSION, delegator, take_rate, delegator, False),
+                sender=accounts.DELEGATOR.address,
+                what="stake",
+            )
+            for event in _events(self.registry, "StakedWithProvider", receipt):
+                done.append(
+                    Staked(
+                        Address.parse(event["args"]["attester"]),
+                        Address.parse(event["args"]["coinbaseSplitContractAddress"]),
+                        receipt["transactionHash"].to_0x_hex(),
+                    )
+                )
+        return done
+
+    def entry_queue(self) -> list[Address]:
+        length = int(self.chain.call(self.rollup.functions.getEntryQueueLength()))
+        return [
+            Address.parse(self.chain.call(self.rollup.functions.getEntryQueueAt(i))[0]) for i in range(length)
+        ]
+
+    def flush(self, count: int) -> list[Flushed]:
+        """Move up to `count` entry-queue heads into the real GSE, which checks each proof of possession."""
+        _positive(count, "--count")
+        waiting = int(self.chain.call(self.rollup.functions.getEntryQueueLength()))
+        if waiting == 0:
+            raise DevnetError("the rollup entry queue is empty: nothing to flush")
+        remaining = min(count, waiting)
+        done: list[Flushed] = []
+        while remaining:
+            n = min(remaining, FLUSH_CHUNK)
+            receipt = self.chain.transact(
+                self.rollup.functions.flushEntryQueue(n),
+                sender=accounts.DEPLOYER.address,
+                gas=FLUSH_GAS_BASE + n * FLUSH_GAS_PER_DEPOSIT,
+                what="flushEntryQueue",
+            )
+            tx_hash = receipt["transactionHash"].to_0x_hex()
+            for log in receipt["logs"]:
+                if Address.parse(log["address"]) != self.config.rollup:
+                    continue
+                for name in ("Deposit", "FailedDeposit"):
+                    event = _decode(self.rollup, name, log)
+                    if event is None:
+                        continue
+                    attester = Address.parse(event["args"]["attester"])
+                    if name == "Deposit":
+                        done.append(Flushed(attester, True, None, tx_hash))
+                    else:
+                        reason = self.chain.decode_error(bytes(event["args"]["reason"]))
+                        done.append(Flushed(attester, False, reason, tx_hash))
+            remaining -= n
+        return done
+
+    def attester_status(self, attester: Address) -> AttesterStatus:
+        view = self.chain.call(self.rollup.functions.getAttesterView(attester.checksum))
+        return AttesterStatus(int(view[0]))
+
+    def exit(self, attester: Address) -> Exited:
+        receipt = self.chain.transact(
+            self.rollup.functions.exitAttester(attester.checksum),
+            sender=accounts.DEPLOYER.address,
+            what=f"exit of {attester}",
+        )
+        return Exited(attester, self.attester_status(attester), receipt["transactionHash"].to_0x_hex())
+
+    # --- the Safe's pending proposals ----------------------------------------------------------
+
+    def pending_proposals(self) -> list[dict[str, Any]]:
+        """Unexecuted proposals at or above the Safe's nonce, as the tx-service lists them."""
+        nonce = self.safe.nonce()
+        url = (
+            f"{self.config.tx_service_url.rstrip('/')}/api/v2/safes/{self.config.safe.checksum}"
+            f"/multisig-transactions/?executed=false&nonce__gte={nonce}&limit=100"
+        )
+        results: list[dict[str, Any]] = []
+        next_url: str | None = url
+        while next_url:
+            try:
+                response = requests.get(next_url, timeout=HTTP_TIMEOUT_S)
+            except requests.RequestException as exc:
+                raise DevnetError(
+                    f"tx-service not reachable at {self.config.tx_service_url}: {type(exc).__name__}"
+                ) from None
+            if response.status_code != 200:
+                raise DevnetError(f"tx-service answered {response.status_code}: {response.text[:200]}")
+            page = response.json()
+            results += page["results"]
+            next_url = page.get("next")
+        return sorted(results, key=lambda r: (int(r["nonce"]), r["submissionDate"]))
+
+    def execute_pending(self) -> list[Executed]:
+        """Execute pending proposals in nonce order through the real Safe's execTransaction.
+
+        Owner signatures stored with a proposal are used; where they fall short of the threshold (a
+        delegate proposed it) devnet owners sign too. Stops at the first gap in the nonces.
+        """
+        done: list[Executed] = []
+        seen_nonces: set[int] = set()
+        for item in self.pending_proposals():
+            nonce = int(item["nonce"])
+            if nonce in seen_nonces:
+                continue  # another proposal for this nonce was executed first
+            if nonce != self.safe.nonce():
+                break
+            tx = _safe_tx_from_json(item)
+            digest = self.safe.tx_hash(tx)
+            if "0x" + digest.hex() != item["safeTxHash"]:
+                raise DevnetError(f"proposal {item['safeTxHash']} does not hash to its safeTxHash")
+            stored = {}
+            for confirmation in item.get("confirmations") or []:
+                signature = bytes.fromhex(confirmation["signature"][2:])
+                signer = recover_signer(digest, signature)
+                if signer is not None:
+                    stored[signer] = signature
+            signatures = self._owner_signatures(digest, stored)
+            added = any(signer not in stored for signer, _ in signatures)
+            receipt = self.safe.execute(tx, signatures, sender=accounts.EXECUTOR.address)
+            seen_nonces.add(nonce)
+            done.append(Executed(item["safeTxHash"], nonce, receipt["transactionHash"].to_0x_hex(), added))
+        return done
+
+    def _owner_signatures(self, digest: bytes, stored: dict[Address, bytes]) -> list[tuple[Address, bytes]]:
+        owners = self.safe.owners()
+        chosen = [(signer, sig) for signer, sig in stored.items() if signer in owners]
+        threshold = self.safe.threshold()
+        for owner in accounts.SAFE_OWNERS:
+            if len(chosen) >= threshold:
+                break
+            if owner.address in owners and owner.address not in stored:
+                chosen.append((owner.address, sign_hash(owner.key, digest)))
+        if len(chosen) < threshold:
+            raise DevnetError(f"the Safe needs {threshold} owner signatures and the devnet holds fewer keys")
+        return chosen
+
+
+def _positive(count: int, flag: str) -> None:
+    if count < 1:
+        raise DevnetError(f"{flag} must be at least 1")
+
+
+def _keystore_tuple(store: KeyStore) -> tuple[object, ...]:
+    g1, g2, pop = store.public_key_g1, store.public_key_g2, store.proof_of_possession
+    return (store.attester.checksum, (g1.x, g1.y), _g2(g2), (pop.x, pop.y))
+
+
+def _g2(point: G2Point) -> tuple[int, int, int, int]:
+    return (point.x0, point.x1, point.y0, point.y1)
+
+
+def _decode(contract: Contract, name: str, log: Any) -> Any:
+    try:
+        return contract.events[name]().process_log(log)
+    except Exception:  # a log of another event (or another contract)
+        return None
+
+
+def _events(contract: Contract, name: str, receipt: TxReceipt) -> list[Any]:
+    return [
+        event
+        for log in receipt["logs"]
+        if Address.parse(log["address"]) == Address.parse(contract.address)
+        and (event := _decode(contract, name, log)) is not None
+    ]
+
+
+def _safe_tx_from_json(item: dict[str, Any]) -> SafeTx:
+    return SafeTx(
+        to=Address.parse(item["to"]),
+        value=int(item["value"]),
+        data=bytes.fromhex((item.get("data") or "0x")[2:]),
+        operation=int(item["operation"]),
+        nonce=int(item["nonce"]),
+        safe_tx_gas=int(item.get("safeTxGas") or 0),
+        base_gas=int(item.get("baseGas") or 0),
+        gas_price=int(item.get("gasPrice") or 0),
+        gas_token=Address.parse(item["gasToken"]) if item.get("gasToken") else ZERO_ADDRESS,
+        refund_receiver=Address.parse(item["refundReceiver"]) if item.get("refundReceiver") else ZERO_ADDRESS,
+    )

@@ -1,0 +1,261 @@
+"""`aztec-butler-devnet`: run a local devnet (anvil + the real GSE and Safe + our stand-ins + a Safe
+Transaction Service stand-in) and act on it."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from types import FrameType
+
+import plac
+
+from butler.domain.address import Address, AddressFormatError
+from butler.domain.errors import ButlerError, UsageError
+from butler.entrypoints.console import report_error, run_plac
+
+CONFIG_HELP = "the devnet config written by `up` (default: ./devnet.toml)"
+
+OVERVIEW = """\
+usage: aztec-butler-devnet COMMAND [ARGS...]
+       aztec-butler-devnet COMMAND --help
+
+A local devnet for aztec-butler: anvil with the real Aztec GSE and Safe 1.4.1 contracts, stand-ins
+for the StakingRegistry and Rollup, and a Safe Transaction Service stand-in. Everything runs on
+127.0.0.1; the keys involved are anvil's public test keys.
+
+commands:
+  up               start a devnet, write devnet.toml + devnet-proposer.key, run until Ctrl-C
+  fund             send ETH from a dev account to addresses
+  add-keys         queue N generated test validators for provider 1 (via the Safe)
+  stake            a delegator stakes N times with provider 1 (provider queue -> entry queue)
+  flush            move N entry-queue heads into the real GSE (-> VALIDATING or rejected)
+  exit             start an attester's exit (-> EXITING)
+  execute-pending  execute the Safe proposals the tx-service holds, in nonce order
+
+Exit codes: 0 success, 1 a devnet action failed, 2 usage error.
+"""
+
+
+def _say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def _progress(line: str) -> None:
+    sys.stderr.write(f"devnet: {line}\n")
+    sys.stderr.flush()
+
+
+def _address(text: str) -> Address:
+    try:
+        return Address.parse(text)
+    except AddressFormatError as exc:
+        raise UsageError(f"bad address {text!r}: {exc}") from None
+
+
+def _count(count: int) -> int:
+    if count < 1:
+        raise UsageError(f"--count must be at least 1, got {count}")
+    return count
+
+
+def _actions(config: str):  # type: ignore[no-untyped-def]
+    from butler.devnet.actions import DevnetActions
+    from butler.devnet.config import read_config
+
+    return DevnetActions(read_config(Path(config)))
+
+
+@plac.opt("port", "anvil's port (default: a free port)", type=int, abbrev="p", metavar="PORT")
+@plac.opt("config_out", "where to write the network config", type=str, abbrev="c", metavar="PATH")
+@plac.opt(
+    "key_out",
+    "where to write the proposer key (default: devnet-proposer.key beside the config)",
+    type=str,
+    abbrev="k",
+    metavar="PATH",
+)
+@plac.opt(
+    "delegate",
+    "a Safe delegate the tx-service accepts proposals from (comma-separated list)",
+    type=str,
+    abbrev="d",
+    metavar="ADDRESS[,ADDRESS]",
+)
+def up(
+    port: int = 0, config_out: str = "devnet.toml", key_out: str | None = None, delegate: str | None = None
+) -> int:
+    """Start a devnet and keep it running until SIGINT (Ctrl-C) or SIGTERM.
+
+    Writes the network config (default ./devnet.toml) and, beside it, devnet-proposer.key (mode 0600,
+    the key of Safe owner 1, an anvil test key). Prints one line with `ready` when everything is up.
+    """
+    from butler.devnet.runner import start_devnet
+
+    delegates = [_address(d.strip()) for d in delegate.split(",") if d.strip()] if delegate else []
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        devnet = start_devnet(
+            config_out=Path(config_out),
+            key_out=Path(key_out) if key_out else None,
+            port=port,
+            delegates=delegates,
+            log=_progress,
+        )
+        try:
+            d = devnet.deployment
+            _progress(
+                f"Safe {d.safe} (owners: anvil accounts 1 and 2, threshold 1) administers provider "
+                f"{d.provider_id}"
+            )
+            _progress(f"StakingRegistry {d.staking_registry}, Rollup {d.rollup}, GSE {d.gse}")
+            _say(
+                f"devnet ready in {devnet.startup_seconds:.1f}s: rpc {devnet.rpc_url}, "
+                f"config {devnet.config_path}, tx-service {devnet.tx_service_url}"
+            )
+            while not stop.wait(0.5):
+                if not devnet.anvil.running():
+                    raise ButlerError("anvil stopped unexpectedly; shutting the devnet down")
+        finally:
+            devnet.stop()
+            _progress("stopped")
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 0
+
+
+@plac.opt("eth", "amount of ETH per address, e.g. 1.5", type=str, abbrev="e", metavar="AMOUNT")
+@plac.opt("config", CONFIG_HELP, type=str, abbrev="c", metavar="PATH")
+@plac.pos("addresses", "addresses to fund", type=str)
+def fund(eth: str | None = None, config: str = "devnet.toml", *addresses: str) -> int:
+    """Send ETH from an anvil dev account to each address."""
+    if eth is None:
+        raise UsageError("--eth AMOUNT is required")
+    if not addresses:
+        raise UsageError("give at least one address to fund")
+    try:
+        amount = Decimal(eth)
+    except InvalidOperation:
+        raise UsageError(f"--eth: not a number: {eth!r}") from None
+    if not amount.is_finite() or amount <= 0:
+        raise UsageError(f"--eth: expected a positive amount of ETH, got {eth!r}")
+    targets = [_address(a) for a in addresses]
+    for done in _actions(config).fund(amount, targets):
+        _say(f"funded {done.address} with {amount} ETH (tx {done.tx_hash})")
+    return 0
+
+
+@plac.opt("count", "how many validators", type=int, abbrev="n", metavar="N")
+@plac.opt("config", CONFIG_HELP, type=str, abbrev="c", metavar="PATH")
+@plac.flg(
+    "corrupt_proof", "give them a wrong proof of possession (the GSE will reject them on flush)", abbrev="x"
+)
+def add_keys(count: int = 1, config: str = "devnet.toml", corrupt_proof: bool = False) -> int:
+    """Generate COUNT throwaway test validators and queue them for provider 1.
+
+    Builds each KeyStore with the real GSE's registration digest and executes addKeysToProvider through
+    the provider's Safe, signed by a devnet owner. Only the attester addresses are printed.
+    """
+    count = _count(count)
+    for done in _actions(config).add_keys(count, corrupt_proof=corrupt_proof):
+        note = " (wrong proof of possession)" if done.corrupted_proof else ""
+        _say(f"queued {done.attester} for the provider{note} (tx {done.tx_hash})")
+    return 0
+
+
+@plac.opt("count", "how many stakes", type=int, abbrev="n", metavar="N")
+@plac.opt("config", CONFIG_HELP, type=str, abbrev="c", metavar="PATH")
+def stake(count: int = 1, config: str = "devnet.toml") -> int:
+    """A delegator (anvil account 3) stakes COUNT times with provider 1.
+
+    Each stake moves the head of the provider queue into the rollup's entry queue and emits
+    StakedWithProvider with a fresh coinbase.
+    """
+    count = _count(count)
+    for done in _actions(config).stake(count):
+        _say(f"{done.attester} -> coinbase {done.coinbase} (tx {done.tx_hash})")
+    return 0
+
+
+@plac.opt("count", "how many entries at most", type=int, abbrev="n", metavar="N")
+@plac.opt("config", CONFIG_HELP, type=str, abbrev="c", metavar="PATH")
+def flush(count: int = 1, config: str = "devnet.toml") -> int:
+    """Move up to COUNT entries from the head of the rollup entry queue into the real GSE."""
+    count = _count(count)
+    results = _actions(config).flush(count)
+    for done in results:
+        if done.ok:
+            _say(f"{done.attester} deposited into the GSE: VALIDATING (tx {done.tx_hash})")
+        else:
+            _say(f"{done.attester} rejected by the GSE: {done.error} (tx {done.tx_hash})")
+    return 0
+
+
+@plac.opt("config", CONFIG_HELP, type=str, abbrev="c", metavar="PATH")
+@plac.pos("attester", "the attester address", type=str)
+def exit_(attester: str, config: str = "devnet.toml") -> int:
+    """Start the exit of a VALIDATING attester; it then reads EXITING."""
+    target = _address(attester)
+    done = _actions(config).exit(target)
+    _say(f"{done.attester} {done.status.name} (tx {done.tx_hash})")
+    return 0
+
+
+@plac.opt("config", CONFIG_HELP, type=str, abbrev="c", metavar="PATH")
+def execute_pending(config: str = "devnet.toml") -> int:
+    """Execute the tx-service's pending Safe transactions, in nonce order, through the real Safe.
+
+    A proposal signed by a delegate (not an owner) gets a devnet owner's signature added.
+    """
+    executed = _actions(config).execute_pending()
+    if not executed:
+        _say("no pending Safe transactions at the Safe's current nonce")
+    for done in executed:
+        extra = ", with a devnet owner signature added" if done.added_owner_signature else ""
+        _say(f"executed {done.safe_tx_hash} (Safe nonce {done.nonce}) in tx {done.tx_hash}{extra}")
+    return 0
+
+
+COMMANDS: dict[str, Callable[..., int]] = {
+    "up": up,
+    "fund": fund,
+    "add-keys": add_keys,
+    "stake": stake,
+    "flush": flush,
+    "exit": exit_,
+    "execute-pending": execute_pending,
+}
+
+
+def run(argv: Sequence[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        sys.stdout.write(OVERVIEW)
+        return 0 if argv else 2
+    name, *rest = argv
+    command = COMMANDS.get(name)
+    if command is None:
+        sys.stderr.write(f"error: unknown command {name!r}; run `aztec-butler-devnet --help` for the list\n")
+        return 2
+    try:
+        return run_plac(command, f"aztec-butler-devnet {name}", list(rest))
+    except ButlerError as error:
+        return report_error(error)
+    except KeyboardInterrupt:
+        return 130
+    except OSError as error:  # e.g. the devnet went away in the middle of an action
+        sys.stderr.write(f"error: {type(error).__name__}: {error}\n")
+        return 1
+
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:]))
