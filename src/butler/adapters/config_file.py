@@ -45,7 +45,8 @@ def load_network_config(path: Path) -> tuple[NetworkConfig, SecretSources]:
         raise UsageError(f"{path}: cannot read config: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}") from None
-    return _Fields(path, data).network_config(), _Fields(path, data).secret_sources()
+    fields = _Fields(path, data)
+    return fields.network_config(), fields.secret_sources()
 
 
 class _Fields:
@@ -78,14 +79,20 @@ class _Fields:
             raise self._fail(field, "expected a non-negative integer")
         return value
 
-    def address(self, field: str, *, required: bool = True) -> Address | None:
-        text = self.text(field, required=required)
+    def optional_address(self, field: str) -> Address | None:
+        text = self.text(field, required=False)
         if text is None:
             return None
         try:
             return Address.parse(text)
         except AddressFormatError as exc:
             raise self._fail(field, str(exc)) from None
+
+    def address(self, field: str) -> Address:
+        address = self.optional_address(field)
+        if address is None:
+            raise self._fail(field, "required field missing")
+        return address
 
     def decimal(self, field: str, default: str) -> Decimal:
         value = self.data.get(field, default)
@@ -114,7 +121,7 @@ class _Fields:
 
     def network_config(self) -> NetworkConfig:
         provider_id = self.integer("provider_id", required=False)
-        provider_admin = self.address("provider_admin", required=False)
+        provider_admin = self.optional_address("provider_admin")
         if provider_id is None and provider_admin is None:
             raise self._fail("provider_id", "set provider_id or provider_admin")
         if provider_id == 0:
@@ -123,11 +130,11 @@ class _Fields:
             network=str(self.text("network")),
             chain_id=int(self.integer("chain_id") or 0),
             rpc_url=str(self.url("rpc_url")),
-            staking_registry=self.address("staking_registry"),  # type: ignore[arg-type]
-            rollup=self.address("rollup"),  # type: ignore[arg-type]
+            staking_registry=self.address("staking_registry"),
+            rollup=self.address("rollup"),
             provider_id=provider_id,
             provider_admin=provider_admin,
-            safe_address=self.address("safe_address", required=False),
+            safe_address=self.optional_address("safe_address"),
             safe_tx_service_url=self.url("safe_tx_service_url", required=False),
             min_eth_per_attester=self.decimal("min_eth_per_attester", "0.1"),
             registry_first_block=int(self.integer("registry_first_block", default=0) or 0),
