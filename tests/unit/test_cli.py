@@ -83,3 +83,24 @@ def test_missing_network_config_is_a_usage_error(tmp_path, monkeypatch, capsys, 
     assert run(["process-private-keys", str(shared_dir / PHASE1)]) == 2
     assert "no network config" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_large_file_shows_progress_and_a_summary(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    count = 1_000
+    validators = [
+        {
+            "attester": {"eth": f"0x{n:064x}", "bls": f"0x{n:064x}"},
+            "publisher": f"0x{n + count:064x}",
+            "feeRecipient": "0x" + "00" * 32,
+            "coinbase": "0x" + "00" * 20,
+        }
+        for n in range(1, count + 1)
+    ]
+    source = tmp_path / "many.json"
+    source.write_text(json.dumps({"schemaVersion": 1, "validators": validators}))
+    assert run(["process-private-keys", str(source), "--offline"]) == 0
+    err = capsys.readouterr().err
+    assert f"derived {count:,}/{count:,} (100%)" in err
+    assert err.rstrip().endswith(f"wrote {count} validators' public keys to {tmp_path / 'public-many.json'}")
+    assert len(json.loads((tmp_path / "public-many.json").read_text())["validators"]) == count
