@@ -1,4 +1,5 @@
-"""A bare anvil with ChainReadStub deployed, for adapter and transport tests that need no devnet.
+"""A bare anvil with ChainReadStub deployed, for adapter and transport tests that need no devnet
+(and for bench/bench_chain_reads.py).
 
 Arranging goes straight to anvil (never through the proxy under test), from its first unlocked dev
 account.
@@ -6,6 +7,7 @@ account.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import time
@@ -92,11 +94,18 @@ def _selector(signature: str) -> bytes:
     return keccak256(signature.encode())[:4]
 
 
-@pytest.fixture(scope="module")
-def stub_node() -> Iterator[StubNode]:
+@contextlib.contextmanager
+def running_stub_node() -> Iterator[StubNode]:
+    """A fresh anvil on a free port with ChainReadStub deployed, stopped on leaving (also on errors)."""
     # A higher gas limit lets one transaction emit the hundreds of events the log tests need.
     with Anvil(anvil_binary(), extra_args=["--gas-limit", "100000000"]) as anvil:
         yield StubNode(anvil.rpc_url)
+
+
+@pytest.fixture(scope="module")
+def stub_node() -> Iterator[StubNode]:
+    with running_stub_node() as node:
+        yield node
 
 
 @pytest.fixture

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from eth_abi.abi import encode
 
 from butler.adapters.rpc import RpcTransport
 from butler.adapters.web3_chain import Web3Chain
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ChainError
-from butler.domain.onchain import Provider, StakedWithProvider
+from butler.domain.hashing import keccak256
+from butler.domain.onchain import G1Point, Provider, StakedWithProvider
 from tests.integration.rpc_proxy import RpcProxy
 from tests.integration.stub_node import ANVIL_CHAIN_ID, StubNode, proxy, stub_node
 
@@ -303,18 +306,199 @@ def test_a_node_on_another_chain_is_refused_before_any_read(stub_node: StubNode,
         chain.head_block()
 
 
-def test_an_address_without_a_contract_is_named_in_the_error(stub_node: StubNode, proxy: RpcProxy) -> None:
-    nothing_there = Address.from_int(0xDEAD)
-    chain = Web3Chain(
-        RpcTransport(proxy.url),
-        chain_id=ANVIL_CHAIN_ID,
-        staking_registry=stub_node.address,
-        rollup=nothing_there,
+# PUSH1 0 PUSH1 0 REVERT: what a contract without the called function (and no fallback) does.
+REVERTS_ALWAYS = "0x60006000fd"
+
+Read = Callable[[Web3Chain], object]
+
+ROLLUP_READS = [
+    pytest.param(lambda chain: chain.entry_queue(), "getEntryQueueLength()", id="entry_queue"),
+    pytest.param(
+        lambda chain: chain.attester_views([Address.from_int(1), Address.from_int(2)]),
+        "getAttesterView(address)",
+        id="attester_views",
+    ),
+    pytest.param(lambda chain: chain.registration_digests([G1Point(1, 2)]), "getGSE()", id="digests"),
+]
+REGISTRY_READS = [
+    pytest.param(lambda chain: chain.provider_by_id(1), "providerConfigurations(uint256)", id="by_id"),
+    pytest.param(
+        lambda chain: chain.provider_by_admin(Address.from_int(1)), "nextProviderIdentifier()", id="by_admin"
+    ),
+    pytest.param(lambda chain: chain.provider_queue(1), "getFirstIndexInQueue(uint256)", id="queue"),
+]
+
+
+def misconfigured(node: StubNode, url: str, field: str, address: Address) -> Web3Chain:
+    """An adapter whose `field` ("rollup" or "staking_registry") is `address`, the other one right."""
+    addresses = {"staking_registry": node.address, "rollup": node.address, field: address}
+    return Web3Chain(RpcTransport(url), chain_id=ANVIL_CHAIN_ID, **addresses)
+
+
+def one_line_without_secrets(error: ChainError) -> str:
+    text = str(error)
+    assert len(error.problems) == 1
+    assert "\n" not in text
+    assert "SECRET" not in text
+    return text
+
+
+@pytest.fixture(scope="module")
+def other_contract(stub_node: StubNode) -> Address:
+    address = Address.from_int(0xC0DE)
+    stub_node.rpc("anvil_setCode", [address.checksum, REVERTS_ALWAYS])
+    return address
+
+
+@pytest.mark.parametrize(("read", "signature"), ROLLUP_READS)
+def test_a_rollup_address_holding_another_contract_is_named_with_function_and_hint(
+    stub_node: StubNode, proxy: RpcProxy, other_contract: Address, read: Read, signature: str
+) -> None:
+    chain = misconfigured(stub_node, proxy.url, "rollup", other_contract)
+
+    with pytest.raises(ChainError) as caught:
+        read(chain)
+
+    assert one_line_without_secrets(caught.value) == (
+        f"rpc {proxy.node}: {signature} on rollup {other_contract} reverted without data: "
+        "is the configured rollup address right?"
     )
 
-    with pytest.raises(ChainError, match="returned no data") as caught:
+
+@pytest.mark.parametrize(("read", "signature"), REGISTRY_READS)
+def test_a_registry_address_holding_another_contract_is_named_with_function_and_hint(
+    stub_node: StubNode, proxy: RpcProxy, other_contract: Address, read: Read, signature: str
+) -> None:
+    chain = misconfigured(stub_node, proxy.url, "staking_registry", other_contract)
+
+    with pytest.raises(ChainError) as caught:
+        read(chain)
+
+    assert one_line_without_secrets(caught.value) == (
+        f"rpc {proxy.node}: {signature} on staking_registry {other_contract} reverted without data: "
+        "is the configured staking_registry address right?"
+    )
+
+
+@pytest.mark.parametrize(("read", "signature"), ROLLUP_READS)
+def test_a_rollup_address_without_a_contract_is_named_with_function_and_hint(
+    stub_node: StubNode, proxy: RpcProxy, read: Read, signature: str
+) -> None:
+    nothing_there = Address.from_int(0xDEAD)
+    chain = misconfigured(stub_node, proxy.url, "rollup", nothing_there)
+
+    with pytest.raises(ChainError) as caught:
+        read(chain)
+
+    assert one_line_without_secrets(caught.value) == (
+        f"rpc {proxy.node}: {signature} on rollup {nothing_there} returned no data (no contract there?): "
+        "is the configured rollup address right?"
+    )
+
+
+def answer_eth_calls_with(error: dict[str, Any], selector: str = "0x") -> Callable[[Any], Any | None]:
+    """A node that answers every eth_call whose data starts with `selector` with `error`."""
+
+    def intercept(body: Any) -> Any | None:
+        items = body if isinstance(body, list) else [body]
+        if not all(i["method"] == "eth_call" and i["params"][0]["data"].startswith(selector) for i in items):
+            return None
+        answers = [{"jsonrpc": "2.0", "id": i["id"], "error": error} for i in items]
+        return answers if isinstance(body, list) else answers[0]
+
+    return intercept
+
+
+def revert_data(signature: str, types: list[str], args: list[Any]) -> str:
+    return "0x" + (keccak256(signature.encode())[:4] + encode(types, args)).hex()
+
+
+HINT = ": is the configured rollup address right?"
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        pytest.param(
+            {
+                "code": 3,
+                "message": "execution reverted: not\nhere",
+                "data": revert_data("Error(string)", ["string"], ["not\nhere\x07"]),
+            },
+            " reverted ('not here')" + HINT,
+            id="reason",
+        ),
+        pytest.param(
+            {
+                "code": 3,
+                "message": "execution reverted",
+                "data": revert_data("Panic(uint256)", ["uint256"], [0x32]),
+            },
+            " reverted with panic 0x32" + HINT,
+            id="panic",
+        ),
+        pytest.param(
+            {
+                "code": 3,
+                "message": "execution reverted",
+                "data": revert_data("QueueIndexOutOfBounds()", [], []),
+            },
+            " reverted with QueueIndexOutOfBounds" + HINT,
+            id="known-custom-error",
+        ),
+        pytest.param(
+            {
+                "code": 3,
+                "message": "execution reverted",
+                "data": revert_data("Nope(uint256)", ["uint256"], [1]),
+            },
+            f" reverted with error 0x{keccak256(b'Nope(uint256)')[:4].hex()}" + HINT,
+            id="unknown-custom-error",
+        ),
+        pytest.param(
+            {"code": -32000, "message": "execution reverted"},
+            " reverted without data" + HINT,
+            id="no-data-field",
+        ),
+        pytest.param(
+            {"code": -32000, "message": "header not found"},
+            ": eth_call failed: header not found (code -32000)",
+            id="not-a-revert",
+        ),
+    ],
+)
+def test_what_a_failed_read_says_follows_the_nodes_error(
+    stub_node: StubNode, proxy: RpcProxy, error: dict[str, Any], said: str
+) -> None:
+    chain = chain_for(stub_node, proxy.url)
+    chain.chain_id()
+    proxy.intercept = answer_eth_calls_with(error)
+
+    with pytest.raises(ChainError) as caught:
         chain.attester_views([Address.from_int(1)])
-    assert str(nothing_there) in str(caught.value)
+
+    assert one_line_without_secrets(caught.value) == (
+        f"rpc {proxy.node}: getAttesterView(address) on rollup {stub_node.address}{said}"
+    )
+
+
+def test_a_gse_that_reverts_is_named_with_the_rollup_that_named_it(
+    stub_node: StubNode, proxy: RpcProxy
+) -> None:
+    chain = chain_for(stub_node, proxy.url)
+    chain.chain_id()
+    digest_selector = "0x" + keccak256(b"getRegistrationDigest((uint256,uint256))")[:4].hex()
+    proxy.intercept = answer_eth_calls_with(
+        {"code": 3, "message": "execution reverted", "data": "0x"}, selector=digest_selector
+    )
+
+    with pytest.raises(ChainError) as caught:
+        chain.registration_digests([G1Point(1, 2), G1Point(3, 4)])
+
+    assert one_line_without_secrets(caught.value) == (
+        f"rpc {proxy.node}: getRegistrationDigest((uint256,uint256)) on GSE {stub_node.address}, named by "
+        f"rollup {stub_node.address} reverted without data: is the configured rollup address right?"
+    )
 
 
 def test_head_block_follows_the_chain(stub_node: StubNode, proxy: RpcProxy) -> None:

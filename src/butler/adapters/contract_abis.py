@@ -112,3 +112,14 @@ def event(file_name: str, name: str) -> AbiEvent:
         input_types=tuple(_abi_type(p) for p in entry["inputs"]),
         indexed=tuple(bool(p.get("indexed")) for p in entry["inputs"]),
     )
+
+
+@functools.cache
+def error_names(file_name: str) -> Mapping[bytes, str]:
+    """The custom errors one shipped file declares, by selector: to name what a revert's data says."""
+    names: dict[bytes, str] = {}
+    for entry in abi_json(file_name):
+        if entry.get("type") == "error":
+            signature = f"{entry['name']}({','.join(_abi_type(p) for p in entry['inputs'])})"
+            names[keccak256(signature.encode())[:4]] = str(entry["name"])
+    return names

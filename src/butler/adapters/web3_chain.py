@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from eth_abi.abi import decode
 from eth_abi.exceptions import DecodingError
@@ -54,6 +54,30 @@ _RATE_LIMIT_WORDS = ("rate", "per second", "request count", "credits", "capacity
 
 _LATEST = "latest"
 
+# Revert data that is not a custom error: `Error(string)` (require with a message) and `Panic(uint256)`.
+_ERROR_STRING = bytes.fromhex("08c379a0")
+_PANIC = bytes.fromhex("4e487b71")
+
+
+class _Contract(NamedTuple):
+    """A contract the adapter reads, as errors name it, and the configured address that leads to it."""
+
+    address: Address
+    name: str  # "rollup 0xAbC…", "GSE 0x12…, named by rollup 0xAbC…"
+    setting: str  # the config field to check when the contract misbehaves
+
+    @classmethod
+    def configured(cls, setting: str, address: Address) -> _Contract:
+        return cls(address, f"{setting} {address}", setting)
+
+
+class _Read(NamedTuple):
+    """An `eth_call` of one contract function, with what an error about it has to name."""
+
+    contract: _Contract
+    function: abis.AbiFunction
+    call: RpcCall
+
 
 class Web3Chain:
     """Reads the StakingRegistry, the Rollup and its GSE through one JSON-RPC node.
@@ -76,14 +100,14 @@ class Web3Chain:
     ) -> None:
         self._rpc = rpc if isinstance(rpc, RpcTransport) else RpcTransport(rpc)
         self._expected_chain_id = chain_id
-        self._registry = staking_registry
-        self._rollup = rollup
+        self._registry = _Contract.configured("staking_registry", staking_registry)
+        self._rollup = _Contract.configured("rollup", rollup)
         self._network = network
         if max_log_span is not None and max_log_span < 1:
             raise ValueError("max_log_span must be at least 1")
         self._max_log_span = max_log_span
         self._chain_checked = False
-        self._gse: Address | None = None
+        self._gse: _Contract | None = None
 
     @classmethod
     def from_config(
@@ -117,15 +141,15 @@ class Web3Chain:
 
     def provider_by_id(self, provider_id: int) -> Provider | None:
         self._ready()
-        (raw,) = self._rpc.batch([self._call(self._registry, _PROVIDER_CONFIGURATIONS, provider_id)])
+        (raw,) = self._batch([self._call(self._registry, _PROVIDER_CONFIGURATIONS, provider_id)])
         return self._provider(provider_id, raw)
 
     def provider_by_admin(self, admin: Address) -> Provider | None:
         self._ready()
-        (raw_next,) = self._rpc.batch([self._call(self._registry, _NEXT_PROVIDER_IDENTIFIER)])
+        (raw_next,) = self._batch([self._call(self._registry, _NEXT_PROVIDER_IDENTIFIER)])
         (next_id,) = self._decode(_NEXT_PROVIDER_IDENTIFIER, raw_next, self._registry)
         ids = range(1, next_id)
-        raws = self._rpc.batch([self._call(self._registry, _PROVIDER_CONFIGURATIONS, i) for i in ids])
+        raws = self._batch([self._call(self._registry, _PROVIDER_CONFIGURATIONS, i) for i in ids])
         for provider_id, raw in zip(ids, raws, strict=True):
             provider = self._provider(provider_id, raw)
             if provider is not None and provider.admin == admin:
@@ -135,13 +159,13 @@ class Web3Chain:
     def provider_queue(self, provider_id: int) -> Sequence[KeyStore]:
         self._ready()
 
-        def bounds(block: str) -> list[RpcCall]:
+        def bounds(block: str) -> list[_Read]:
             return [
                 self._call(self._registry, _FIRST_INDEX, provider_id, block=block),
                 self._call(self._registry, _LAST_INDEX, provider_id, block=block),
             ]
 
-        def items(raw_bounds: Sequence[Any], block: str) -> list[RpcCall]:
+        def items(raw_bounds: Sequence[Any], block: str) -> list[_Read]:
             (first,) = self._decode(_FIRST_INDEX, raw_bounds[0], self._registry)
             (last,) = self._decode(_LAST_INDEX, raw_bounds[1], self._registry)
             if last < first:
@@ -160,10 +184,10 @@ class Web3Chain:
     def entry_queue(self) -> Sequence[DepositArgs]:
         self._ready()
 
-        def bounds(block: str) -> list[RpcCall]:
+        def bounds(block: str) -> list[_Read]:
             return [self._call(self._rollup, _ENTRY_QUEUE_LENGTH, block=block)]
 
-        def items(raw_bounds: Sequence[Any], block: str) -> list[RpcCall]:
+        def items(raw_bounds: Sequence[Any], block: str) -> list[_Read]:
             (length,) = self._decode(_ENTRY_QUEUE_LENGTH, raw_bounds[0], self._rollup)
             return [self._call(self._rollup, _ENTRY_QUEUE_AT, index, block=block) for index in range(length)]
 
@@ -175,7 +199,7 @@ class Web3Chain:
         if not unique:
             return {}
         self._ready()
-        raws = self._rpc.batch([self._call(self._rollup, _ATTESTER_VIEW, a.checksum) for a in unique])
+        raws = self._batch([self._call(self._rollup, _ATTESTER_VIEW, a.checksum) for a in unique])
         return {
             attester: self._attester_view(attester, self._decode(_ATTESTER_VIEW, raw, self._rollup)[0])
             for attester, raw in zip(unique, raws, strict=True)
@@ -196,7 +220,7 @@ class Web3Chain:
             return []
         self._ready()
         gse = self._gse_address()
-        raws = self._rpc.batch([self._call(gse, _REGISTRATION_DIGEST, (pk.x, pk.y)) for pk in public_keys])
+        raws = self._batch([self._call(gse, _REGISTRATION_DIGEST, (pk.x, pk.y)) for pk in public_keys])
         digests = []
         for raw in raws:
             ((x, y),) = self._decode(_REGISTRATION_DIGEST, raw, gse)
@@ -220,7 +244,7 @@ class Web3Chain:
         while cursor <= to_block:
             end = min(to_block, cursor + span - 1)
             log_filter = {
-                "address": self._registry.checksum,
+                "address": self._registry.address.checksum,
                 "fromBlock": hex(cursor),
                 "toBlock": hex(end),
                 "topics": ["0x" + _STAKED_WITH_PROVIDER.topic0.hex(), provider_topic],
@@ -252,20 +276,23 @@ class Web3Chain:
             )
         self._chain_checked = True
 
-    def _gse_address(self) -> Address:
+    def _gse_address(self) -> _Contract:
         if self._gse is None:
-            (raw,) = self._rpc.batch([self._call(self._rollup, _GET_GSE)])
+            (raw,) = self._batch([self._call(self._rollup, _GET_GSE)])
             (gse,) = self._decode(_GET_GSE, raw, self._rollup)
             address = _address(gse)
             if address.is_zero:
-                raise ChainError(f"rpc {self._rpc.node}: the rollup at {self._rollup} names no GSE")
-            self._gse = address
+                raise ChainError(
+                    f"rpc {self._rpc.node}: {self._rollup.name} names no GSE: is the configured rollup "
+                    "address right?"
+                )
+            self._gse = _Contract(address, f"GSE {address}, named by {self._rollup.name}", "rollup")
         return self._gse
 
     def _read_pinned(
         self,
-        bounds: Callable[[str], list[RpcCall]],
-        items: Callable[[Sequence[Any], str], list[RpcCall]],
+        bounds: Callable[[str], list[_Read]],
+        items: Callable[[Sequence[Any], str], list[_Read]],
     ) -> list[Any]:
         """Items of a queue, all read at one block although their count is only known after a read.
 
@@ -274,34 +301,63 @@ class Web3Chain:
         more for the bounds seen at the pinned block. Usually two round trips, never a torn read.
         """
         n_bounds = len(bounds(_LATEST))
-        *seen, head = self._rpc.batch([*bounds(_LATEST), RpcCall("eth_blockNumber", [])])
+        *seen, head = self._batch([*bounds(_LATEST), RpcCall("eth_blockNumber", [])])
         block = hex(self._quantity(head, "eth_blockNumber"))
-        results = self._rpc.batch_results([*bounds(block), *items(seen, block)])
+        results = self._batch_results([*bounds(block), *items(seen, block)])
         pinned, found = results[:n_bounds], results[n_bounds:]
         for result in pinned:
-            if isinstance(result, RpcError):
+            if isinstance(result, ChainError):
                 raise result
-        if pinned != seen or any(isinstance(result, RpcError) for result in found):
-            found = self._rpc.batch(items(pinned, block))
+        if pinned != seen or any(isinstance(result, ChainError) for result in found):
+            found = self._batch(items(pinned, block))
         return found
 
-    def _call(self, to: Address, function: abis.AbiFunction, *args: Any, block: str = _LATEST) -> RpcCall:
-        data = "0x" + function.encode_call(*args).hex()
-        return RpcCall("eth_call", [{"to": to.checksum, "data": data}, block])
+    def _batch(self, requests: Sequence[_Read | RpcCall]) -> list[Any]:
+        """Results of all `requests` in order; the first call the node refused raises its `ChainError`."""
+        results = self._batch_results(requests)
+        for result in results:
+            if isinstance(result, ChainError):
+                raise result
+        return results
 
-    def _decode(self, function: abis.AbiFunction, raw: Any, contract: Address) -> tuple[Any, ...]:
+    def _batch_results(self, requests: Sequence[_Read | RpcCall]) -> list[Any]:
+        """Like `_batch`, but a refused call yields its `ChainError` in its place."""
+        calls = [request.call if isinstance(request, _Read) else request for request in requests]
+        results = self._rpc.batch_results(calls)
+        return [
+            self._read_failed(request, result)
+            if isinstance(result, RpcError) and isinstance(request, _Read)
+            else result
+            for request, result in zip(requests, results, strict=True)
+        ]
+
+    def _read_failed(self, read: _Read, error: RpcError) -> ChainError:
+        """The node's verdict on an eth_call, naming the function, the contract and what to check."""
+        what = f"rpc {self._rpc.node}: {read.function.signature} on {read.contract.name}"
+        if not _is_revert(error):
+            return ChainError(f"{what}: eth_call failed: {_one_line(error.rpc_message)} (code {error.code})")
+        # Read functions do not revert on the contract they belong to: a revert, typically without
+        # data, means the address holds another contract (e.g. the registry where the rollup belongs).
+        return ChainError(
+            f"{what} reverted{_revert_reason(error.data)}: is the configured {read.contract.setting} "
+            "address right?"
+        )
+
+    def _call(self, to: _Contract, function: abis.AbiFunction, *args: Any, block: str = _LATEST) -> _Read:
+        data = "0x" + function.encode_call(*args).hex()
+        return _Read(to, function, RpcCall("eth_call", [{"to": to.address.checksum, "data": data}, block]))
+
+    def _decode(self, function: abis.AbiFunction, raw: Any, contract: _Contract) -> tuple[Any, ...]:
+        what = f"rpc {self._rpc.node}: {function.signature} on {contract.name}"
+        hint = f"is the configured {contract.setting} address right?"
         data = self._data(raw, function.name)
         if not data:
-            raise ChainError(
-                f"rpc {self._rpc.node}: {function.name} on {contract} returned no data: is the configured "
-                "address the right contract on this chain?"
-            )
+            # A call to an address without code succeeds with empty data.
+            raise ChainError(f"{what} returned no data (no contract there?): {hint}")
         try:
             return function.decode_result(data)
         except (DecodingError, ValueError, OverflowError) as error:
-            raise ChainError(
-                f"rpc {self._rpc.node}: {function.name} on {contract} returned undecodable data: {error}"
-            ) from None
+            raise ChainError(f"{what} returned undecodable data ({_one_line(str(error))}): {hint}") from None
 
     def _data(self, raw: Any, what: str) -> bytes:
         if not isinstance(raw, str) or not raw.startswith("0x"):
@@ -359,11 +415,11 @@ class Web3Chain:
                 or len(topics) != 4
                 or not isinstance(topics[0], str)
                 or topics[0].lower() != topic0
-                or _address(str(log.get("address"))) != self._registry
+                or _address(str(log.get("address"))) != self._registry.address
             ):
                 raise ChainError(
                     f"rpc {self._rpc.node}: eth_getLogs returned a log that is not a StakedWithProvider "
-                    f"event of the registry {self._registry}"
+                    f"event of the registry {self._registry.address}"
                 )
             provider_word, rollup_word, attester_word = (self._data(t, "eth_getLogs") for t in topics[1:])
             try:
@@ -391,6 +447,45 @@ class Web3Chain:
                 block_number=self._quantity(log.get("blockNumber"), "eth_getLogs"),
                 log_index=self._quantity(log.get("logIndex"), "eth_getLogs"),
             )
+
+
+def _is_revert(error: RpcError) -> bool:
+    # Code 3 is the standard code for reverts with data; nodes without it say so in the message.
+    return error.code == 3 or "revert" in error.rpc_message.lower()
+
+
+def _revert_reason(data: Any) -> str:
+    """What the revert data says, as a phrase to follow "reverted"."""
+    raw = _hex_bytes(data)
+    if not raw:
+        return " without data"
+    selector, arguments = raw[:4], raw[4:]
+    try:
+        if selector == _ERROR_STRING:
+            (message,) = decode(["string"], arguments)
+            return f" ({_one_line(message)!r})"
+        if selector == _PANIC:
+            (code,) = decode(["uint256"], arguments)
+            return f" with panic {code:#x}"
+    except (DecodingError, ValueError, OverflowError):
+        pass
+    names = [abis.error_names(file).get(selector) for file in (abis.STAKING_REGISTRY, abis.ROLLUP, abis.GSE)]
+    return " with " + next((name for name in names if name), f"error 0x{selector.hex()}")
+
+
+def _hex_bytes(data: Any) -> bytes | None:
+    if not isinstance(data, str) or not data.startswith("0x"):
+        return None
+    try:
+        return bytes.fromhex(data[2:])
+    except ValueError:
+        return None
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    """Text from a node or a contract, fit for a one-line message."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _says_too_large(error: RpcError) -> bool:
