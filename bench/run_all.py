@@ -1,4 +1,6 @@
-"""Run every benchmark script in this folder, one after the other, and print their reports."""
+"""Run every benchmark script in this folder with its defaults, one after the other.
+
+Run a script directly to give it options (`python bench/bench_derive.py --help`)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ def main() -> int:
     failed = 0
     for script in sorted(HERE.glob("bench_*.py")):
         print(f"== {script.stem}", flush=True)
-        failed |= subprocess.run([sys.executable, str(script), *sys.argv[1:]], check=False).returncode
+        failed |= subprocess.run([sys.executable, str(script)], check=False).returncode
     return failed
 
 
