@@ -25,7 +25,9 @@ def heading(text: str) -> None:
     print(f"\n== {text}", flush=True)
 
 
-def run(*args: str, expect: int = 0, cwd: Path, quiet_stderr: bool = False) -> str:
+def run(
+    *args: str, expect: int = 0, cwd: Path, quiet_stderr: bool = False
+) -> subprocess.CompletedProcess[str]:
     """Run one of our commands, show it and its output, and insist on the expected exit code."""
     print(f"$ {' '.join(args)}", flush=True)
     done = subprocess.run(
@@ -40,7 +42,29 @@ def run(*args: str, expect: int = 0, cwd: Path, quiet_stderr: bool = False) -> s
         raise SystemExit(
             f"demo: `{' '.join(args)}` exited {done.returncode}, expected {expect}\n{done.stderr}"
         )
-    return done.stdout
+    return done
+
+
+def refuses_phase2(keys: Path, attesters: list[str], *, config: str, cwd: Path) -> None:
+    """Phase 2 on keys already on chain: exit 1, an error line for each attester, no output file."""
+    again = cwd / "again.json"
+    done = run(
+        "aztec-butler",
+        "process-private-keys",
+        keys.name,
+        "-o",
+        again.name,
+        "--config",
+        config,
+        expect=1,
+        cwd=cwd,
+    )
+    named = [a for a in attesters if f"error: attester {a} is already on chain" in done.stderr]
+    if named != attesters:
+        raise SystemExit(f"demo: phase 2 did not name every attester already on chain\n{done.stderr}")
+    if again.exists():
+        raise SystemExit(f"demo: the refused run wrote {again.name}")
+    print(f"  (nothing written: {again.name} does not exist)")
 
 
 def fresh_private_keys(count: int) -> dict[str, object]:
@@ -111,6 +135,7 @@ def operator_flow(workdir: Path) -> None:
     public = json.loads((workdir / f"public-{keys.name}").read_text())
     for validator in public["validators"]:
         print(f"  attester {validator['attester']['eth']}  bls {validator['attester']['bls']}")
+    attesters = [v["attester"]["eth"] for v in public["validators"]]
     print("  (the private keys went to the console secret store on stderr; not shown here)")
 
     heading("a bad key file is refused, one line per problem, no key echoed, nothing written")
@@ -120,17 +145,23 @@ def operator_flow(workdir: Path) -> None:
     (workdir / "broken.json").write_text(json.dumps(broken))
     run("aztec-butler", "process-private-keys", "broken.json", "--offline", expect=1, cwd=workdir)
 
-    heading("the provider's queue fills, a delegator stakes, the entry queue flushes into the real GSE")
-    queued = run("aztec-butler-devnet", "add-keys", "--count", "2", "--config", config, cwd=workdir)
-    run("aztec-butler-devnet", "stake", "--count", "2", "--config", config, cwd=workdir)
+    heading("phase 5 stand-in: the devnet queues these keys; running phase 2 again now refuses them")
+    run("aztec-butler-devnet", "add-keys", "--from", keys.name, "--config", config, cwd=workdir)
+    refuses_phase2(keys, attesters, config=config, cwd=workdir)
+
+    heading("a delegator stakes them; two flush from the entry queue into the real GSE; one exits")
+    run("aztec-butler-devnet", "stake", "--count", "3", "--config", config, cwd=workdir)
     run("aztec-butler-devnet", "flush", "--count", "2", "--config", config, cwd=workdir)
-    first = queued.split()[1]
-    run("aztec-butler-devnet", "exit", first, "--config", config, cwd=workdir)
+    run("aztec-butler-devnet", "exit", attesters[0], "--config", config, cwd=workdir)
+
+    heading("phase 2 refuses them wherever they are on chain: exiting, validating, in the entry queue")
+    refuses_phase2(keys, attesters, config=config, cwd=workdir)
 
     heading("a proof of possession that does not verify is rejected by the real GSE")
     run("aztec-butler-devnet", "add-keys", "--count", "1", "--corrupt-proof", "--config", config, cwd=workdir)
     run("aztec-butler-devnet", "stake", "--count", "1", "--config", config, cwd=workdir)
-    run("aztec-butler-devnet", "flush", "--count", "1", "--config", config, cwd=workdir)
+    print("  (the entry queue holds our third validator, then the corrupt one: flush both)")
+    run("aztec-butler-devnet", "flush", "--count", "2", "--config", config, cwd=workdir)
 
 
 def main() -> int:

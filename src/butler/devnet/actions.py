@@ -1,6 +1,7 @@
-"""What one can do to a running devnet: fund accounts, fill the provider queue through the Safe, stake,
-flush the entry queue into the real GSE, exit attesters, and execute the Safe proposals the tx-service
-stand-in holds. Every action returns plain records; the CLI prints them."""
+"""What one can do to a running devnet: fund accounts, fill the provider queue through the Safe (with
+generated keys or an operator's own), stake, flush the entry queue into the real GSE, exit attesters, and
+execute the Safe proposals the tx-service stand-in holds. Every action returns plain records; the CLI
+prints them."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from butler.devnet.config import DevnetConfig
 from butler.devnet.safe import CALL, SafeContract, SafeTx, recover_signer, sign_hash
 from butler.domain import bn254
 from butler.domain.address import ZERO_ADDRESS, Address
+from butler.domain.keyfiles import PrivateKeysFile
 from butler.domain.keys import SECP256K1_N, BlsSecretKey, EthSecretKey, attester_address, bls_public_key
 from butler.domain.onchain import AttesterStatus, G1Point, G2Point, KeyStore
 from butler.domain.registration import registration_keystore
@@ -81,7 +83,8 @@ class Executed:
 
 @attrs.frozen
 class DevValidator:
-    """A generated devnet validator. Its keys are throwaway test keys; repr shows only the address."""
+    """A validator to queue on the devnet: generated throwaway keys, or the attester keys of a
+    private-keys file. repr shows only the address."""
 
     attester: Address
     eth_key: EthSecretKey = attrs.field(repr=False)
@@ -92,6 +95,14 @@ def random_validator() -> DevValidator:
     eth = EthSecretKey(1 + secrets.randbelow(SECP256K1_N - 1))
     bls = BlsSecretKey(1 + secrets.randbelow(bn254.R - 1))
     return DevValidator(attester_address(eth), eth, bls)
+
+
+def file_validators(keys_file: PrivateKeysFile) -> list[DevValidator]:
+    """The attesters of a private-keys file, in file order (publishers play no part in registration)."""
+    return [
+        DevValidator(attester_address(v.attester.eth), v.attester.eth, v.attester.bls)
+        for v in keys_file.validators
+    ]
 
 
 class DevnetActions:
@@ -148,7 +159,16 @@ class DevnetActions:
     def add_keys(self, count: int, *, corrupt_proof: bool = False) -> list[AddedKey]:
         """Generate `count` validators and queue them for the provider through the Safe."""
         _positive(count, "--count")
-        validators = [random_validator() for _ in range(count)]
+        return self.add_validators([random_validator() for _ in range(count)], corrupt_proof=corrupt_proof)
+
+    def add_validators(
+        self, validators: Sequence[DevValidator], *, corrupt_proof: bool = False
+    ) -> list[AddedKey]:
+        """Queue these validators for the provider through the Safe, in order.
+
+        Like the real registry, nothing stops a validator already on chain from being queued again."""
+        if not validators:
+            raise DevnetError("no validators to queue")
         return self.add_keystores(
             self.make_keystores(validators, corrupt_proof=corrupt_proof), corrupted_proof=corrupt_proof
         )

@@ -10,12 +10,16 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 import plac
 
 from butler.domain.address import Address, AddressFormatError
-from butler.domain.errors import ButlerError, UsageError
+from butler.domain.errors import ButlerError, CheckFailed, InputError, UsageError
 from butler.entrypoints.console import report_error, run_plac
+
+if TYPE_CHECKING:  # the devnet and web3 load only for the commands that need them
+    from butler.devnet.actions import DevValidator
 
 CONFIG_HELP = "the devnet config written by `up` (default: ./devnet.toml)"
 
@@ -30,7 +34,8 @@ for the StakingRegistry and Rollup, and a Safe Transaction Service stand-in. Eve
 commands:
   up               start a devnet, write devnet.toml + devnet-proposer.key, run until Ctrl-C
   fund             send ETH from a dev account to addresses
-  add-keys         queue N generated test validators for provider 1 (via the Safe)
+  add-keys         queue N generated test validators, or those of a private-keys file, for
+                   provider 1 (via the Safe)
   stake            a delegator stakes N times with provider 1 (provider queue -> entry queue)
   flush            move N entry-queue heads into the real GSE (-> VALIDATING or rejected)
   exit             start an attester's exit (-> EXITING)
@@ -155,22 +160,61 @@ def fund(eth: str | None = None, config: str = "devnet.toml", *addresses: str) -
     return 0
 
 
-@plac.opt("count", "how many validators", type=int, abbrev="n", metavar="N")
+@plac.opt("count", "how many generated validators (default: 1)", type=int, abbrev="n", metavar="N")
+@plac.opt(
+    "from_",
+    "queue the attesters of this private-keys file instead of generated ones",
+    type=str,
+    abbrev="f",
+    metavar="PRIVATE_KEYS_FILE",
+)
 @plac.opt("config", CONFIG_HELP, type=str, abbrev="c", metavar="PATH")
 @plac.flg(
     "corrupt_proof", "give them a wrong proof of possession (the GSE will reject them on flush)", abbrev="x"
 )
-def add_keys(count: int = 1, config: str = "devnet.toml", corrupt_proof: bool = False) -> int:
-    """Generate COUNT throwaway test validators and queue them for provider 1.
+def add_keys(
+    count: int | None = None,
+    from_: str | None = None,
+    config: str = "devnet.toml",
+    corrupt_proof: bool = False,
+) -> int:
+    """Queue validators for provider 1: COUNT generated throwaway ones, or those of a private-keys file.
 
     Builds each KeyStore with the real GSE's registration digest and executes addKeysToProvider through
     the provider's Safe, signed by a devnet owner. Only the attester addresses are printed.
+
+    With --from, the file (the format `aztec validator-keys new` writes) is read and checked as
+    `aztec-butler process-private-keys` reads it; a bad file is refused, one line per problem, before
+    anything is sent. This stands in for `aztec-butler add-keys` (phase 5) on the devnet.
     """
-    count = _count(count)
-    for done in _actions(config).add_keys(count, corrupt_proof=corrupt_proof):
+    from butler.devnet.actions import random_validator
+
+    validators: list[DevValidator]
+    if from_ is not None:
+        if count is not None:
+            raise UsageError("give --count N or --from PRIVATE_KEYS_FILE, not both")
+        validators = _file_validators(Path(from_))
+    else:
+        validators = [random_validator() for _ in range(_count(1 if count is None else count))]
+    for done in _actions(config).add_validators(validators, corrupt_proof=corrupt_proof):
         note = " (wrong proof of possession)" if done.corrupted_proof else ""
         _say(f"queued {done.attester} for the provider{note} (tx {done.tx_hash})")
     return 0
+
+
+def _file_validators(path: Path) -> list[DevValidator]:
+    """The attesters of a private-keys file, read and checked by the product's own reader."""
+    from butler.adapters.local_key_files import LocalKeyFiles
+    from butler.devnet.actions import file_validators
+    from butler.domain.derivation import duplicate_key_problems
+
+    keys_file = LocalKeyFiles().read_private_keys(path)
+    duplicates = duplicate_key_problems(keys_file)
+    if duplicates:
+        raise CheckFailed(*(f"{path}: {problem}" for problem in duplicates))
+    if not keys_file.validators:
+        raise InputError(f"{path}: holds no validators")
+    return file_validators(keys_file)
 
 
 @plac.opt("count", "how many stakes", type=int, abbrev="n", metavar="N")
