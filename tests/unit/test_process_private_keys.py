@@ -134,3 +134,10 @@ def test_default_output_is_public_prefixed_in_the_current_folder():
     assert default_output(Path("/a/b/new-private-keys.json"), Path("/cwd")) == Path(
         "/cwd/public-new-private-keys.json"
     )
+
+
+def test_a_file_without_validators_is_refused():
+    files = FakeKeyFiles({SOURCE: keys_file()})
+    with pytest.raises(InputError, match="validators: the list is empty"):
+        run(files, FakeSecretStore())
+    assert OUTPUT not in files.files

@@ -8,7 +8,7 @@ from pathlib import Path
 import attrs
 
 from butler.domain.derivation import derive_public_validator, duplicate_key_problems, public_keys_file
-from butler.domain.errors import CheckFailed
+from butler.domain.errors import CheckFailed, InputError
 from butler.domain.keyfiles import DerivedValidator
 from butler.ports.key_files import KeyFiles
 from butler.ports.secret_store import SecretStore
@@ -39,6 +39,8 @@ def process_private_keys(
 ) -> Processed:
     """Everything is validated and checked before the secret store or the output file is touched."""
     keys_file = files.read_private_keys(source)
+    if not keys_file.validators:
+        raise InputError(f"{source}: validators: the list is empty, nothing to do")
     duplicates = duplicate_key_problems(keys_file)
     if duplicates:
         raise CheckFailed(*(f"{source}: {problem}" for problem in duplicates))
