@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,3 +20,11 @@ def shared_dir() -> Path:
     if not path.is_dir():
         pytest.fail(f"reference material not found at {path}: check out the repo beside shared/")
     return path
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A local port nothing listens on: bound (so no one else takes it) but never listening."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield sock.getsockname()[1]

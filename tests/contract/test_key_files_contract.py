@@ -23,11 +23,10 @@ EXPECTED_ATTESTERS = [
 def world(request, tmp_path, shared_dir):
     """(port, path of the phase-1 private-keys file as the port sees it)."""
     reference = shared_dir / PHASE1
+    target = tmp_path / "new-private-keys.json"
     if request.param == "local":
-        target = tmp_path / "new-private-keys.json"
         shutil.copy(reference, target)
         return LocalKeyFiles(), target
-    target = tmp_path / "new-private-keys.json"
     return FakeKeyFiles({target: LocalKeyFiles().read_private_keys(reference)}), target
 
 

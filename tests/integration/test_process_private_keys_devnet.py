@@ -7,10 +7,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -91,14 +89,6 @@ def config_variant(devnet: DevnetHandle, folder: Path, **fields: str | int) -> P
     path = folder / "devnet.toml"
     path.write_text(text)
     return path
-
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    """A local port nothing listens on: bound (so no one else takes it) but never listening."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield sock.getsockname()[1]
 
 
 def error_lines(stderr: str) -> list[str]:

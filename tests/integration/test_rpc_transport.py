@@ -232,16 +232,16 @@ def test_retries_are_bounded_and_the_error_names_the_node_without_its_secrets(pr
     assert caught.value.__cause__ is None
 
 
-def test_a_refused_connection_is_retried_then_reported_without_the_url_path() -> None:
+def test_a_refused_connection_is_retried_then_reported_without_the_url_path(closed_port: int) -> None:
     sleep = SleepRecorder()
-    # Port 9 (discard) on loopback is not served here: the connection is refused at once.
-    rpc = transport("http://127.0.0.1:9" + SECRET_PATH, sleep=sleep, max_attempts=3)
+    node = f"http://127.0.0.1:{closed_port}"
+    rpc = transport(node + SECRET_PATH, sleep=sleep, max_attempts=3)
 
     with pytest.raises(ChainError) as caught:
         rpc.request("eth_chainId")
 
     assert len(sleep.delays) == 2
-    assert "http://127.0.0.1:9" in str(caught.value)
+    assert f"rpc {node}: " in str(caught.value)
     assert "connection failed" in str(caught.value)
     assert_no_secret(caught.value)
 

@@ -21,6 +21,7 @@ from butler.domain.config import NetworkConfig
 from butler.domain.errors import ChainError
 from butler.domain.hashing import keccak256
 from butler.domain.onchain import G1Point, Provider, StakedWithProvider
+from tests.integration.misconfigured_reads import SETTING_READS, Read
 from tests.integration.rpc_proxy import RpcProxy
 from tests.integration.stub_node import ANVIL_CHAIN_ID, StubNode, proxy, stub_node
 
@@ -309,25 +310,6 @@ def test_a_node_on_another_chain_is_refused_before_any_read(stub_node: StubNode,
 # PUSH1 0 PUSH1 0 REVERT: what a contract without the called function (and no fallback) does.
 REVERTS_ALWAYS = "0x60006000fd"
 
-Read = Callable[[Web3Chain], object]
-
-ROLLUP_READS = [
-    pytest.param(lambda chain: chain.entry_queue(), "getEntryQueueLength()", id="entry_queue"),
-    pytest.param(
-        lambda chain: chain.attester_views([Address.from_int(1), Address.from_int(2)]),
-        "getAttesterView(address)",
-        id="attester_views",
-    ),
-    pytest.param(lambda chain: chain.registration_digests([G1Point(1, 2)]), "getGSE()", id="digests"),
-]
-REGISTRY_READS = [
-    pytest.param(lambda chain: chain.provider_by_id(1), "providerConfigurations(uint256)", id="by_id"),
-    pytest.param(
-        lambda chain: chain.provider_by_admin(Address.from_int(1)), "nextProviderIdentifier()", id="by_admin"
-    ),
-    pytest.param(lambda chain: chain.provider_queue(1), "getFirstIndexInQueue(uint256)", id="queue"),
-]
-
 
 def misconfigured(node: StubNode, url: str, field: str, address: Address) -> Web3Chain:
     """An adapter whose `field` ("rollup" or "staking_registry") is `address`, the other one right."""
@@ -350,49 +332,34 @@ def other_contract(stub_node: StubNode) -> Address:
     return address
 
 
-@pytest.mark.parametrize(("read", "signature"), ROLLUP_READS)
-def test_a_rollup_address_holding_another_contract_is_named_with_function_and_hint(
-    stub_node: StubNode, proxy: RpcProxy, other_contract: Address, read: Read, signature: str
+@pytest.mark.parametrize(("setting", "read", "signature"), SETTING_READS)
+def test_an_address_holding_another_contract_is_named_with_function_and_hint(
+    stub_node: StubNode, proxy: RpcProxy, other_contract: Address, setting: str, read: Read, signature: str
 ) -> None:
-    chain = misconfigured(stub_node, proxy.url, "rollup", other_contract)
+    chain = misconfigured(stub_node, proxy.url, setting, other_contract)
 
     with pytest.raises(ChainError) as caught:
         read(chain)
 
     assert one_line_without_secrets(caught.value) == (
-        f"rpc {proxy.node}: {signature} on rollup {other_contract} reverted without data: "
-        "is the configured rollup address right?"
+        f"rpc {proxy.node}: {signature} on {setting} {other_contract} reverted without data: "
+        f"is the configured {setting} address right?"
     )
 
 
-@pytest.mark.parametrize(("read", "signature"), REGISTRY_READS)
-def test_a_registry_address_holding_another_contract_is_named_with_function_and_hint(
-    stub_node: StubNode, proxy: RpcProxy, other_contract: Address, read: Read, signature: str
-) -> None:
-    chain = misconfigured(stub_node, proxy.url, "staking_registry", other_contract)
-
-    with pytest.raises(ChainError) as caught:
-        read(chain)
-
-    assert one_line_without_secrets(caught.value) == (
-        f"rpc {proxy.node}: {signature} on staking_registry {other_contract} reverted without data: "
-        "is the configured staking_registry address right?"
-    )
-
-
-@pytest.mark.parametrize(("read", "signature"), ROLLUP_READS)
-def test_a_rollup_address_without_a_contract_is_named_with_function_and_hint(
-    stub_node: StubNode, proxy: RpcProxy, read: Read, signature: str
+@pytest.mark.parametrize(("setting", "read", "signature"), SETTING_READS)
+def test_an_address_without_a_contract_is_named_with_function_and_hint(
+    stub_node: StubNode, proxy: RpcProxy, setting: str, read: Read, signature: str
 ) -> None:
     nothing_there = Address.from_int(0xDEAD)
-    chain = misconfigured(stub_node, proxy.url, "rollup", nothing_there)
+    chain = misconfigured(stub_node, proxy.url, setting, nothing_there)
 
     with pytest.raises(ChainError) as caught:
         read(chain)
 
     assert one_line_without_secrets(caught.value) == (
-        f"rpc {proxy.node}: {signature} on rollup {nothing_there} returned no data (no contract there?): "
-        "is the configured rollup address right?"
+        f"rpc {proxy.node}: {signature} on {setting} {nothing_there} returned no data (no contract there?): "
+        f"is the configured {setting} address right?"
     )
 
 

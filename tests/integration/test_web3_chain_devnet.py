@@ -4,8 +4,6 @@ names the wrong address for the rollup or the staking registry.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import attrs
 import pytest
 
@@ -15,26 +13,13 @@ from butler.adapters.web3_chain import Web3Chain
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ChainError
-from butler.domain.onchain import G1Point
 from tests.integration.devnet_fixture import DevnetHandle
+from tests.integration.misconfigured_reads import SETTING_READS, Read
 
 pytestmark = pytest.mark.devnet
 
-Read = Callable[[Web3Chain], object]
-
 # The second of anvil's dev accounts: an address without code.
 EOA = Address.parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8")
-
-ROLLUP_READS = [
-    pytest.param(lambda chain: chain.entry_queue(), "getEntryQueueLength()", id="entry_queue"),
-    pytest.param(lambda chain: chain.attester_views([EOA]), "getAttesterView(address)", id="attester_views"),
-    pytest.param(lambda chain: chain.registration_digests([G1Point(1, 2)]), "getGSE()", id="digests"),
-]
-REGISTRY_READS = [
-    pytest.param(lambda chain: chain.provider_by_id(1), "providerConfigurations(uint256)", id="by_id"),
-    pytest.param(lambda chain: chain.provider_by_admin(EOA), "nextProviderIdentifier()", id="by_admin"),
-    pytest.param(lambda chain: chain.provider_queue(1), "getFirstIndexInQueue(uint256)", id="queue"),
-]
 
 
 def config_of(devnet: DevnetHandle) -> NetworkConfig:
@@ -54,27 +39,17 @@ def failure(config: NetworkConfig, read: Read) -> str:
     return str(caught.value)
 
 
-@pytest.mark.parametrize(("read", "signature"), ROLLUP_READS)
-def test_a_rollup_set_to_the_staking_registry_names_function_address_and_hint(
-    devnet: DevnetHandle, read: Read, signature: str
+@pytest.mark.parametrize(("setting", "read", "signature"), SETTING_READS)
+def test_a_contract_address_set_to_the_other_contract_names_function_address_and_hint(
+    devnet: DevnetHandle, setting: str, read: Read, signature: str
 ) -> None:
-    config = attrs.evolve(config_of(devnet), rollup=devnet.staking_registry)
+    # The rollup and the registry are each other's most likely mix-up.
+    wrong = devnet.staking_registry if setting == "rollup" else devnet.rollup
+    config = attrs.evolve(config_of(devnet), **{setting: wrong})
 
     assert failure(config, read) == (
-        f"rpc {redact_url(devnet.rpc_url)}: {signature} on rollup {devnet.staking_registry} reverted "
-        "without data: is the configured rollup address right?"
-    )
-
-
-@pytest.mark.parametrize(("read", "signature"), REGISTRY_READS)
-def test_a_staking_registry_set_to_the_rollup_names_function_address_and_hint(
-    devnet: DevnetHandle, read: Read, signature: str
-) -> None:
-    config = attrs.evolve(config_of(devnet), staking_registry=devnet.rollup)
-
-    assert failure(config, read) == (
-        f"rpc {redact_url(devnet.rpc_url)}: {signature} on staking_registry {devnet.rollup} reverted "
-        "without data: is the configured staking_registry address right?"
+        f"rpc {redact_url(devnet.rpc_url)}: {signature} on {setting} {wrong} reverted "
+        f"without data: is the configured {setting} address right?"
     )
 
 

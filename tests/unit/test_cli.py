@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,30 @@ def test_help_lists_commands_without_loading_web3():
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert "process-private-keys" in done.stdout
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"]])
+def test_a_reader_gone_from_stdout_is_no_traceback(args):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to stdout now fails with EPIPE
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", "from butler.entrypoints.cli import main; main()", *args],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 1
+    assert done.stderr == ""
+
+
+def test_no_command_is_a_usage_error_with_the_overview_on_stderr(capsys):
+    assert run([]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "process-private-keys" in captured.err
 
 
 def test_unknown_command_is_a_usage_error(capsys):
@@ -48,9 +73,11 @@ def test_offline_run_matches_the_reference_and_keeps_keys_off_stdout(
     written = (tmp_path / "public-new-private-keys.json").read_text()
     assert written == (shared_dir / PHASE2).read_text()
     captured = capsys.readouterr()
-    private_keys = json.loads(source.read_text())["validators"][0]["attester"]["eth"]
-    assert private_keys not in captured.out
-    assert private_keys in captured.err and "CONSOLE SECRET STORE" in captured.err
+    validators = json.loads(source.read_text())["validators"]
+    private_keys = [v["attester"][kind].lower() for v in validators for kind in ("eth", "bls")]
+    private_keys += [v["publisher"].lower() for v in validators]
+    assert captured.out == ""
+    assert all(key in captured.err for key in private_keys) and "CONSOLE SECRET STORE" in captured.err
     assert "offline" in captured.err
 
 
@@ -104,3 +131,61 @@ def test_a_large_file_shows_progress_and_a_summary(tmp_path, monkeypatch, capsys
     assert f"derived {count:,}/{count:,} (100%)" in err
     assert err.rstrip().endswith(f"wrote {count} validators' public keys to {tmp_path / 'public-many.json'}")
     assert len(json.loads((tmp_path / "public-many.json").read_text())["validators"]) == count
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("a-file/keys.json", "cannot read: Not a directory"),
+        ("a-folder", "is a folder, not a file"),
+        ("k" * 300 + ".json", "cannot read: File name too long"),
+        ("absent.json", "file not found"),
+    ],
+)
+def test_an_unreadable_input_path_is_one_line_naming_it(tmp_path, monkeypatch, capsys, name, reason):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file").write_text("")
+    (tmp_path / "a-folder").mkdir()
+    assert run(["process-private-keys", name, "--offline"]) == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: {name}: {reason}"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "a-folder"]
+
+
+@pytest.mark.parametrize(
+    ("output", "reason"),
+    [
+        ("a-file/public.json", "a-file is not a folder"),
+        ("absent/public.json", "no folder absent"),
+        ("a-folder", "it is a folder"),
+    ],
+)
+def test_an_output_that_cannot_be_written_fails_before_any_key_is_shown(
+    tmp_path, monkeypatch, capsys, shared_dir, output, reason
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file").write_text("")
+    (tmp_path / "a-folder").mkdir()
+    shutil.copy(shared_dir / PHASE1, tmp_path / "keys.json")
+    assert run(["process-private-keys", "keys.json", "--offline", "--force", "-o", output]) == 1
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if line.startswith("error:")] == [
+        f"error: {output}: cannot write: {reason}"
+    ]
+    assert "CONSOLE SECRET STORE" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "a-folder", "keys.json"]
+
+
+def test_the_output_may_not_be_the_private_keys_file_even_with_force(
+    tmp_path, monkeypatch, capsys, shared_dir
+):
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "keys.json"
+    shutil.copy(shared_dir / PHASE1, source)
+    assert run(["process-private-keys", "keys.json", "--offline", "--force", "-o", str(source)]) == 2
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if line.startswith("error:")] == [
+        f"error: {source}: is the private-keys file itself; write the public keys elsewhere"
+    ]
+    assert "CONSOLE SECRET STORE" not in err
+    assert source.read_bytes() == (shared_dir / PHASE1).read_bytes()

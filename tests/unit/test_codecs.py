@@ -80,10 +80,32 @@ def test_every_problem_is_named_by_its_json_path(private_doc):
             '{"schemaVersion": 1, "schemaVersion": 1, "validators": []}',
             ['top level: field "schemaVersion" appears twice in one object'],
         ),
+        pytest.param(
+            '{"schemaVersion": 1, "validators": [], "0x' + "ab" * 32 + '": 1, "0x' + "ab" * 32 + '": 2}',
+            ["top level: field with a long name appears twice in one object"],
+            id="repeated-long-name",
+        ),
+        pytest.param(
+            '{"schemaVersion": ' + "9" * 5000 + ', "validators": []}',
+            ["not valid JSON for this format: a number has too many digits"],
+            id="number-too-long",
+        ),
+        pytest.param("[" * 100_000, ["not valid JSON for this format: nested too deeply"], id="too-deep"),
     ],
 )
 def test_malformed_files(text, expected):
     assert problems(text) == expected
+
+
+def test_deep_nesting_is_refused_even_after_py_ecc_raised_the_recursion_limit():
+    import py_ecc  # noqa: F401 - imported for its side effect: sys.setrecursionlimit(100000)
+
+    assert problems("[" * 100_000) == ["not valid JSON for this format: nested too deeply"]
+
+
+def test_brackets_inside_strings_are_not_nesting():
+    text = "[" * 100 + '\\"' + "{" * 100
+    assert codecs.parse_json(json.dumps({"a": [[text]]})) == {"a": [[text]]}
 
 
 @given(st.integers(min_value=1, max_value=2**256 - 1), st.sampled_from(["eth", "bls"]), st.data())
@@ -102,6 +124,8 @@ def test_no_problem_ever_repeats_key_material(private_doc_factory, scalar, field
     except codecs.DecodeProblems as failure:
         text = "\n".join(failure.problems)
         assert digits[:16] not in text and digits[-16:] not in text
+    else:
+        assert mangled == f"0x{digits}", "a malformed key was accepted"
 
 
 @pytest.fixture(scope="module")

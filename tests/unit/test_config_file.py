@@ -40,6 +40,12 @@ def test_a_complete_config(tmp_path):
     assert secrets.safe_proposer_key_file == str(tmp_path / "keys/proposer.key")
 
 
+def test_the_repr_never_shows_a_url_that_may_carry_an_api_key(tmp_path):
+    config, _ = load_network_config(write(tmp_path, VALID))
+    assert "/v1/KEY" not in repr(config) and "tx.example" not in repr(config)
+    assert "testnet" in repr(config)
+
+
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
@@ -77,6 +83,10 @@ def test_not_toml_and_missing_file(tmp_path):
         load_network_config(write(tmp_path, "network = "))
     with pytest.raises(UsageError, match="config file not found"):
         load_network_config(tmp_path / "absent.toml")
+    with pytest.raises(UsageError, match="a number has too many digits"):
+        load_network_config(write(tmp_path, VALID + "registry_first_block = " + "9" * 5000))
+    with pytest.raises(UsageError, match="nested too deeply"):
+        load_network_config(write(tmp_path, "network = " + "[" * 100_000))
 
 
 def test_lookup_order(tmp_path):

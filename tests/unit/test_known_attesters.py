@@ -212,6 +212,39 @@ def test_the_check_reads_each_source_once_however_many_attesters(
     assert sorted(chain.reads) == ["attester_views", "entry_queue", "provider_queue"]
 
 
+class _BusyChain(FakeChain):
+    """A chain on which, right after each read, every key moves one stage on (stake, then flush)."""
+
+    provider_id = 0
+
+    def _move_on(self) -> None:
+        self.flush(len(FakeChain.entry_queue(self)))
+        self.stake(self.provider_id, len(FakeChain.provider_queue(self, self.provider_id)))
+
+    def provider_queue(self, provider_id: int):
+        found = super().provider_queue(provider_id)
+        self._move_on()
+        return found
+
+    def entry_queue(self):
+        found = super().entry_queue()
+        self._move_on()
+        return found
+
+
+@pytest.mark.parametrize("stage", ["provider queue", "entry queue"])
+def test_an_attester_moving_on_between_the_reads_is_still_caught(stage: str) -> None:
+    attester = Address.from_int(1)
+    chain = _BusyChain()
+    chain.provider_id = chain.add_provider(Address.from_int(0xAD31))
+    chain.enqueue_keys(chain.provider_id, [key_store(attester)])
+    if stage == "entry queue":
+        chain.stake(chain.provider_id)
+
+    with pytest.raises(CheckFailed, match=f"attester {attester.checksum} is already on chain"):
+        ensure_not_on_chain(chain, chain.provider_id, [attester])
+
+
 def test_a_chain_that_cannot_be_read_fails_the_check() -> None:
     chain, provider_id = chain_with({}, 0, [])
     chain.fail_reads("node down")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from butler.domain.address import Address
-from butler.domain.errors import CheckFailed, InputError
+from butler.domain.errors import ButlerError, CheckFailed, InputError
 from butler.domain.keyfiles import FeeRecipient, PrivateAttester, PrivateKeysFile, PrivateValidator
 from butler.domain.keys import attester_address, bls_public_key, parse_bls_secret_key, parse_eth_secret_key
 from butler.ports.key_files_fake import FakeKeyFiles
@@ -141,3 +141,11 @@ def test_a_file_without_validators_is_refused():
     with pytest.raises(InputError, match="validators: the list is empty"):
         run(files, FakeSecretStore())
     assert OUTPUT not in files.files
+
+
+def test_an_output_that_cannot_be_written_fails_before_the_secrets_are_handed_over():
+    files = FakeKeyFiles({SOURCE: keys_file(validator(1))}, unwritable=[OUTPUT])
+    secrets = FakeSecretStore()
+    with pytest.raises(ButlerError, match="cannot write"):
+        run(files, secrets)
+    assert not secrets.stored and OUTPUT not in files.files

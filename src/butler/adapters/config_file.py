@@ -10,12 +10,15 @@ import tomllib
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TypeVar
 
 from butler.domain.address import Address, AddressFormatError
 from butler.domain.config import NetworkConfig, SecretSources
 from butler.domain.errors import UsageError
 
 CONFIG_ENV = "AZTEC_BUTLER_CONFIG"
+
+T = TypeVar("T")
 
 
 def config_dir(environ: Mapping[str, str]) -> Path:
@@ -45,6 +48,11 @@ def load_network_config(path: Path) -> tuple[NetworkConfig, SecretSources]:
         raise UsageError(f"{path}: cannot read config: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}") from None
+    except ValueError:
+        # tomllib's only other ValueError: an integer beyond Python's digit limit for str -> int.
+        raise UsageError(f"{path}: not valid TOML for a config: a number has too many digits") from None
+    except RecursionError:
+        raise UsageError(f"{path}: not valid TOML for a config: nested too deeply") from None
     fields = _Fields(path, data)
     return fields.network_config(), fields.secret_sources()
 
@@ -59,28 +67,31 @@ class _Fields:
     def _fail(self, field: str, reason: str) -> UsageError:
         return UsageError(f"{self.path}: {field}: {reason}")
 
-    def text(self, field: str, *, required: bool = True) -> str | None:
-        value = self.data.get(field)
+    def _required(self, field: str, value: T | None) -> T:
         if value is None:
-            if required:
-                raise self._fail(field, "required field missing")
-            return None
-        if not isinstance(value, str) or not value:
+            raise self._fail(field, "required field missing")
+        return value
+
+    def optional_text(self, field: str) -> str | None:
+        value = self.data.get(field)
+        if value is not None and (not isinstance(value, str) or not value):
             raise self._fail(field, "expected a non-empty string")
         return value
 
-    def integer(self, field: str, *, required: bool = True, default: int | None = None) -> int | None:
-        value = self.data.get(field, default)
-        if value is None:
-            if required:
-                raise self._fail(field, "required field missing")
-            return None
-        if type(value) is not int or value < 0:
+    def text(self, field: str) -> str:
+        return self._required(field, self.optional_text(field))
+
+    def optional_integer(self, field: str) -> int | None:
+        value = self.data.get(field)
+        if value is not None and (type(value) is not int or value < 0):
             raise self._fail(field, "expected a non-negative integer")
         return value
 
+    def integer(self, field: str) -> int:
+        return self._required(field, self.optional_integer(field))
+
     def optional_address(self, field: str) -> Address | None:
-        text = self.text(field, required=False)
+        text = self.optional_text(field)
         if text is None:
             return None
         try:
@@ -89,10 +100,7 @@ class _Fields:
             raise self._fail(field, str(exc)) from None
 
     def address(self, field: str) -> Address:
-        address = self.optional_address(field)
-        if address is None:
-            raise self._fail(field, "required field missing")
-        return address
+        return self._required(field, self.optional_address(field))
 
     def decimal(self, field: str, default: str) -> Decimal:
         value = self.data.get(field, default)
@@ -106,38 +114,41 @@ class _Fields:
             raise self._fail(field, "expected a non-negative number of ETH")
         return number
 
-    def url(self, field: str, *, required: bool = True) -> str | None:
-        text = self.text(field, required=required)
+    def optional_url(self, field: str) -> str | None:
+        text = self.optional_text(field)
         if text is not None and not text.startswith(("http://", "https://")):
             raise self._fail(field, "expected an http:// or https:// URL")
         return text
 
+    def url(self, field: str) -> str:
+        return self._required(field, self.optional_url(field))
+
     def key_path(self, field: str) -> str | None:
-        text = self.text(field, required=False)
+        text = self.optional_text(field)
         if text is None:
             return None
         path = Path(text).expanduser()
         return str(path if path.is_absolute() else self.path.parent / path)
 
     def network_config(self) -> NetworkConfig:
-        provider_id = self.integer("provider_id", required=False)
+        provider_id = self.optional_integer("provider_id")
         provider_admin = self.optional_address("provider_admin")
         if provider_id is None and provider_admin is None:
             raise self._fail("provider_id", "set provider_id or provider_admin")
         if provider_id == 0:
             raise self._fail("provider_id", "provider ids start at 1")
         return NetworkConfig(
-            network=str(self.text("network")),
-            chain_id=int(self.integer("chain_id") or 0),
-            rpc_url=str(self.url("rpc_url")),
+            network=self.text("network"),
+            chain_id=self.integer("chain_id"),
+            rpc_url=self.url("rpc_url"),
             staking_registry=self.address("staking_registry"),
             rollup=self.address("rollup"),
             provider_id=provider_id,
             provider_admin=provider_admin,
             safe_address=self.optional_address("safe_address"),
-            safe_tx_service_url=self.url("safe_tx_service_url", required=False),
+            safe_tx_service_url=self.optional_url("safe_tx_service_url"),
             min_eth_per_attester=self.decimal("min_eth_per_attester", "0.1"),
-            registry_first_block=int(self.integer("registry_first_block", default=0) or 0),
+            registry_first_block=self.optional_integer("registry_first_block") or 0,
         )
 
     def secret_sources(self) -> SecretSources:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TypeVar
 
 from butler.adapters import codecs
 from butler.adapters.atomic_file import write_atomically
-from butler.domain.errors import InputError
+from butler.domain.errors import ButlerError, InputError
 from butler.domain.keyfiles import PrivateKeysFile, PublicKeysFile
 
 T = TypeVar("T")
@@ -15,7 +16,20 @@ T = TypeVar("T")
 
 class LocalKeyFiles:
     def exists(self, path: Path) -> bool:
-        return path.exists()
+        # os.path answers False where Path.exists raises (e.g. a folder on the way that is not searchable).
+        return os.path.lexists(path)
+
+    def check_writable(self, path: Path) -> None:
+        folder = path.parent
+        if os.path.isdir(path):
+            reason = "it is a folder"
+        elif not os.path.isdir(folder):
+            reason = f"{folder} is not a folder" if os.path.lexists(folder) else f"no folder {folder}"
+        elif not os.access(folder, os.W_OK | os.X_OK):
+            reason = f"the folder {folder} is not writable"
+        else:
+            return
+        raise ButlerError(f"{path}: cannot write: {reason}")
 
     def read_private_keys(self, path: Path) -> PrivateKeysFile:
         return self._read(path, PrivateKeysFile)
@@ -32,6 +46,8 @@ class LocalKeyFiles:
             raise InputError(f"{path}: is a folder, not a file") from None
         except PermissionError:
             raise InputError(f"{path}: permission denied") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read: {exc.strerror or type(exc).__name__}") from None
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -45,4 +61,4 @@ class LocalKeyFiles:
         try:
             write_atomically(path, text)
         except OSError as exc:
-            raise InputError(f"{path}: cannot write: {exc.strerror}") from None
+            raise ButlerError(f"{path}: cannot write: {exc.strerror or type(exc).__name__}") from None

@@ -233,7 +233,7 @@ class RpcTransport:
     def _rpc_error(self, call: RpcCall, error: Any) -> RpcError:
         if not isinstance(error, dict):
             return RpcError(
-                f"rpc {self.node}: {call.method} failed: malformed error {error!r:.200}",
+                f"rpc {self.node}: {call.method} failed: malformed error {_error_text(error)}",
                 method=call.method,
                 code=None,
                 rpc_message=str(error),
@@ -260,13 +260,19 @@ def _describe(calls: Sequence[RpcCall]) -> str:
     return f"a batch of {len(calls)} calls ({', '.join(methods)})"
 
 
+def one_line(text: str, limit: int = 160) -> str:
+    """Text from a node or a contract, fit for a one-line message."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def _error_text(error: Any) -> str:
     if not isinstance(error, dict):
-        return f"{error!r:.200}"
-    text = f"{error.get('message', '')} (code {error.get('code')})"
+        return one_line(repr(error), 200)
+    text = f"{one_line(str(error.get('message', '')))} (code {error.get('code')})"
     data = error.get("data")
     if isinstance(data, str) and data:
-        text += f" data {data[:200]}"
+        text += f" data {one_line(data, 200)}"
     return text
 
 

@@ -9,7 +9,7 @@ from eth_abi.abi import decode
 from eth_abi.exceptions import DecodingError
 
 from butler.adapters import contract_abis as abis
-from butler.adapters.rpc import RpcCall, RpcError, RpcTransport
+from butler.adapters.rpc import RpcCall, RpcError, RpcTransport, one_line
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ChainError
@@ -335,7 +335,7 @@ class Web3Chain:
         """The node's verdict on an eth_call, naming the function, the contract and what to check."""
         what = f"rpc {self._rpc.node}: {read.function.signature} on {read.contract.name}"
         if not _is_revert(error):
-            return ChainError(f"{what}: eth_call failed: {_one_line(error.rpc_message)} (code {error.code})")
+            return ChainError(f"{what}: eth_call failed: {one_line(error.rpc_message)} (code {error.code})")
         # Read functions do not revert on the contract they belong to: a revert, typically without
         # data, means the address holds another contract (e.g. the registry where the rollup belongs).
         return ChainError(
@@ -357,7 +357,7 @@ class Web3Chain:
         try:
             return function.decode_result(data)
         except (DecodingError, ValueError, OverflowError) as error:
-            raise ChainError(f"{what} returned undecodable data ({_one_line(str(error))}): {hint}") from None
+            raise ChainError(f"{what} returned undecodable data ({one_line(str(error))}): {hint}") from None
 
     def _data(self, raw: Any, what: str) -> bytes:
         if not isinstance(raw, str) or not raw.startswith("0x"):
@@ -431,7 +431,7 @@ class Web3Chain:
                 )
             except (DecodingError, ValueError, OverflowError) as error:
                 raise ChainError(
-                    f"rpc {self._rpc.node}: undecodable StakedWithProvider log: {error}"
+                    f"rpc {self._rpc.node}: undecodable StakedWithProvider log: {one_line(str(error))}"
                 ) from None
             if event_provider != provider_id:
                 raise ChainError(
@@ -463,7 +463,7 @@ def _revert_reason(data: Any) -> str:
     try:
         if selector == _ERROR_STRING:
             (message,) = decode(["string"], arguments)
-            return f" ({_one_line(message)!r})"
+            return f" ({one_line(message)!r})"
         if selector == _PANIC:
             (code,) = decode(["uint256"], arguments)
             return f" with panic {code:#x}"
@@ -480,12 +480,6 @@ def _hex_bytes(data: Any) -> bytes | None:
         return bytes.fromhex(data[2:])
     except ValueError:
         return None
-
-
-def _one_line(text: str, limit: int = 160) -> str:
-    """Text from a node or a contract, fit for a one-line message."""
-    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _says_too_large(error: RpcError) -> bool:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import attrs
 
 from butler.domain.hashing import keccak256
-
-_HEX = frozenset("0123456789abcdefABCDEF")
+from butler.domain.hex_text import parse_fixed_hex
 
 
 class AddressFormatError(ValueError):
@@ -32,14 +31,8 @@ class Address:
     @classmethod
     def parse(cls, text: str) -> Address:
         """Accept `0x` + 40 hex digits; a mixed-case address must carry a valid EIP-55 checksum."""
-        if not isinstance(text, str):
-            raise AddressFormatError(f"expected a string, got {type(text).__name__}")
-        if not text.startswith("0x"):
-            raise AddressFormatError("must start with 0x")
+        address = cls(parse_fixed_hex(text, 20, AddressFormatError))
         digits = text[2:]
-        if len(digits) != 40 or not _HEX.issuperset(digits):
-            raise AddressFormatError("must be 0x followed by exactly 40 hex digits")
-        address = cls(bytes.fromhex(digits))
         if digits != digits.lower() and digits != digits.upper() and address.checksum != text:
             raise AddressFormatError("mixed-case address with a wrong EIP-55 checksum")
         return address

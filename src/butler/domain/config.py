@@ -13,17 +13,20 @@ WEI_PER_ETH = 10**18
 
 @attrs.frozen
 class NetworkConfig:
-    """Public settings for one network. Secrets are never part of it (see `SecretSources`)."""
+    """Public settings for one network. Secrets are never part of it (see `SecretSources`).
+
+    The URLs stay out of the repr: RPC and service URLs often carry an API key in their path or query.
+    """
 
     network: str
     chain_id: int
-    rpc_url: str
+    rpc_url: str = attrs.field(repr=False)
     staking_registry: Address
     rollup: Address
     provider_id: int | None = None
     provider_admin: Address | None = None
     safe_address: Address | None = None
-    safe_tx_service_url: str | None = None
+    safe_tx_service_url: str | None = attrs.field(default=None, repr=False)
     min_eth_per_attester: Decimal = Decimal("0.1")
     registry_first_block: int = 0
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import attrs
 
 from butler.domain.address import Address
+from butler.domain.hex_text import parse_fixed_hex
 from butler.domain.keys import BlsPublicKey, BlsSecretKey, EthSecretKey
-
-_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 class FeeRecipientFormatError(ValueError):
@@ -22,12 +21,7 @@ class FeeRecipient:
 
     @classmethod
     def parse(cls, text: object) -> FeeRecipient:
-        if not isinstance(text, str):
-            raise FeeRecipientFormatError(f"expected a string, got {type(text).__name__}")
-        digits = text[2:]
-        if not text.startswith("0x") or len(digits) != 64 or not _HEX.issuperset(digits):
-            raise FeeRecipientFormatError("must be 0x followed by exactly 64 hex digits")
-        return cls(bytes.fromhex(digits))
+        return cls(parse_fixed_hex(text, 32, FeeRecipientFormatError))
 
     def __str__(self) -> str:
         return "0x" + self.raw.hex()

@@ -13,12 +13,12 @@ import coincurve
 from butler.domain import bn254
 from butler.domain.address import Address
 from butler.domain.hashing import keccak256
+from butler.domain.hex_text import HEX_DIGITS
 from butler.domain.onchain import G1Point
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 """The secp256k1 group order: Ethereum private keys satisfy 1 <= k < SECP256K1_N."""
 
-_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _KEY_DIGITS = 64
 _FORMAT = f"must be 0x followed by exactly {_KEY_DIGITS} hex digits"
 
@@ -36,7 +36,7 @@ def _parse_hex32(text: object) -> int:
     if not text.startswith("0x"):
         raise KeyFormatError(f"{_FORMAT}; the 0x prefix (lowercase x) is missing")
     digits = text[2:]
-    if not _HEX_DIGITS.issuperset(digits):
+    if not HEX_DIGITS.issuperset(digits):
         raise KeyFormatError(f"{_FORMAT}; found a character that is not a hex digit")
     if len(digits) != _KEY_DIGITS:
         raise KeyFormatError(f"{_FORMAT}; found {len(digits)}")

@@ -4,6 +4,7 @@ so `aztec-butler --help` stays fast and never loads web3."""
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -51,7 +52,8 @@ def overview() -> str:
 
 def run(argv: Sequence[str]) -> int:
     if not argv or argv[0] in ("-h", "--help", "help"):
-        sys.stdout.write(overview())
+        # Without a command it is a usage error, and its overview goes to stderr like every error.
+        (sys.stdout if argv else sys.stderr).write(overview())
         return 0 if argv else 2
     if argv[0] == "--version":
         sys.stdout.write(f"aztec-butler {__version__}\n")
@@ -61,8 +63,8 @@ def run(argv: Sequence[str]) -> int:
     if command is None:
         sys.stderr.write(f"error: unknown command {name!r}; run `aztec-butler --help` for the list\n")
         return 2
-    module = importlib.import_module(command.module)
     try:
+        module = importlib.import_module(command.module)
         return int(module.main(name, rest) or 0)
     except ButlerError as error:
         return report_error(error)
@@ -72,4 +74,15 @@ def run(argv: Sequence[str]) -> int:
 
 
 def main() -> None:
-    sys.exit(run(sys.argv[1:]))
+    if sys.stdout is None:
+        # Started with stdout closed: give descriptor 1 to /dev/null before a file we open could take it.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    try:
+        code = run(sys.argv[1:])
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Whoever read stdout has gone (e.g. `| head`). Point stdout at /dev/null so that the flush at
+        # exit does not raise again and print a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    sys.exit(code)

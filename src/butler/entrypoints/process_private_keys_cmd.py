@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import plac
 
+from butler.domain.errors import UsageError
 from butler.domain.keyfiles import DerivedValidator
 from butler.entrypoints.console import ProgressLine, note, run_plac
 from butler.ports.key_files import KeyFiles
@@ -57,6 +59,9 @@ def process_private_keys(
       aztec-butler process-private-keys new-private-keys.json --config devnet.toml
     """
     target = output if output is not None else default_output(private_key_file, Path.cwd())
+    if os.path.realpath(target) == os.path.realpath(private_key_file):
+        # With --force this would replace the operator's only file of these private keys.
+        raise UsageError(f"{target}: is the private-keys file itself; write the public keys elsewhere")
     on_chain_check = None
     if offline:
         note("offline: not checking whether these attesters are already known on chain")

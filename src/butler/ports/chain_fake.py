@@ -23,6 +23,7 @@ from butler.domain.onchain import (
     Provider,
     StakedWithProvider,
 )
+from butler.ports.chain import Chain
 
 DEFAULT_CHAIN_ID = 31337
 DEFAULT_ACTIVATION_THRESHOLD = 100 * 10**18
@@ -250,3 +251,7 @@ class FakeChain:
             + len(self._events).to_bytes(8, "big")
         )
         return Address(keccak256(seed)[12:])
+
+
+# mypy checks this assignment against the port, so the fake cannot drift from it unnoticed.
+_CONFORMS: type[Chain] = FakeChain

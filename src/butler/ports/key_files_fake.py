@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
-from butler.domain.errors import InputError
+from butler.domain.errors import ButlerError, InputError
 from butler.domain.keyfiles import PrivateKeysFile, PublicKeysFile
+from butler.ports.key_files import KeyFiles
 
 
 class FakeKeyFiles:
-    def __init__(self, files: dict[Path, object] | None = None) -> None:
+    def __init__(self, files: dict[Path, object] | None = None, *, unwritable: Iterable[Path] = ()) -> None:
         self.files: dict[Path, object] = dict(files or {})
+        self._unwritable = frozenset(unwritable)
 
     def exists(self, path: Path) -> bool:
         return path in self.files
+
+    def check_writable(self, path: Path) -> None:
+        if path in self._unwritable:
+            raise ButlerError(f"{path}: cannot write: the folder is not writable")
 
     def read_private_keys(self, path: Path) -> PrivateKeysFile:
         content = self.files.get(path)
@@ -24,4 +31,9 @@ class FakeKeyFiles:
         return content
 
     def write_public_keys(self, path: Path, keys: PublicKeysFile) -> None:
+        self.check_writable(path)
         self.files[path] = keys
+
+
+# mypy checks this assignment against the port, so the fake cannot drift from it unnoticed.
+_CONFORMS: type[KeyFiles] = FakeKeyFiles

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from butler.domain.errors import ButlerError
 from butler.domain.keyfiles import DerivedValidator
+from butler.ports.secret_store import SecretStore
 
 
 class FakeSecretStore:
@@ -17,3 +18,7 @@ class FakeSecretStore:
         if self._fail_with is not None:
             raise ButlerError(self._fail_with)
         self.stored.extend(validators)
+
+
+# mypy checks this assignment against the port, so the fake cannot drift from it unnoticed.
+_CONFORMS: type[SecretStore] = FakeSecretStore

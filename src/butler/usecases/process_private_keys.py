@@ -9,7 +9,7 @@ import attrs
 
 from butler.domain.derivation import derive_public_validator, duplicate_key_problems, public_keys_file
 from butler.domain.errors import CheckFailed, InputError
-from butler.domain.keyfiles import DerivedValidator
+from butler.domain.keyfiles import DerivedValidator, PrivateKeysFile
 from butler.ports.key_files import KeyFiles
 from butler.ports.secret_store import SecretStore
 
@@ -27,6 +27,17 @@ def default_output(source: Path, cwd: Path) -> Path:
     return cwd / f"public-{source.name}"
 
 
+def read_checked_private_keys(source: Path, files: KeyFiles) -> PrivateKeysFile:
+    """The private-keys file at `source`, refused when it holds no validator or repeats a key."""
+    keys_file = files.read_private_keys(source)
+    if not keys_file.validators:
+        raise InputError(f"{source}: validators: the list is empty, nothing to do")
+    duplicates = duplicate_key_problems(keys_file)
+    if duplicates:
+        raise CheckFailed(*(f"{source}: {problem}" for problem in duplicates))
+    return keys_file
+
+
 def process_private_keys(
     source: Path,
     output: Path,
@@ -38,14 +49,10 @@ def process_private_keys(
     overwrite: bool = False,
 ) -> Processed:
     """Everything is validated and checked before the secret store or the output file is touched."""
-    keys_file = files.read_private_keys(source)
-    if not keys_file.validators:
-        raise InputError(f"{source}: validators: the list is empty, nothing to do")
-    duplicates = duplicate_key_problems(keys_file)
-    if duplicates:
-        raise CheckFailed(*(f"{source}: {problem}" for problem in duplicates))
+    keys_file = read_checked_private_keys(source, files)
     if not overwrite and files.exists(output):
         raise CheckFailed(f"{output}: already exists; choose another path with -o or pass --force")
+    files.check_writable(output)
 
     total = len(keys_file.validators)
     derived = []

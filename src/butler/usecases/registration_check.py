@@ -15,6 +15,8 @@ def ensure_not_on_chain(chain: Chain, provider_id: int, attesters: Sequence[Addr
 
     A lookup that fails, or answers for fewer attesters than asked, fails the check: it never passes.
     """
+    # Read in lifecycle order (provider queue, entry queue, rollup): an attester that moves on between
+    # two reads is then seen in the place it moved to, never missed.
     provider_queue = chain.provider_queue(provider_id)
     entry_queue = chain.entry_queue()
     views = chain.attester_views(attesters)

@@ -1,0 +1,40 @@
+"""The adapter's reads grouped by the configured address they go to, with the function each names first.
+
+Shared by the tests of a misconfigured `rollup` or `staking_registry`, on the stub node and on the devnet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from butler.adapters.web3_chain import Web3Chain
+from butler.domain.address import Address
+from butler.domain.onchain import G1Point
+
+Read = Callable[[Web3Chain], object]
+
+_SOMEONE = Address.from_int(0x5011)
+
+ROLLUP_READS = [
+    pytest.param(lambda chain: chain.entry_queue(), "getEntryQueueLength()", id="entry_queue"),
+    pytest.param(
+        lambda chain: chain.attester_views([_SOMEONE]), "getAttesterView(address)", id="attester_views"
+    ),
+    pytest.param(lambda chain: chain.registration_digests([G1Point(1, 2)]), "getGSE()", id="digests"),
+]
+REGISTRY_READS = [
+    pytest.param(lambda chain: chain.provider_by_id(1), "providerConfigurations(uint256)", id="by_id"),
+    pytest.param(lambda chain: chain.provider_by_admin(_SOMEONE), "nextProviderIdentifier()", id="by_admin"),
+    pytest.param(lambda chain: chain.provider_queue(1), "getFirstIndexInQueue(uint256)", id="queue"),
+]
+
+
+def _for(setting: str, reads: list[Any]) -> list[Any]:
+    return [pytest.param(setting, *read.values, id=f"{setting}-{read.id}") for read in reads]
+
+
+SETTING_READS = [*_for("rollup", ROLLUP_READS), *_for("staking_registry", REGISTRY_READS)]
+"""(setting, read, signature): each read of each configured contract."""
