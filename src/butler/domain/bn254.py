@@ -12,6 +12,8 @@ and has no compressed form here (a public key is never the identity).
 from __future__ import annotations
 
 import functools
+import sys
+from types import ModuleType
 from typing import TypeAlias
 
 from butler.domain.onchain import G1Point, G2Point
@@ -133,8 +135,7 @@ def decompress_g1(data: bytes) -> G1Point:
 
 def g2_generator_mul(k: int) -> G2Point:
     """k·G2 on the sextic twist, with x0/y0 the real and x1/y1 the imaginary parts."""
-    # Imported here: py_ecc takes tens of milliseconds to load and only registration needs G2.
-    from py_ecc.optimized_bn128 import optimized_curve as _py_ecc_curve
+    _py_ecc_curve = _load_py_ecc_curve()
 
     k %= R
     if k == 0:
@@ -241,3 +242,17 @@ def _batch_to_affine(points: list[_Jacobian]) -> list[_Affine]:
         z_inv2 = z_inv * z_inv % P
         result[i] = (x * z_inv2 % P, y * z_inv2 * z_inv % P)
     return result
+
+
+def _load_py_ecc_curve() -> ModuleType:
+    """py_ecc, imported on first use: it takes tens of milliseconds to load and only registration needs G2.
+
+    Importing it raises the interpreter's recursion limit for the whole process (to 100,000), which turns a
+    runaway recursion anywhere else into a crash instead of a RecursionError; the limit is put back.
+    """
+    limit = sys.getrecursionlimit()
+    try:
+        from py_ecc.optimized_bn128 import optimized_curve
+    finally:
+        sys.setrecursionlimit(limit)
+    return optimized_curve
