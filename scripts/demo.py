@@ -7,17 +7,20 @@ devnet and exits 0 only if every step behaved as an operator would expect.
 from __future__ import annotations
 
 import json
+import queue
 import secrets
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
+from butler.domain.bn254 import R as BLS_ORDER
+from butler.domain.keys import SECP256K1_N as SECP256K1_ORDER
+
 BIN = Path(sys.executable).parent
-BLS_ORDER = 0x30644E72E131A029B85045B68181585D2833E84879B9709143E1F593F0000001
-SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 READY_TIMEOUT = 120
 
 
@@ -87,39 +90,71 @@ def fresh_private_keys(count: int) -> dict[str, object]:
     }
 
 
-def start_devnet(workdir: Path) -> subprocess.Popen[str]:
+class Devnet:
+    """`aztec-butler-devnet up` as a child process; its output is read as it comes, so that it never
+    blocks on a full pipe and a silent start-up still times out."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.process = subprocess.Popen(
+            [str(BIN / "aztec-butler-devnet"), "up", "--config-out", str(workdir / "devnet.toml")],
+            cwd=workdir,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
+            self.lines.put(line.rstrip())
+        self.lines.put(None)  # end of output
+
+    def wait_ready(self) -> bool:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                return False
+            print(f"  {line}", flush=True)
+            if "ready" in line:
+                return True
+        return False
+
+    def stop(self) -> int:
+        """SIGTERM, so that `up` stops anvil and the tx-service (anvil would outlive a SIGKILL)."""
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            code = self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise SystemExit("demo: the devnet did not stop on SIGTERM") from None
+        self._reader.join(timeout=5)
+        while not self.lines.empty():
+            if (line := self.lines.get()) is not None:
+                print(f"  {line}")
+        return code
+
+
+def start_devnet(workdir: Path) -> Devnet:
     heading("start the local devnet")
-    devnet = subprocess.Popen(
-        [str(BIN / "aztec-butler-devnet"), "up", "--config-out", str(workdir / "devnet.toml")],
-        cwd=workdir,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert devnet.stdout is not None
-    deadline = time.monotonic() + READY_TIMEOUT
-    for line in devnet.stdout:
-        print(f"  {line.rstrip()}", flush=True)
-        if "ready" in line:
-            return devnet
-        if time.monotonic() > deadline:
-            break
-    devnet.kill()
-    raise SystemExit("demo: the devnet did not become ready")
+    devnet = Devnet(workdir)
+    if not devnet.wait_ready():
+        devnet.stop()
+        raise SystemExit("demo: the devnet did not become ready")
+    return devnet
 
 
-def stop_devnet(devnet: subprocess.Popen[str]) -> None:
+def stop_devnet(devnet: Devnet) -> None:
     heading("stop the devnet")
-    devnet.send_signal(signal.SIGTERM)
-    try:
-        rest, _ = devnet.communicate(timeout=30)
-    except subprocess.TimeoutExpired:
-        devnet.kill()
-        raise SystemExit("demo: the devnet did not stop on SIGTERM") from None
-    for line in rest.splitlines():
-        print(f"  {line}")
-    if devnet.returncode != 0:
-        raise SystemExit(f"demo: the devnet exited {devnet.returncode}")
+    code = devnet.stop()
+    if code != 0:
+        raise SystemExit(f"demo: the devnet exited {code}")
 
 
 def operator_flow(workdir: Path) -> None:

@@ -81,11 +81,8 @@ def devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevnetHandle]:
     from butler.devnet.runner import start_devnet
 
     folder = tmp_path_factory.mktemp("devnet")
-    running = start_devnet(config_out=folder / "devnet.toml")
-    try:
+    with start_devnet(config_out=folder / "devnet.toml") as running:
         yield handle_for(running)
-    finally:
-        running.stop()
 
 
 @pytest.fixture

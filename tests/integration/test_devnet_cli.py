@@ -1,5 +1,6 @@
-"""`aztec-butler-devnet` as an operator runs it: `up` in one process, actions from others; and
-`add-keys --from` with an operator's private-keys file, run in-process against an isolated devnet."""
+"""`aztec-butler-devnet` as an operator runs it: `up` in one process, actions from others;
+`add-keys --from` with an operator's private-keys file, run in-process against an isolated devnet; and
+what `up` and the actions refuse."""
 
 from __future__ import annotations
 
@@ -72,7 +73,10 @@ def up(tmp_path: Path) -> Iterator[UpProcess]:
     try:
         yield process
     finally:
-        if process.process.poll() is None:
+        # SIGTERM first: anvil runs in its own session, and only `up` stopping in order ends it.
+        try:
+            process.stop()
+        except subprocess.TimeoutExpired:
             process.process.kill()
             process.process.wait()
 
@@ -296,3 +300,52 @@ def test_add_keys_takes_a_count_or_a_file_not_both(
         "",
         "error: give --count N or --from PRIVATE_KEYS_FILE, not both\n",
     )
+
+
+# --- what `up` and the actions refuse -----------------------------------------------------------------
+
+
+def test_up_refuses_to_replace_a_running_devnets_config_or_files_it_did_not_write(
+    devnet: DevnetHandle, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    running_config = devnet.config_path.read_text()
+    code, out, err = devnet_command(capsys, "up", "--config-out", str(devnet.config_path))
+    assert (code, out) == (2, "")
+    assert f"belongs to a devnet that still runs at {devnet.rpc_url}" in err
+    assert devnet.config_path.read_text() == running_config
+
+    product_config = tmp_path / "testnet.toml"
+    product_config.write_text('network = "testnet"\nchain_id = 11155111\n')
+    code, out, err = devnet_command(capsys, "up", "--config-out", str(product_config))
+    assert (code, out, err) == (
+        2,
+        "",
+        f"error: {product_config} exists and is not a devnet config: not replacing it\n",
+    )
+    assert product_config.read_text() == 'network = "testnet"\nchain_id = 11155111\n'
+
+    key = tmp_path / "proposer.key"
+    key.write_text("0x" + "11" * 32 + "\n")
+    new_config = tmp_path / "new.toml"
+    code, out, err = devnet_command(capsys, "up", "--config-out", str(new_config), "--key-out", str(key))
+    assert (code, out, err) == (
+        2,
+        "",
+        f"error: {key} exists and is not the devnet proposer key: not replacing it\n",
+    )
+    assert key.read_text() == "0x" + "11" * 32 + "\n"
+    assert not new_config.exists()
+
+
+def test_an_action_on_a_node_without_the_configured_contracts_fails_in_one_line(
+    devnet: DevnetHandle, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nowhere = Address.from_int(0x5EED)
+    config = tmp_path / "devnet.toml"
+    config.write_text(
+        devnet.config_path.read_text().replace(devnet.staking_registry.checksum, nowhere.checksum)
+    )
+    code, out, err = devnet_command(capsys, "stake", "--config", str(config))
+    assert (code, out) == (1, "")
+    expected = f"no StakingRegistry at {nowhere} on {devnet.rpc_url}: the config belongs to another devnet"
+    assert err == f"error: {expected}\n"

@@ -6,10 +6,9 @@ These keys are public test keys: printing them or writing them to a devnet key f
 from __future__ import annotations
 
 import attrs
-import coincurve
 
 from butler.domain.address import Address
-from butler.domain.hashing import keccak256
+from butler.domain.keys import EthSecretKey, attester_address
 
 
 @attrs.frozen
@@ -23,8 +22,7 @@ class DevAccount:
 
     @property
     def address(self) -> Address:
-        public = coincurve.PublicKey.from_secret(self.key).format(compressed=False)
-        return Address(keccak256(public[1:])[-20:])
+        return attester_address(EthSecretKey(int(self.key_hex, 16)))
 
 
 _KEYS = (

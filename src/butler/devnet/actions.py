@@ -27,8 +27,9 @@ from butler.domain.onchain import AttesterStatus, G1Point, G2Point, KeyStore
 from butler.domain.registration import registration_keystore
 
 WEI_PER_ETH = 10**18
-# A GSE deposit costs ~0.6-0.75M gas and the Rollup refuses to start one with less than 1M left:
-# fixed limits with a wide margin, since estimates of such calls can fall a little short.
+# A GSE deposit costs ~0.6-0.8M gas and the Rollup refuses to start one with less than its
+# DEPOSIT_GAS_RESERVE (1.2M) left: fixed limits with a wide margin, since estimates of such calls can
+# fall a little short.
 FLUSH_GAS_PER_DEPOSIT = 3_000_000
 FLUSH_GAS_BASE = 200_000
 FLUSH_CHUNK = 8  # 8 x 3M stays inside anvil's 30M block gas limit
@@ -112,6 +113,22 @@ class DevnetActions:
         self.config = config
         self.chain = chain or DevChain(config.rpc_url)
         self.chain.check_reachable()
+        if self.chain.chain_id != config.chain_id:
+            raise DevnetError(
+                f"the node at {config.rpc_url} runs chain {self.chain.chain_id}, "
+                f"the config says {config.chain_id}"
+            )
+        # A node restarted without `up` answers the same chain id but holds none of the contracts.
+        for name, address in (
+            ("StakingRegistry", config.staking_registry),
+            ("Rollup", config.rollup),
+            ("GSE", config.gse),
+            ("Safe", config.safe),
+        ):
+            if not self.chain.code(address):
+                raise DevnetError(
+                    f"no {name} at {address} on {config.rpc_url}: the config belongs to another devnet"
+                )
         self.safe = SafeContract(self.chain, config.safe)
         self.registry = self.chain.contract(artifacts.own("StakingRegistry"), config.staking_registry)
         self.rollup = self.chain.contract(artifacts.own("Rollup"), config.rollup)
@@ -122,12 +139,11 @@ class DevnetActions:
     def fund(self, eth: Decimal, addresses: Sequence[Address]) -> list[Funded]:
         wei = int(eth * WEI_PER_ETH) if eth.is_finite() else 0
         if wei <= 0 or Decimal(wei) != eth * WEI_PER_ETH:
-            raise DevnetError(f"--eth must be a positive amount of ETH with at most 18 decimals, got {eth}")
+            raise DevnetError(f"--eth must be a positive amount of ETH with at most 18 decimals, got {eth:f}")
         done = []
         for address in addresses:
-            receipt = self.chain.send(
-                sender=accounts.FAUCET.address, to=address, value=wei, what=f"sending {eth} ETH to {address}"
-            )
+            what = f"sending {eth:f} ETH to {address}"
+            receipt = self.chain.send(sender=accounts.FAUCET.address, to=address, value=wei, what=what)
             done.append(Funded(address, wei, receipt["transactionHash"].to_0x_hex()))
         return done
 

@@ -37,10 +37,6 @@ class Anvil:
     def rpc_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process else None
-
     def start(self) -> Anvil:
         args = [
             str(self._binary),
@@ -60,16 +56,20 @@ class Anvil:
             # Its own session: a Ctrl-C meant for `up` must not kill anvil before `up` stops it in order.
             start_new_session=True,
         )
-        # anvil logs every request; an unread pipe would fill up and stall the node.
-        stdout = self._process.stdout
-        assert stdout is not None
-        threading.Thread(target=self._drain, args=(stdout,), name="anvil-stdout", daemon=True).start()
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while not self._port_found.wait(0.05):
-            if self._process.poll() is not None or time.monotonic() > deadline:
-                tail = " | ".join(self._tail) or "no output"
-                self.stop()
-                raise AnvilError(f"anvil did not start: {tail}")
+        try:
+            # anvil logs every request; an unread pipe would fill up and stall the node.
+            stdout = self._process.stdout
+            assert stdout is not None
+            threading.Thread(target=self._drain, args=(stdout,), name="anvil-stdout", daemon=True).start()
+            deadline = time.monotonic() + STARTUP_TIMEOUT_S
+            while not self._port_found.wait(0.05):
+                if self._process.poll() is not None or time.monotonic() > deadline:
+                    tail = " | ".join(self._tail) or "no output"
+                    raise AnvilError(f"anvil did not start: {tail}")
+        except BaseException:
+            # Also on Ctrl-C: in its own session anvil would not see it and would outlive us.
+            self.stop()
+            raise
         return self
 
     def _drain(self, stdout: IO[str]) -> None:

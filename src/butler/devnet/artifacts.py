@@ -39,10 +39,10 @@ def _load(path: Path, name: str) -> Artifact:
 
 
 @functools.cache
-def aztec(name: str, source_file: str | None = None) -> Artifact:
+def aztec(name: str) -> Artifact:
     """A contract from @aztec/l1-artifacts, e.g. `aztec("GSE")` (from out/GSE.sol/GSE.json)."""
     root = tools.package_dir(tools.AZTEC_ARTIFACTS)
-    path = root / "l1-contracts" / "out" / f"{source_file or name}.sol" / f"{name}.json"
+    path = root / "l1-contracts" / "out" / f"{name}.sol" / f"{name}.json"
     return _load(path, name)
 
 
@@ -53,10 +53,6 @@ def safe(relative: str) -> Artifact:
     name = relative.rsplit("/", 1)[-1]
     path = root / "build" / "artifacts" / "contracts" / f"{relative}.sol" / f"{name}.json"
     return _load(path, name)
-
-
-def own_available(name: str) -> bool:
-    return (OWN_ARTIFACTS_DIR / f"{name}.json").is_file()
 
 
 @functools.cache

@@ -8,6 +8,7 @@ from typing import Any
 
 import requests
 from eth_abi.abi import decode as abi_decode
+from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
@@ -61,7 +62,7 @@ class DevChain:
 
     def contract(self, abi: Artifact | list[dict[str, Any]], address: Address) -> Contract:
         abi_list = abi.abi if isinstance(abi, Artifact) else abi
-        return self.w3.eth.contract(address=Web3.to_checksum_address(address.checksum), abi=abi_list)
+        return self.w3.eth.contract(address=_cs(address), abi=abi_list)
 
     def call(self, fn: ContractFunction) -> Any:
         with self.lock:
@@ -69,7 +70,7 @@ class DevChain:
 
     def balance(self, address: Address) -> int:
         with self.lock:
-            return int(self.w3.eth.get_balance(Web3.to_checksum_address(address.checksum)))
+            return int(self.w3.eth.get_balance(_cs(address)))
 
     def block_number(self) -> int:
         with self.lock:
@@ -77,7 +78,7 @@ class DevChain:
 
     def code(self, address: Address) -> bytes:
         with self.lock:
-            return bytes(self.w3.eth.get_code(Web3.to_checksum_address(address.checksum)))
+            return bytes(self.w3.eth.get_code(_cs(address)))
 
     def rpc(self, method: str, params: Sequence[Any]) -> Any:
         with self.lock:
@@ -135,6 +136,10 @@ class DevChain:
         data = getattr(exc, "data", None)
         if isinstance(data, str) and data.startswith("0x") and len(data) >= 10:
             return self.decode_error(bytes.fromhex(data[2:]))
+        # A node's refusal (e.g. insufficient funds) carries its own message; str(exc) would be a dict.
+        rpc_error = (getattr(exc, "rpc_response", None) or {}).get("error")
+        if isinstance(rpc_error, dict) and rpc_error.get("message"):
+            return str(rpc_error["message"])[:300]
         message = getattr(exc, "message", None) or str(exc)
         return str(message).splitlines()[0][:300]
 
@@ -167,7 +172,7 @@ class DevChain:
             raise DevnetError(f"anvil could not revert to snapshot {snapshot_id}")
 
 
-def _cs(address: Address) -> Any:
+def _cs(address: Address) -> ChecksumAddress:
     return Web3.to_checksum_address(address.checksum)
 
 
@@ -181,5 +186,5 @@ def _show(value: Any) -> str:
 
 def _known_errors() -> dict[bytes, tuple[str, list[str]]]:
     known = [artifacts.aztec(name) for name in ("GSE", "Governance", "TestERC20")]
-    known += [artifacts.own(name) for name in ("Rollup", "StakingRegistry") if artifacts.own_available(name)]
+    known += [artifacts.own(name) for name in ("Rollup", "StakingRegistry")]
     return artifacts.error_selectors(*known)

@@ -7,6 +7,7 @@ import os
 import tempfile
 import tomllib
 from pathlib import Path
+from typing import TypeVar
 
 import attrs
 
@@ -14,14 +15,16 @@ from butler.devnet.deploy import Deployment
 from butler.domain.address import Address, AddressFormatError
 from butler.domain.errors import UsageError
 
-DEFAULT_CONFIG = Path("devnet.toml")
 PROPOSER_KEY_NAME = "devnet-proposer.key"
 MIN_ETH_PER_ATTESTER = "0.1"
+
+_T = TypeVar("_T")
 
 
 @attrs.frozen
 class DevnetConfig:
-    path: Path
+    """What the devnet actions need; the product reads the same file with its own loader."""
+
     chain_id: int
     rpc_url: str
     staking_registry: Address
@@ -29,11 +32,7 @@ class DevnetConfig:
     provider_id: int
     safe: Address
     tx_service_url: str
-    registry_first_block: int
     gse: Address
-    staking_asset: Address
-    multisend_call_only: Address
-    proposer_key_file: Path
 
 
 def render_config(
@@ -76,7 +75,7 @@ def write_devnet_files(
     key_path: Path | None = None,
 ) -> tuple[Path, Path]:
     """Write the config and, beside it unless told otherwise, the proposer key file (mode 0600)."""
-    key_path = key_path or config_path.parent / PROPOSER_KEY_NAME
+    key_path = key_path or default_key_path(config_path)
     beside = key_path.parent.resolve() == config_path.parent.resolve()
     key_ref = key_path.name if beside else str(key_path.resolve())
     write_private_file(key_path, proposer_key + "\n")
@@ -85,6 +84,10 @@ def write_devnet_files(
     )
     _atomic_write(config_path, text, mode=0o644)
     return config_path, key_path
+
+
+def default_key_path(config_path: Path) -> Path:
+    return config_path.parent / PROPOSER_KEY_NAME
 
 
 def write_private_file(path: Path, text: str) -> None:
@@ -116,31 +119,26 @@ def read_config(path: Path) -> DevnetConfig:
     if not isinstance(devnet, dict):
         raise UsageError(f"{path}: not a devnet config (no [devnet] table)")
 
-    def field(table: dict[str, object], name: str, kind: type) -> object:
+    def field(table: dict[str, object], name: str, kind: type[_T]) -> _T:
         value = table.get(name)
+        # TOML booleans are Python ints: refuse them where an integer is expected.
         if not isinstance(value, kind) or isinstance(value, bool):
             raise UsageError(f"{path}: {name}: missing or not a {kind.__name__}")
         return value
 
     def address(table: dict[str, object], name: str) -> Address:
         try:
-            return Address.parse(str(field(table, name, str)))
+            return Address.parse(field(table, name, str))
         except AddressFormatError as exc:
             raise UsageError(f"{path}: {name}: {exc}") from None
 
-    key_file = Path(str(field(data, "safe_proposer_key_file", str)))
     return DevnetConfig(
-        path=path,
-        chain_id=int(field(data, "chain_id", int)),  # type: ignore[call-overload]
-        rpc_url=str(field(data, "rpc_url", str)),
+        chain_id=field(data, "chain_id", int),
+        rpc_url=field(data, "rpc_url", str),
         staking_registry=address(data, "staking_registry"),
         rollup=address(data, "rollup"),
-        provider_id=int(field(data, "provider_id", int)),  # type: ignore[call-overload]
+        provider_id=field(data, "provider_id", int),
         safe=address(data, "safe_address"),
-        tx_service_url=str(field(data, "safe_tx_service_url", str)),
-        registry_first_block=int(field(data, "registry_first_block", int)),  # type: ignore[call-overload]
+        tx_service_url=field(data, "safe_tx_service_url", str),
         gse=address(devnet, "gse"),
-        staking_asset=address(devnet, "staking_asset"),
-        multisend_call_only=address(devnet, "multisend_call_only"),
-        proposer_key_file=key_file if key_file.is_absolute() else path.parent / key_file,
     )

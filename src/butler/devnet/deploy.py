@@ -137,12 +137,11 @@ def _deploy_gse(chain: DevChain, deployer: Address) -> dict[str, Address]:
     return {"fee": fee, "staking": staking, "gse": gse, "registry": registry, "governance": governance}
 
 
-def _deploy_safe_singletons(chain: DevChain, deployer: Address) -> dict[str, Address]:
+def _deploy_safe_singletons(chain: DevChain, deployer: Address) -> None:
     factory_code = chain.code(CREATE2_DEPLOYER)
     if not factory_code:
         raise DevnetError("anvil has no CREATE2 deployer to copy as the Safe singleton factory")
     chain.rpc("anvil_setCode", [SAFE_SINGLETON_FACTORY.checksum, "0x" + factory_code.hex()])
-    placed: dict[str, Address] = {}
     for relative, expected in (SAFE_SINGLETON, SAFE_PROXY_FACTORY, MULTISEND_CALL_ONLY, FALLBACK_HANDLER):
         artifact = artifacts.safe(relative)
         init_code = bytes.fromhex(artifact.bytecode[2:])
@@ -154,8 +153,6 @@ def _deploy_safe_singletons(chain: DevChain, deployer: Address) -> dict[str, Add
         )
         if not chain.code(expected):
             raise DevnetError(f"{artifact.name} did not land at its canonical address {expected}")
-        placed[artifact.name] = expected
-    return placed
 
 
 def _deploy_standins(

@@ -5,17 +5,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import attrs
+import requests
 
 from butler.devnet import accounts, tools
 from butler.devnet.actions import DevnetActions
 from butler.devnet.anvil import Anvil
 from butler.devnet.chain import DevChain
-from butler.devnet.config import DevnetConfig, read_config, write_devnet_files
+from butler.devnet.config import DevnetConfig, default_key_path, read_config, write_devnet_files
 from butler.devnet.deploy import Deployment, deploy_all
 from butler.devnet.tx_service import TxService, TxServiceState
 from butler.domain.address import Address
+from butler.domain.errors import UsageError
 
 Log = Callable[[str], None]
 
@@ -52,8 +55,10 @@ class RunningDevnet:
         return self._actions
 
     def stop(self) -> None:
-        self.service.stop()
-        self.anvil.stop()
+        try:
+            self.service.stop()
+        finally:
+            self.anvil.stop()
 
     def __enter__(self) -> RunningDevnet:
         return self
@@ -71,11 +76,15 @@ def start_devnet(
     log: Log = lambda _: None,
 ) -> RunningDevnet:
     started = time.monotonic()
+    key_out = key_out or default_key_path(config_out)
+    _check_outputs(config_out, key_out)
     binary = tools.anvil_binary()
     log(f"starting anvil ({binary})")
-    anvil = Anvil(binary, port=port).start()
+    anvil = Anvil(binary, port=port)
     service: TxService | None = None
+    # Everything up to the return is undone on any exception, Ctrl-C included.
     try:
+        anvil.start()
         log(f"anvil listening on {anvil.rpc_url}")
         chain = DevChain(anvil.rpc_url)
         deployment = deploy_all(chain, progress=log)
@@ -89,9 +98,37 @@ def start_devnet(
             proposer_key=accounts.SAFE_OWNER_1.key_hex,
             key_path=key_out,
         )
+        return RunningDevnet(
+            anvil, chain, deployment, service, config_path, key_path, time.monotonic() - started
+        )
     except BaseException:
         if service is not None:
             service.stop()
         anvil.stop()
         raise
-    return RunningDevnet(anvil, chain, deployment, service, config_path, key_path, time.monotonic() - started)
+
+
+def _check_outputs(config_out: Path, key_out: Path) -> None:
+    """Refuse, before starting anything, to replace a file that `up` did not write, or the config of a
+    devnet that still runs (that devnet would run on with nothing pointing at it)."""
+    if key_out.exists() and key_out.read_text(errors="replace").strip() != accounts.SAFE_OWNER_1.key_hex:
+        raise UsageError(f"{key_out} exists and is not the devnet proposer key: not replacing it")
+    if not config_out.exists():
+        return
+    try:
+        rpc_url = read_config(config_out).rpc_url
+    except UsageError:
+        raise UsageError(f"{config_out} exists and is not a devnet config: not replacing it") from None
+    if _node_answers(rpc_url):
+        raise UsageError(
+            f"{config_out} belongs to a devnet that still runs at {rpc_url}: stop it first, "
+            "or give another --config-out"
+        )
+
+
+def _node_answers(rpc_url: str) -> bool:
+    request: dict[str, Any] = {"jsonrpc": "2.0", "id": 1, "method": "eth_chainId", "params": []}
+    try:
+        return requests.post(rpc_url, json=request, timeout=2).ok
+    except requests.RequestException:
+        return False

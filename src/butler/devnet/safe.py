@@ -20,6 +20,19 @@ SAFE_TX_TYPEHASH = keccak256(
     b"SafeTx(address to,uint256 value,bytes data,uint8 operation,uint256 safeTxGas,uint256 baseGas,"
     b"uint256 gasPrice,address gasToken,address refundReceiver,uint256 nonce)"
 )
+# The SafeTx fields after the type hash, as EIP-712 encodes them (`data` by its hash).
+_SAFE_TX_STRUCT_TYPES = (
+    "address",
+    "uint256",
+    "bytes32",
+    "uint8",
+    "uint256",
+    "uint256",
+    "uint256",
+    "address",
+    "address",
+    "uint256",
+)
 CALL = 0
 DELEGATE_CALL = 1
 SIGNATURE_SIZE = 65
@@ -51,34 +64,9 @@ def domain_separator(chain_id: int, safe: Address) -> bytes:
 
 
 def safe_tx_hash(chain_id: int, safe: Address, tx: SafeTx) -> bytes:
-    struct = abi_encode(
-        [
-            "bytes32",
-            "address",
-            "uint256",
-            "bytes32",
-            "uint8",
-            "uint256",
-            "uint256",
-            "uint256",
-            "address",
-            "address",
-            "uint256",
-        ],
-        [
-            SAFE_TX_TYPEHASH,
-            tx.to.checksum,
-            tx.value,
-            keccak256(tx.data),
-            tx.operation,
-            tx.safe_tx_gas,
-            tx.base_gas,
-            tx.gas_price,
-            tx.gas_token.checksum,
-            tx.refund_receiver.checksum,
-            tx.nonce,
-        ],
-    )
+    args = _tx_args(tx)
+    values = [SAFE_TX_TYPEHASH, *args[:2], keccak256(tx.data), *args[3:]]
+    struct = abi_encode(["bytes32", *_SAFE_TX_STRUCT_TYPES], values)
     return keccak256(b"\x19\x01" + domain_separator(chain_id, safe) + keccak256(struct))
 
 

@@ -19,7 +19,8 @@ from butler.domain.errors import ButlerError, CheckFailed, InputError, UsageErro
 from butler.entrypoints.console import report_error, run_plac
 
 if TYPE_CHECKING:  # the devnet and web3 load only for the commands that need them
-    from butler.devnet.actions import DevValidator
+    from butler.devnet.actions import DevnetActions, DevValidator
+    from butler.devnet.runner import RunningDevnet
 
 CONFIG_HELP = "the devnet config written by `up` (default: ./devnet.toml)"
 
@@ -68,7 +69,7 @@ def _count(count: int) -> int:
     return count
 
 
-def _actions(config: str):  # type: ignore[no-untyped-def]
+def _actions(config: str) -> DevnetActions:
     from butler.devnet.actions import DevnetActions
     from butler.devnet.config import read_config
 
@@ -101,13 +102,22 @@ def up(
     """
     from butler.devnet.runner import start_devnet
 
+    if not 0 <= port <= 65535:
+        raise UsageError(f"--port must be a TCP port (0 picks a free one), got {port}")
     delegates = [_address(d.strip()) for d in delegate.split(",") if d.strip()] if delegate else []
     stop = threading.Event()
+    started = False
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            return  # already stopping: let the shutdown finish
         stop.set()
+        if not started:
+            # Abandon the start-up; start_devnet stops what it already started.
+            raise KeyboardInterrupt
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    devnet: RunningDevnet | None = None
     try:
         devnet = start_devnet(
             config_out=Path(config_out),
@@ -116,24 +126,24 @@ def up(
             delegates=delegates,
             log=_progress,
         )
-        try:
-            d = devnet.deployment
-            _progress(
-                f"Safe {d.safe} (owners: anvil accounts 1 and 2, threshold 1) administers provider "
-                f"{d.provider_id}"
-            )
-            _progress(f"StakingRegistry {d.staking_registry}, Rollup {d.rollup}, GSE {d.gse}")
-            _say(
-                f"devnet ready in {devnet.startup_seconds:.1f}s: rpc {devnet.rpc_url}, "
-                f"config {devnet.config_path}, tx-service {devnet.tx_service_url}"
-            )
-            while not stop.wait(0.5):
-                if not devnet.anvil.running():
-                    raise ButlerError("anvil stopped unexpectedly; shutting the devnet down")
-        finally:
+        started = True
+        d = devnet.deployment
+        _progress(
+            f"Safe {d.safe} (owners: anvil accounts 1 and 2, threshold 1) administers provider "
+            f"{d.provider_id}"
+        )
+        _progress(f"StakingRegistry {d.staking_registry}, Rollup {d.rollup}, GSE {d.gse}")
+        _say(
+            f"devnet ready in {devnet.startup_seconds:.1f}s: rpc {devnet.rpc_url}, "
+            f"config {devnet.config_path}, tx-service {devnet.tx_service_url}"
+        )
+        while not stop.wait(0.5):
+            if not devnet.anvil.running():
+                raise ButlerError("anvil stopped unexpectedly; shutting the devnet down")
+    finally:
+        if devnet is not None:
             devnet.stop()
             _progress("stopped")
-    finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return 0
@@ -156,7 +166,7 @@ def fund(eth: str | None = None, config: str = "devnet.toml", *addresses: str) -
         raise UsageError(f"--eth: expected a positive amount of ETH, got {eth!r}")
     targets = [_address(a) for a in addresses]
     for done in _actions(config).fund(amount, targets):
-        _say(f"funded {done.address} with {amount} ETH (tx {done.tx_hash})")
+        _say(f"funded {done.address} with {amount:f} ETH (tx {done.tx_hash})")
     return 0
 
 
