@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 import tomllib
 from pathlib import Path
-from typing import TypeVar
 
 import attrs
 
+from butler.adapters.atomic_file import write_atomically
+from butler.adapters.config_file import load_network_config
 from butler.devnet.deploy import Deployment
 from butler.domain.address import Address, AddressFormatError
 from butler.domain.errors import UsageError
@@ -18,12 +16,10 @@ from butler.domain.errors import UsageError
 PROPOSER_KEY_NAME = "devnet-proposer.key"
 MIN_ETH_PER_ATTESTER = "0.1"
 
-_T = TypeVar("_T")
-
 
 @attrs.frozen
 class DevnetConfig:
-    """What the devnet actions need; the product reads the same file with its own loader."""
+    """What the devnet actions need, read through the product's own config loader."""
 
     chain_id: int
     rpc_url: str
@@ -96,49 +92,30 @@ def write_private_file(path: Path, text: str) -> None:
 
 def _atomic_write(path: Path, text: str, *, mode: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    write_atomically(path, text, mode=mode)
 
 
 def read_config(path: Path) -> DevnetConfig:
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no devnet config here; start one with `aztec-butler-devnet up`") from None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read the devnet config: {exc}") from None
-    devnet = data.get("devnet")
+    """The product's network config (read by the product's own loader) plus the `[devnet]` table."""
+    if not path.is_file():
+        raise UsageError(f"{path}: no devnet config here; start one with `aztec-butler-devnet up`")
+    network, _ = load_network_config(path)
+    devnet = tomllib.loads(path.read_text(encoding="utf-8")).get("devnet")
     if not isinstance(devnet, dict):
         raise UsageError(f"{path}: not a devnet config (no [devnet] table)")
-
-    def field(table: dict[str, object], name: str, kind: type[_T]) -> _T:
-        value = table.get(name)
-        # TOML booleans are Python ints: refuse them where an integer is expected.
-        if not isinstance(value, kind) or isinstance(value, bool):
-            raise UsageError(f"{path}: {name}: missing or not a {kind.__name__}")
-        return value
-
-    def address(table: dict[str, object], name: str) -> Address:
-        try:
-            return Address.parse(field(table, name, str))
-        except AddressFormatError as exc:
-            raise UsageError(f"{path}: {name}: {exc}") from None
-
+    if network.provider_id is None or network.safe_address is None or network.safe_tx_service_url is None:
+        raise UsageError(f"{path}: a devnet config names provider_id, safe_address and safe_tx_service_url")
+    try:
+        gse = Address.parse(devnet.get("gse"))
+    except AddressFormatError as exc:
+        raise UsageError(f"{path}: devnet.gse: {exc}") from None
     return DevnetConfig(
-        chain_id=field(data, "chain_id", int),
-        rpc_url=field(data, "rpc_url", str),
-        staking_registry=address(data, "staking_registry"),
-        rollup=address(data, "rollup"),
-        provider_id=field(data, "provider_id", int),
-        safe=address(data, "safe_address"),
-        tx_service_url=field(data, "safe_tx_service_url", str),
-        gse=address(devnet, "gse"),
+        chain_id=network.chain_id,
+        rpc_url=network.rpc_url,
+        staking_registry=network.staking_registry,
+        rollup=network.rollup,
+        provider_id=network.provider_id,
+        safe=network.safe_address,
+        tx_service_url=network.safe_tx_service_url,
+        gse=gse,
     )

@@ -29,10 +29,10 @@ class Address:
             raise AddressFormatError(f"an address has 20 bytes, got {len(self.raw)}")
 
     @classmethod
-    def parse(cls, text: str) -> Address:
+    def parse(cls, text: object) -> Address:
         """Accept `0x` + 40 hex digits; a mixed-case address must carry a valid EIP-55 checksum."""
         address = cls(parse_fixed_hex(text, 20, AddressFormatError))
-        digits = text[2:]
+        digits = str(text)[2:]
         if digits != digits.lower() and digits != digits.upper() and address.checksum != text:
             raise AddressFormatError("mixed-case address with a wrong EIP-55 checksum")
         return address

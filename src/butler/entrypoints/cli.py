@@ -4,15 +4,13 @@ so `aztec-butler --help` stays fast and never loads web3."""
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 from collections.abc import Sequence
 
 import attrs
 
 from butler import __version__
-from butler.domain.errors import ButlerError
-from butler.entrypoints.console import report_error
+from butler.entrypoints.console import CommandRunner, dispatch, exit_with
 
 
 @attrs.frozen
@@ -50,39 +48,21 @@ def overview() -> str:
     return OVERVIEW.format(commands="\n".join(lines))
 
 
-def run(argv: Sequence[str]) -> int:
-    if not argv or argv[0] in ("-h", "--help", "help"):
-        # Without a command it is a usage error, and its overview goes to stderr like every error.
-        (sys.stdout if argv else sys.stderr).write(overview())
-        return 0 if argv else 2
-    if argv[0] == "--version":
-        sys.stdout.write(f"aztec-butler {__version__}\n")
-        return 0
-    name, *rest = argv
+def _find(name: str) -> CommandRunner | None:
     command = COMMANDS.get(name)
     if command is None:
-        sys.stderr.write(f"error: unknown command {name!r}; run `aztec-butler --help` for the list\n")
-        return 2
-    try:
-        module = importlib.import_module(command.module)
-        return int(module.main(name, rest) or 0)
-    except ButlerError as error:
-        return report_error(error)
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted; nothing was written\n")
-        return 130
+        return None
+    module = importlib.import_module(command.module)
+    runner: CommandRunner = module.main
+    return runner
+
+
+def run(argv: Sequence[str]) -> int:
+    if argv and argv[0] == "--version":
+        sys.stdout.write(f"aztec-butler {__version__}\n")
+        return 0
+    return dispatch("aztec-butler", overview(), _find, argv)
 
 
 def main() -> None:
-    if sys.stdout is None:
-        # Started with stdout closed: give descriptor 1 to /dev/null before a file we open could take it.
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
-    try:
-        code = run(sys.argv[1:])
-        sys.stdout.flush()
-    except BrokenPipeError:
-        # Whoever read stdout has gone (e.g. `| head`). Point stdout at /dev/null so that the flush at
-        # exit does not raise again and print a traceback.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = 1
-    sys.exit(code)
+    exit_with(run)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from butler.domain.errors import ButlerError
@@ -55,3 +57,45 @@ def run_plac(function: object, prog: str, argv: list[str]) -> int:
     )
     _, result = parser.consume(argv)
     return int(result or 0)
+
+
+# A command takes its name and its own arguments and returns an exit code.
+CommandRunner = Callable[[str, list[str]], int]
+
+
+def dispatch(
+    prog: str, overview: str, find: Callable[[str], CommandRunner | None], argv: Sequence[str]
+) -> int:
+    """Run `prog COMMAND ARGS...`: the overview on --help, exit codes for expected errors, no traceback."""
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        # Without a command it is a usage error, and its overview goes to stderr like every error.
+        (sys.stdout if argv else sys.stderr).write(overview)
+        return 0 if argv else 2
+    name, *rest = argv
+    try:
+        command = find(name)
+        if command is None:
+            sys.stderr.write(f"error: unknown command {name!r}; run `{prog} --help` for the list\n")
+            return 2
+        return command(name, rest)
+    except ButlerError as error:
+        return report_error(error)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+
+
+def exit_with(run: Callable[[Sequence[str]], int]) -> None:
+    """Call `run` on the process's arguments and exit with its code, surviving a closed stdout."""
+    if sys.stdout is None:
+        # Started with stdout closed: give descriptor 1 to /dev/null before a file we open could take it.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    try:
+        code = run(sys.argv[1:])
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Whoever read stdout has gone (e.g. `| head`). Point stdout at /dev/null so that the flush at
+        # exit does not raise again and print a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 1
+    sys.exit(code)

@@ -16,7 +16,7 @@ import plac
 
 from butler.domain.address import Address, AddressFormatError
 from butler.domain.errors import ButlerError, CheckFailed, InputError, UsageError
-from butler.entrypoints.console import report_error, run_plac
+from butler.entrypoints.console import CommandRunner, dispatch, exit_with, run_plac
 
 if TYPE_CHECKING:  # the devnet and web3 load only for the commands that need them
     from butler.devnet.actions import DevnetActions, DevValidator
@@ -291,25 +291,24 @@ COMMANDS: dict[str, Callable[..., int]] = {
 }
 
 
-def run(argv: Sequence[str]) -> int:
-    if not argv or argv[0] in ("-h", "--help", "help"):
-        sys.stdout.write(OVERVIEW)
-        return 0 if argv else 2
-    name, *rest = argv
+def _find(name: str) -> CommandRunner | None:
     command = COMMANDS.get(name)
     if command is None:
-        sys.stderr.write(f"error: unknown command {name!r}; run `aztec-butler-devnet --help` for the list\n")
-        return 2
+        return None
+    return lambda prog, argv: _run_action(command, prog, argv)
+
+
+def _run_action(command: Callable[..., int], name: str, argv: list[str]) -> int:
     try:
-        return run_plac(command, f"aztec-butler-devnet {name}", list(rest))
-    except ButlerError as error:
-        return report_error(error)
-    except KeyboardInterrupt:
-        return 130
+        return run_plac(command, f"aztec-butler-devnet {name}", argv)
     except OSError as error:  # e.g. the devnet went away in the middle of an action
         sys.stderr.write(f"error: {type(error).__name__}: {error}\n")
         return 1
 
 
+def run(argv: Sequence[str]) -> int:
+    return dispatch("aztec-butler-devnet", OVERVIEW, _find, argv)
+
+
 def main() -> None:
-    sys.exit(run(sys.argv[1:]))
+    exit_with(run)
