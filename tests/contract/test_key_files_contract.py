@@ -51,3 +51,17 @@ def test_written_files_exist_and_absent_ones_do_not(world, tmp_path):
     assert not files.exists(target)
     files.write_public_keys(target, PublicKeysFile(schema_version=1, validators=()))
     assert files.exists(target)
+
+
+PRODUCTION = "key-flow/after_phase3/on-dev-machine/prod-testnet-keyfile.json.new"
+
+
+def test_a_production_keyfile_reads_back_as_written(world, tmp_path, shared_dir):
+    files, _ = world
+    keyfile = LocalKeyFiles().read_production_keyfile(shared_dir / PRODUCTION)
+    target = tmp_path / "prod.json.new"
+    files.write_production_keyfile(target, keyfile)
+    again = files.read_production_keyfile(target)
+    assert again == keyfile
+    assert again.remote_signer == "https://signer.example.com:8080"
+    assert [v.coinbase is None for v in again.validators] == [False, False, True, True, True]

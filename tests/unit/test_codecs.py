@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from butler.adapters import codecs
-from butler.domain.keyfiles import PrivateKeysFile, PublicKeysFile
+from butler.domain.keyfiles import PrivateKeysFile, ProductionKeyfile, PublicKeysFile
 
 PHASE1 = "key-flow/after_phase1/on-dev-machine/new-private-keys.json"
 PHASE2 = "key-flow/after_phase2/on-dev-machine/new-public-keys.json"
@@ -138,3 +138,23 @@ def test_private_keys_can_never_be_serialised(shared_dir):
     parsed = codecs.structure(json.loads((shared_dir / PHASE1).read_text()), PrivateKeysFile)
     with pytest.raises(TypeError, match="never serialised"):
         codecs.dump_json(parsed)
+
+
+@pytest.mark.parametrize("phase", ["after_phase2", "after_phase3", "after_phase5"])
+def test_production_keyfiles_are_written_back_byte_for_byte(shared_dir, phase):
+    for path in (shared_dir / "key-flow" / phase).glob("*/prod-testnet-keyfile.json*"):
+        text = path.read_text()
+        assert codecs.dump_json(codecs.structure(codecs.parse_json(text), ProductionKeyfile)) == text
+
+
+def test_a_production_keyfile_needs_a_remote_signer(shared_dir):
+    data = json.loads(
+        (shared_dir / "key-flow/after_phase2/on-dev-machine/prod-testnet-keyfile.json").read_text()
+    )
+    del data["remoteSigner"]
+    with pytest.raises(codecs.DecodeProblems) as failure:
+        codecs.structure(data, ProductionKeyfile)
+    assert failure.value.problems == ["remoteSigner: required field missing"]
+    data["remoteSigner"] = None
+    with pytest.raises(codecs.DecodeProblems, match="remoteSigner: expected a value, got null"):
+        codecs.structure(data, ProductionKeyfile)

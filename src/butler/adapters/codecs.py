@@ -16,9 +16,15 @@ import cattrs
 from cattrs.cols import homogenous_tuple_structure_factory, is_sequence
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from butler.domain import keyfiles
+from butler.domain import keyfiles, scraper_config
 from butler.domain.address import Address, AddressFormatError
-from butler.domain.keyfiles import FeeRecipient, FeeRecipientFormatError, PrivateValidator
+from butler.domain.keyfiles import (
+    DeployedValidator,
+    FeeRecipient,
+    FeeRecipientFormatError,
+    PrivateValidator,
+    ProductionKeyfile,
+)
 from butler.domain.keys import (
     BlsPublicKey,
     BlsSecretKey,
@@ -27,6 +33,7 @@ from butler.domain.keys import (
     parse_bls_secret_key,
     parse_eth_secret_key,
 )
+from butler.domain.scraper_config import AttesterState, ScrapedAttester
 
 T = TypeVar("T")
 
@@ -38,7 +45,14 @@ _FORMATS = (
     keyfiles.PublicAttester,
     keyfiles.PublicValidator,
     keyfiles.PublicKeysFile,
+    keyfiles.DeployedValidator,
+    keyfiles.ProductionKeyfile,
+    scraper_config.ScrapedAttester,
+    scraper_config.ScraperConfig,
 )
+
+# Optional fields: absent from the file when unknown, so a written file looks like the reference ones.
+_OMITTED_WHEN_UNSET = {DeployedValidator: ("coinbase",), ScrapedAttester: ("coinbase", "last_seen_state")}
 
 
 class _StrictTypeError(TypeError):
@@ -105,6 +119,44 @@ def _publishers(value: object, _: object) -> tuple[EthSecretKey, ...]:
     return (parse_eth_secret_key(value),)
 
 
+def _verbatim(value: object, _: object) -> object:
+    if value is None:
+        raise _StrictTypeError("expected a value, got null")
+    return value
+
+
+def _state(value: object, _: object) -> AttesterState:
+    if not isinstance(value, str):
+        raise _StrictTypeError(f"expected a string, got {_json_type(value)}")
+    try:
+        return AttesterState(value)
+    except ValueError:
+        raise _StrictTypeError(f"unknown state, expected one of {', '.join(AttesterState)}") from None
+
+
+def _optional_fields(
+    structure_fields: Callable[[Any, Any], T], unset: tuple[str, ...]
+) -> Callable[[object, object], T]:
+    def structure(value: object, type_: object) -> T:
+        if isinstance(value, dict):
+            value = {**dict.fromkeys(unset), **value}
+        return structure_fields(value, type_)
+
+    return structure
+
+
+def _without_unset(
+    unstructure_fields: Callable[[Any], dict[str, object]], unset: tuple[str, ...]
+) -> Callable[[Any], dict[str, object]]:
+    names = tuple(_camel(name) for name in unset)
+
+    def unstructure(value: object) -> dict[str, object]:
+        fields = unstructure_fields(value)
+        return {k: v for k, v in fields.items() if not (k in names and v is None)}
+
+    return unstructure
+
+
 def _json_type(value: object) -> str:
     names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}
     return names.get(type(value), "a number")
@@ -124,16 +176,21 @@ def _make_converter() -> cattrs.Converter:
     converter.register_unstructure_hook(Address, lambda a: a.checksum)
     converter.register_unstructure_hook(BlsPublicKey, lambda k: k.to_hex())
     converter.register_unstructure_hook(FeeRecipient, str)
+    converter.register_structure_hook(AttesterState, _state)
+    converter.register_unstructure_hook(AttesterState, str)
     for cls in _FORMATS:
         renames: dict[str, Any] = {f.name: override(rename=_camel(f.name)) for f in attrs.fields(cls)}
         if cls is PrivateValidator:
             renames["publisher"] = override(rename="publisher", struct_hook=_publishers)
-        converter.register_structure_hook(
-            cls, _objects_only(make_dict_structure_fn(cls, converter, **renames))
+        if cls is ProductionKeyfile:
+            renames["remote_signer"] = override(rename="remoteSigner", struct_hook=_verbatim)
+        unset = _OMITTED_WHEN_UNSET.get(cls, ())
+        structure_fields = make_dict_structure_fn(cls, converter, **renames)
+        unstructure_fields = make_dict_unstructure_fn(
+            cls, converter, _cattrs_omit_if_default=False, **renames
         )
-        converter.register_unstructure_hook(
-            cls, make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=False, **renames)
-        )
+        converter.register_structure_hook(cls, _objects_only(_optional_fields(structure_fields, unset)))
+        converter.register_unstructure_hook(cls, _without_unset(unstructure_fields, unset))
     return converter
 
 

@@ -73,3 +73,26 @@ class DerivedValidator:
 
     private: PrivateValidator
     public: PublicValidator
+
+
+@attrs.frozen
+class DeployedValidator:
+    """One validator of a production keyfile: what a node loads (SPEC §3). Field order is the file's.
+
+    `coinbase` is None until it is known; a zero coinbase read from a file is kept as the zero address so
+    that the checks can name it.
+    """
+
+    attester: PublicAttester
+    publisher: Address
+    coinbase: Address | None
+    fee_recipient: FeeRecipient
+
+
+@attrs.frozen
+class ProductionKeyfile:
+    """The keyfile the nodes load. `remote_signer` is the file's JSON value, kept verbatim."""
+
+    schema_version: int
+    remote_signer: object = attrs.field(eq=False, hash=False)
+    validators: tuple[DeployedValidator, ...]

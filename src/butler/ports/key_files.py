@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from butler.domain.keyfiles import PrivateKeysFile, PublicKeysFile
+from butler.domain.keyfiles import PrivateKeysFile, ProductionKeyfile, PublicKeysFile
 
 
 class KeyFiles(Protocol):
@@ -24,3 +24,7 @@ class KeyFiles(Protocol):
     def read_private_keys(self, path: Path) -> PrivateKeysFile: ...
 
     def write_public_keys(self, path: Path, keys: PublicKeysFile) -> None: ...
+
+    def read_production_keyfile(self, path: Path) -> ProductionKeyfile: ...
+
+    def write_production_keyfile(self, path: Path, keyfile: ProductionKeyfile) -> None: ...

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TypeVar
 
 from butler.domain.errors import ButlerError, InputError
-from butler.domain.keyfiles import PrivateKeysFile, PublicKeysFile
+from butler.domain.keyfiles import PrivateKeysFile, ProductionKeyfile, PublicKeysFile
 from butler.ports.key_files import KeyFiles
+
+T = TypeVar("T")
 
 
 class FakeKeyFiles:
@@ -23,16 +26,26 @@ class FakeKeyFiles:
             raise ButlerError(f"{path}: cannot write: the folder is not writable")
 
     def read_private_keys(self, path: Path) -> PrivateKeysFile:
-        content = self.files.get(path)
-        if content is None:
-            raise InputError(f"{path}: file not found")
-        if not isinstance(content, PrivateKeysFile):
-            raise InputError(f"{path}: not a private-keys file")
-        return content
+        return self._read(path, PrivateKeysFile, "a private-keys file")
 
     def write_public_keys(self, path: Path, keys: PublicKeysFile) -> None:
         self.check_writable(path)
         self.files[path] = keys
+
+    def read_production_keyfile(self, path: Path) -> ProductionKeyfile:
+        return self._read(path, ProductionKeyfile, "a production keyfile")
+
+    def write_production_keyfile(self, path: Path, keyfile: ProductionKeyfile) -> None:
+        self.check_writable(path)
+        self.files[path] = keyfile
+
+    def _read(self, path: Path, kind: type[T], name: str) -> T:
+        content = self.files.get(path)
+        if content is None:
+            raise InputError(f"{path}: file not found")
+        if not isinstance(content, kind):
+            raise InputError(f"{path}: not {name}")
+        return content
 
 
 # mypy checks this assignment against the port, so the fake cannot drift from it unnoticed.

@@ -1,0 +1,53 @@
+"""Reading and writing our JSON formats on the local filesystem, with errors that name the file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from butler.adapters import codecs
+from butler.adapters.atomic_file import write_atomically
+from butler.domain.errors import ButlerError, InputError
+
+T = TypeVar("T")
+
+
+def read_text(path: Path) -> str:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a file") from None
+    except PermissionError:
+        raise InputError(f"{path}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror or type(exc).__name__}") from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+
+
+def read_json(path: Path, cls: type[T], *, screen: Callable[[object], list[str]] | None = None) -> T:
+    """The file at `path` as a `cls`. `screen` may refuse the parsed JSON before it is decoded: it returns
+    problems as `<json path>: <reason>`."""
+    try:
+        data = codecs.parse_json(read_text(path))
+        problems = screen(data) if screen is not None else []
+        if problems:
+            raise codecs.DecodeProblems(problems)
+        return codecs.structure(data, cls)
+    except codecs.DecodeProblems as exc:
+        raise InputError(*(f"{path}: {problem}" for problem in exc.problems)) from None
+
+
+def write_json(path: Path, value: object, *, make_folder: bool = False) -> None:
+    try:
+        if make_folder:
+            os.makedirs(path.parent, exist_ok=True)
+        write_atomically(path, codecs.dump_json(value))
+    except OSError as exc:
+        raise ButlerError(f"{path}: cannot write: {exc.strerror or type(exc).__name__}") from None

@@ -1,0 +1,21 @@
+"""Reading and writing the scraper config (SPEC §3, §7)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+from butler.domain.scraper_config import ScraperConfig
+
+
+class ScraperConfigFiles(Protocol):
+    def exists(self, path: Path) -> bool: ...
+
+    def read(self, path: Path) -> ScraperConfig:
+        """Raise InputError naming the file and field when it is malformed, and refuse a file holding
+        anything that looks like a private key: the config is public data and may be copied anywhere."""
+        ...
+
+    def write(self, path: Path, config: ScraperConfig) -> None:
+        """Write atomically, creating missing folders."""
+        ...
