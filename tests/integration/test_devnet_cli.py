@@ -9,11 +9,14 @@ import os
 import queue
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
 import threading
+import time
 import tomllib
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -349,3 +352,17 @@ def test_an_action_on_a_node_without_the_configured_contracts_fails_in_one_line(
     assert (code, out) == (1, "")
     expected = f"no StakingRegistry at {nowhere} on {devnet.rpc_url}: the config belongs to another devnet"
     assert err == f"error: {expected}\n"
+
+
+def test_a_killed_up_takes_its_node_with_it(tmp_path: Path, up: UpProcess) -> None:
+    up.ready_line()
+    node = urllib.parse.urlsplit(tomllib.loads((tmp_path / "devnet.toml").read_text())["rpc_url"])
+    up.process.kill()
+    up.process.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex((node.hostname, node.port)) != 0:
+                return
+        time.sleep(0.1)
+    pytest.fail("anvil still answers after `up` was killed with SIGKILL")

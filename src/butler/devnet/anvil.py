@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import collections
+import ctypes
 import re
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -55,6 +57,8 @@ class Anvil:
             bufsize=1,
             # Its own session: a Ctrl-C meant for `up` must not kill anvil before `up` stops it in order.
             start_new_session=True,
+            # Safe with threads here: the hook only calls into an already loaded libc, no Python locks.
+            preexec_fn=_die_with_parent,  # noqa: PLW1509
         )
         try:
             # anvil logs every request; an unread pipe would fill up and stall the node.
@@ -101,3 +105,14 @@ class Anvil:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+_PR_SET_PDEATHSIG = 1
+_LIBC = ctypes.CDLL(None) if sys.platform == "linux" else None
+
+
+def _die_with_parent() -> None:
+    """Runs in the child before exec: the kernel sends it SIGTERM when its parent dies, even by SIGKILL,
+    so a killed `up` or test run cannot leave a node behind."""
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
