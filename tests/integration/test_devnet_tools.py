@@ -14,7 +14,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_pins_equal_the_tools_folder_package_json() -> None:
-    declared = json.loads((REPO_ROOT / "tools" / "package.json").read_text())["dependencies"]
+    manifest = json.loads((REPO_ROOT / "tools" / "package.json").read_text())
+    declared = {**manifest["dependencies"], **manifest["optionalDependencies"]}
     assert declared == tools.TOOL_PINS
 
 
