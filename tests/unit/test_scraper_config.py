@@ -87,10 +87,11 @@ def test_a_config_of_another_network_or_provider_is_refused():
         merge(other, [])
 
 
-def test_publisher_loads_count_assignments_and_list_unused_publishers():
+def test_publisher_loads_count_assignments_of_attesters_still_in_service_and_list_unused_publishers():
     loaded = config(
         ScrapedAttester(A, publishers=(P1,)),
         ScrapedAttester(B, publishers=(P1, P2)),
+        ScrapedAttester(C, None, AttesterState.NO_LONGER_ACTIVE, publishers=(P1, P2)),
         publishers=(P1, P2, Address.from_int(0x503)),
     )
     assert publisher_loads(loaded) == {P1: 2, P2: 1, Address.from_int(0x503): 0}

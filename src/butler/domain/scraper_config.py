@@ -125,9 +125,13 @@ def merged_scraper_config(
 
 
 def publisher_loads(config: ScraperConfig) -> dict[Address, int]:
-    """Attesters assigned to each publisher; every listed publisher is present, unused ones with 0."""
+    """Attesters assigned to each publisher; every listed publisher is present, unused ones with 0.
+
+    Attesters no longer active are not counted: they will not publish again, so they need no funds."""
     loads = dict.fromkeys(config.publishers, 0)
     for attester in config.attesters:
+        if attester.last_seen_state is AttesterState.NO_LONGER_ACTIVE:
+            continue
         for publisher in attester.publishers:
             loads[publisher] = loads.get(publisher, 0) + 1
     return loads
