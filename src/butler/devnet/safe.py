@@ -1,73 +1,46 @@
-"""Safe 1.4.1 helpers for the devnet: the SafeTx EIP-712 hash, owner signatures, and execution."""
+"""Safe 1.4.1 on the devnet: the real contract read and executed, and what the tx-service stand-in needs
+to check signatures. The SafeTx, its hash, MultiSend packing and proposer signatures are the product's
+own (`butler.domain.safe`): the devnet checks the product's code rather than a copy of it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import attrs
 import coincurve
-from eth_abi.abi import encode as abi_encode
 from web3.logs import DISCARD
 from web3.types import TxReceipt
 
 from butler.devnet import artifacts
 from butler.devnet.chain import DevChain, DevnetError
-from butler.domain.address import ZERO_ADDRESS, Address
+from butler.domain import safe as domain_safe
+from butler.domain.address import Address
 from butler.domain.hashing import keccak256
+from butler.domain.keys import EthSecretKey
+from butler.domain.safe import (
+    SIGNATURE_SIZE,
+    Operation,
+    SafeCall,
+    SafeTransaction,
+    multisend_call_data,
+    sign_safe_tx_hash,
+)
 
-DOMAIN_TYPEHASH = keccak256(b"EIP712Domain(uint256 chainId,address verifyingContract)")
-SAFE_TX_TYPEHASH = keccak256(
-    b"SafeTx(address to,uint256 value,bytes data,uint8 operation,uint256 safeTxGas,uint256 baseGas,"
-    b"uint256 gasPrice,address gasToken,address refundReceiver,uint256 nonce)"
-)
-# The SafeTx fields after the type hash, as EIP-712 encodes them (`data` by its hash).
-_SAFE_TX_STRUCT_TYPES = (
-    "address",
-    "uint256",
-    "bytes32",
-    "uint8",
-    "uint256",
-    "uint256",
-    "uint256",
-    "address",
-    "address",
-    "uint256",
-)
-CALL = 0
-DELEGATE_CALL = 1
-SIGNATURE_SIZE = 65
+# The devnet's own names for the domain's values.
+SafeTx = SafeTransaction
+CALL = Operation.CALL
+DELEGATE_CALL = Operation.DELEGATE_CALL
 # execTransaction's own checks cost gas on top of what the inner call needs, and estimates of calls
 # that measure gasleft() can fall short: use a generous margin on the devnet.
 EXEC_GAS_FACTOR = 1.5
 EXEC_GAS_EXTRA = 150_000
 EXEC_GAS_CAP = 29_000_000
+# Safe reads v 31/32 as an ECDSA signature over the EIP-191 prefixed hash (what eth_sign produces).
+_ETH_SIGN_V_SHIFT = 4
 
 
-@attrs.frozen
-class SafeTx:
-    to: Address
-    value: int
-    data: bytes
-    operation: int
-    nonce: int
-    safe_tx_gas: int = 0
-    base_gas: int = 0
-    gas_price: int = 0
-    gas_token: Address = ZERO_ADDRESS
-    refund_receiver: Address = ZERO_ADDRESS
-
-
-def domain_separator(chain_id: int, safe: Address) -> bytes:
-    return keccak256(
-        abi_encode(["bytes32", "uint256", "address"], [DOMAIN_TYPEHASH, chain_id, safe.checksum])
-    )
-
-
-def safe_tx_hash(chain_id: int, safe: Address, tx: SafeTx) -> bytes:
-    args = _tx_args(tx)
-    values = [SAFE_TX_TYPEHASH, *args[:2], keccak256(tx.data), *args[3:]]
-    struct = abi_encode(["bytes32", *_SAFE_TX_STRUCT_TYPES], values)
-    return keccak256(b"\x19\x01" + domain_separator(chain_id, safe) + keccak256(struct))
+def safe_tx_hash(chain_id: int, safe: Address, tx: SafeTransaction) -> bytes:
+    """`butler.domain.safe.safe_tx_hash` with the devnet's argument order."""
+    return domain_safe.safe_tx_hash(tx, chain_id, safe)
 
 
 def eth_signed_message_hash(message_hash: bytes) -> bytes:
@@ -75,15 +48,14 @@ def eth_signed_message_hash(message_hash: bytes) -> bytes:
 
 
 def sign_hash(key: bytes, digest: bytes) -> bytes:
-    """r ‖ s ‖ v with v 27/28: a signature over the typed-data hash itself."""
-    raw = coincurve.PrivateKey(key).sign_recoverable(digest, hasher=None)
-    return raw[:64] + bytes([raw[64] + 27])
+    """r ‖ s ‖ v with v 27/28: a signature over the typed-data hash itself, as the product makes it."""
+    return sign_safe_tx_hash(EthSecretKey(int.from_bytes(key, "big")), digest)
 
 
 def sign_hash_eth_message(key: bytes, digest: bytes) -> bytes:
     """r ‖ s ‖ v with v 31/32: a personal_sign over the hash, as wallets that cannot sign typed data do."""
-    raw = coincurve.PrivateKey(key).sign_recoverable(eth_signed_message_hash(digest), hasher=None)
-    return raw[:64] + bytes([raw[64] + 31])
+    signature = sign_hash(key, eth_signed_message_hash(digest))
+    return signature[:64] + bytes([signature[64] + _ETH_SIGN_V_SHIFT])
 
 
 def recover_signer(digest: bytes, signature: bytes) -> Address | None:
@@ -113,12 +85,8 @@ def split_signatures(blob: bytes) -> list[bytes]:
 
 
 def multisend_payload(calls: Sequence[tuple[Address, int, bytes]]) -> bytes:
-    """MultiSendCallOnly packing: operation, to, value, data length, data — no padding."""
-    packed = b"".join(
-        b"\x00" + to.raw + value.to_bytes(32, "big") + len(data).to_bytes(32, "big") + data
-        for to, value, data in calls
-    )
-    return bytes.fromhex("8d80ff0a") + abi_encode(["bytes"], [packed])
+    """`multiSend(bytes)` calldata for plain calls given as (to, value, data)."""
+    return multisend_call_data([SafeCall(to, value, data) for to, value, data in calls])
 
 
 class SafeContract:
@@ -138,15 +106,15 @@ class SafeContract:
     def owners(self) -> list[Address]:
         return [Address.parse(o) for o in self.chain.call(self.contract.functions.getOwners())]
 
-    def onchain_tx_hash(self, tx: SafeTx) -> bytes:
+    def onchain_tx_hash(self, tx: SafeTransaction) -> bytes:
         fn = self.contract.functions.getTransactionHash(*_tx_args(tx))
         return bytes(self.chain.call(fn))
 
-    def tx_hash(self, tx: SafeTx) -> bytes:
-        return safe_tx_hash(self.chain.chain_id, self.address, tx)
+    def tx_hash(self, tx: SafeTransaction) -> bytes:
+        return domain_safe.safe_tx_hash(tx, self.chain.chain_id, self.address)
 
     def execute(
-        self, tx: SafeTx, signatures: Sequence[tuple[Address, bytes]], *, sender: Address
+        self, tx: SafeTransaction, signatures: Sequence[tuple[Address, bytes]], *, sender: Address
     ) -> TxReceipt:
         """execTransaction with the given (signer, signature) pairs, ordered by signer as the Safe demands."""
         ordered = sorted(signatures, key=lambda pair: pair[0].raw)
@@ -173,12 +141,12 @@ class SafeContract:
         return receipt
 
 
-def _tx_args(tx: SafeTx) -> list[object]:
+def _tx_args(tx: SafeTransaction) -> list[object]:
     return [
         tx.to.checksum,
         tx.value,
         tx.data,
-        tx.operation,
+        int(tx.operation),
         tx.safe_tx_gas,
         tx.base_gas,
         tx.gas_price,

@@ -4,6 +4,7 @@ POST   /api/v{1,2}/safes/{safe}/multisig-transactions/   propose (the reference 
 GET    /api/v{1,2}/safes/{safe}/multisig-transactions/   list, paged; filters executed, nonce, nonce__gte
 GET    /api/v{1,2}/multisig-transactions/{safeTxHash}/   one proposal
 GET    /api/v1/safes/{safe}/                              address, nonce, threshold, owners, ...
+GET    /api/v1/about/ethereum-rpc/                        chain_id
 
 A proposal is accepted only if its hash is the SafeTx EIP-712 hash (and the Safe's own
 getTransactionHash), its signature recovers to `sender`, and the sender is an owner of the Safe or a
@@ -475,6 +476,8 @@ def _handler_class(service: TxService) -> type[BaseHTTPRequestHandler]:
                     "name": "butler devnet Safe Transaction Service stand-in",
                     "version": "1",
                 }
+            if path == "/api/v1/about/ethereum-rpc/":
+                return HTTPStatus.OK, {"chain_id": state.chain.chain_id, "syncing": False}
             raise Rejected(HTTPStatus.NOT_FOUND, f"no such endpoint: {path}")
 
         def _post(self, path: str, query: dict[str, list[str]]) -> tuple[HTTPStatus, Any]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from butler.domain.config import NetworkConfig, SecretSources
 from butler.ports.chain import Chain
+from butler.ports.multisig import Multisig
 
 
 def load_config(config: str | None, network: str | None) -> tuple[Path, NetworkConfig, SecretSources]:
@@ -21,3 +22,14 @@ def open_chain(config: NetworkConfig) -> Chain:
     from butler.adapters.web3_chain import Web3Chain
 
     return Web3Chain.from_config(config)
+
+
+def open_multisig(config: NetworkConfig, secrets: SecretSources) -> Multisig | None:
+    """The Safe Transaction Service client for the configured Safe, or None when no proposer key is set."""
+    from butler.adapters.safe_tx_service import SafeTxServiceMultisig
+    from butler.adapters.secret_sources import safe_api_key, safe_proposer_key
+
+    proposer = safe_proposer_key(secrets, os.environ)
+    if proposer is None:
+        return None
+    return SafeTxServiceMultisig.from_config(config, proposer, safe_api_key(secrets, os.environ))
