@@ -24,6 +24,10 @@ COMMANDS = {
         "butler.entrypoints.process_private_keys_cmd",
         "phase 2: derive public keys from fresh private keys; refuse keys already on chain",
     ),
+    "fund-publishers": Command(
+        "butler.entrypoints.fund_publishers_cmd",
+        "one Safe transaction topping every publisher up to attesters x min ETH per attester",
+    ),
 }
 
 OVERVIEW = f"""\

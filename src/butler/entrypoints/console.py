@@ -40,9 +40,11 @@ class ProgressLine:
             sys.stderr.write(f"{self._verb} {done:,}/{total:,} ({100 * done // total}%)\n")
 
 
-def run_plac(function: object, prog: str, argv: list[str]) -> int:
+def run_plac(function: object, prog: str, argv: list[str], *, repeatable: Sequence[str] = ()) -> int:
     """Parse `argv` for `function` with plac and call it; `--help` shows the function's docstring.
 
+    The options named in `repeatable` take one or more values and may be given more than once; the
+    function receives all their values as one list (None when absent).
     Returns the function's exit code (None counts as 0)."""
     import argparse
     import inspect
@@ -55,6 +57,11 @@ def run_plac(function: object, prog: str, argv: list[str]) -> int:
         description=inspect.cleandoc(getattr(function, "__doc__", None) or ""),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    for action in parser._actions:
+        if action.dest in repeatable:
+            # plac cannot declare such an option; argparse's own `extend` action collects every value.
+            action.__class__ = argparse._ExtendAction
+            action.nargs = "+"
     _, result = parser.consume(argv)
     return int(result or 0)
 

@@ -1,0 +1,253 @@
+"""`aztec-butler fund-publishers`: one Safe transaction topping every publisher up to its target."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import plac
+
+from butler.domain.config import NetworkConfig, SecretSources
+from butler.domain.errors import UsageError
+from butler.domain.funding import DEFAULT_THRESHOLD_WEI, EthAmountError, FundingPlan, parse_eth
+from butler.entrypoints.calldata_output import format_eth, print_calls, report_proposals
+from butler.entrypoints.console import note, run_plac
+from butler.ports.chain import Chain
+from butler.ports.key_files import KeyFiles
+from butler.ports.multisig import Multisig
+from butler.ports.scraper_config_files import ScraperConfigFiles
+from butler.usecases.fund_publishers import (
+    Funding,
+    loads_from_keyfiles,
+    loads_from_scraper_config,
+    plan_publisher_funding,
+    propose_funding,
+)
+
+TABLE_DECIMALS = 6
+
+
+@plac.opt(
+    "keyfile",
+    "production keyfile about to be deployed; give every file of an HA set (repeat or list several)",
+    type=Path,
+    abbrev="k",
+    metavar="FILE",
+)
+@plac.opt(
+    "scraper_config",
+    "scraper config whose attesters name their publishers (instead of --keyfile)",
+    type=Path,
+    abbrev="s",
+    metavar="PATH",
+)
+@plac.opt(
+    "threshold",
+    f"skip top-ups smaller than this many ETH (default {format_eth(DEFAULT_THRESHOLD_WEI)})",
+    abbrev="t",
+    metavar="ETH",
+)
+@plac.flg("no_propose", "only print the transaction; do not propose it to the Safe", abbrev="N")
+@plac.flg("json", "print the transaction as JSON", abbrev="j")
+@plac.opt(
+    "config",
+    "network config TOML (default: $AZTEC_BUTLER_CONFIG, or see --network)",
+    abbrev="c",
+    metavar="PATH",
+)
+@plac.opt(
+    "network", "network name: reads $XDG_CONFIG_HOME/aztec-butler/NETWORK.toml", abbrev="n", metavar="NAME"
+)
+def fund_publishers(
+    keyfile: list[Path] | None = None,
+    scraper_config: Path | None = None,
+    threshold: str | None = None,
+    no_propose: bool = False,
+    json: bool = False,
+    config: str | None = None,
+    network: str | None = None,
+) -> int:
+    """Top every publisher up to (attesters it publishes for) x min_eth_per_attester, in ONE Safe transaction.
+
+    The loads come from the production keyfiles about to be deployed (--keyfile, every file of an HA
+    set) or from the scraper config (--scraper-config); exactly one of the two. All balances are read
+    in one batch. Each publisher below its target is sent exactly the difference, unless that is less
+    than --threshold (default 0.01 ETH: dust is not worth a signature). The transfers form one Safe
+    transaction: a MultiSendCallOnly batch (delegatecall), or a plain transfer for a single publisher.
+    A summary table goes to stderr; the transaction to stdout, always. It is then proposed to the Safe
+    when a proposer key is configured, unless --no-propose. Nothing to fund: says so, proposes nothing.
+
+    examples:
+      aztec-butler fund-publishers -k A_prod-keyfile.json.new -k B_prod-keyfile.json.new -c mainnet.toml
+      aztec-butler fund-publishers --scraper-config ~/.local/share/aztec-butler/mainnet-scrape-config.json \\
+          --threshold 0.05 --no-propose --json -n mainnet
+    """
+    threshold_wei = _threshold(threshold)
+    if (keyfile is None) == (scraper_config is None):
+        raise UsageError("give either --keyfile FILE ... or --scraper-config PATH (exactly one of them)")
+    if keyfile is not None:
+        _refuse_repeated_paths(keyfile)
+    _, network_config, secrets = _load_config(config, network)
+    multisig = None if no_propose else _multisig(network_config, secrets)
+
+    if keyfile is not None:
+        loads = loads_from_keyfiles(keyfile, _key_files())
+    else:
+        assert scraper_config is not None
+        loads = loads_from_scraper_config(
+            scraper_config,
+            _scraper_config_files(),
+            network=network_config.network,
+            chain_id=network_config.chain_id,
+            warn=_warn,
+        )
+    safe = multisig.safe() if multisig is not None else network_config.safe_address
+    funding = plan_publisher_funding(
+        loads,
+        _chain(network_config),
+        wei_per_attester=network_config.min_wei_per_attester,
+        threshold=threshold_wei,
+        safe=safe,
+    )
+
+    if funding.plan.publishers:
+        note(summary(funding.plan))
+        why = "every publisher is at its target or short by less than the threshold"
+    else:
+        why = "no publisher is named in the given files"
+    if funding.transaction is None:
+        if json:
+            print_calls([], as_json=True)
+        note(f"nothing to fund: {why}; nothing proposed")
+        return 0
+    if funding.safe_short:
+        _warn(_safe_short(funding))
+    print_calls([funding.transaction], as_json=json)
+    if no_propose:
+        note("--no-propose: not proposed; a Safe owner can propose the transaction above")
+    elif multisig is None:
+        note(
+            "no Safe proposer key configured (safe_proposer_key_file in the config, or "
+            "$AZTEC_BUTLER_SAFE_PROPOSER_KEY): not proposed; a Safe owner can propose the transaction above"
+        )
+    else:
+        report_proposals([propose_funding(funding, multisig)], safe=multisig.safe())
+    return 0
+
+
+def summary(plan: FundingPlan) -> str:
+    """A table of every publisher (balance, target, top-up in ETH, decimal points aligned) and a
+    closing line with the total."""
+    header = ("publisher", "attesters", "balance ETH", "target ETH", "top-up ETH", "")
+    amounts = [
+        _aligned(column)
+        for column in zip(
+            *(
+                (_eth(p.balance), _eth(p.target), _eth(p.top_up) if p.skipped is None else "-")
+                for p in plan.publishers
+            ),
+            strict=True,
+        )
+    ] or [[], [], []]
+    rows = [
+        (p.publisher.checksum, str(p.attesters), *cells, p.skipped.value if p.skipped is not None else "")
+        for p, *cells in zip(plan.publishers, *amounts, strict=True)
+    ]
+    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
+    lines = [
+        "  ".join(
+            cell.ljust(width) if i in (0, len(header) - 1) else cell.rjust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in (header, *rows)
+    ]
+    lines.append(
+        f"{len(plan.funded)} of {len(plan.publishers)} publishers to fund, {format_eth(plan.total)} ETH in "
+        f"total ({format_eth(plan.wei_per_attester)} ETH per attester; top-ups under "
+        f"{format_eth(plan.threshold)} ETH skipped)"
+    )
+    return "\n".join(lines)
+
+
+def _aligned(cells: Sequence[str]) -> list[str]:
+    """Cells padded on the right so that, right-aligned, their decimal points line up."""
+    decimals = [len(cell.partition(".")[2]) + 1 if "." in cell else 0 for cell in cells]
+    widest = max(decimals, default=0)
+    return [cell + " " * (widest - n) for cell, n in zip(cells, decimals, strict=True)]
+
+
+def _eth(wei: int) -> str:
+    """Exact when it has at most TABLE_DECIMALS decimals, else rounded and marked with `~`; the
+    transaction itself always carries exact wei."""
+    exact = format_eth(wei)
+    if len(exact.partition(".")[2]) <= TABLE_DECIMALS:
+        return exact
+    rounded = Decimal(wei).scaleb(-18).quantize(Decimal(1).scaleb(-TABLE_DECIMALS))
+    return "~" + format_eth(int(rounded.scaleb(18)))
+
+
+def _threshold(text: str | None) -> int:
+    if text is None:
+        return DEFAULT_THRESHOLD_WEI
+    try:
+        return parse_eth(text)
+    except EthAmountError as exc:
+        raise UsageError(f"--threshold: {exc}") from None
+
+
+def _refuse_repeated_paths(paths: Sequence[Path]) -> None:
+    seen: dict[str, Path] = {}
+    for path in paths:
+        real = os.path.realpath(path)
+        if real in seen:
+            raise UsageError(
+                f"--keyfile: {path} is given twice (as {seen[real]}); its publishers would count twice"
+            )
+        seen[real] = path
+
+
+def _warn(message: str) -> None:
+    note(f"warning: {message}")
+
+
+def _safe_short(funding: Funding) -> str:
+    return (
+        f"the Safe {funding.safe} holds {format_eth(funding.safe_balance or 0)} ETH, less than the "
+        f"{format_eth(funding.plan.total)} ETH this transaction sends: fund the Safe before executing it"
+    )
+
+
+def _load_config(config: str | None, network: str | None) -> tuple[Path, NetworkConfig, SecretSources]:
+    from butler.entrypoints.network import load_config
+
+    return load_config(config, network)
+
+
+def _multisig(config: NetworkConfig, secrets: SecretSources) -> Multisig | None:
+    from butler.entrypoints.network import open_multisig
+
+    return open_multisig(config, secrets)
+
+
+def _chain(config: NetworkConfig) -> Chain:
+    from butler.entrypoints.network import open_chain
+
+    return open_chain(config)
+
+
+def _key_files() -> KeyFiles:
+    from butler.adapters.local_key_files import LocalKeyFiles
+
+    return LocalKeyFiles()
+
+
+def _scraper_config_files() -> ScraperConfigFiles:
+    from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
+
+    return LocalScraperConfigFiles()
+
+
+def main(prog: str, argv: list[str]) -> int:
+    return run_plac(fund_publishers, f"aztec-butler {prog}", argv, repeatable=("keyfile",))

@@ -1,0 +1,102 @@
+"""Publisher funding (SPEC §10): who publishes for how many attesters, what each publisher holds, and the
+one Safe transaction that tops the short ones up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import attrs
+
+from butler.domain.address import Address
+from butler.domain.errors import CheckFailed
+from butler.domain.funding import FundingPlan, keyfile_loads, plan_funding
+from butler.domain.safe import SafeCall
+from butler.domain.scraper_config import publisher_loads
+from butler.ports.chain import Chain
+from butler.ports.key_files import KeyFiles
+from butler.ports.multisig import Multisig, Proposal
+from butler.ports.scraper_config_files import ScraperConfigFiles
+
+Warn = Callable[[str], None]
+
+
+def loads_from_keyfiles(paths: Sequence[Path], files: KeyFiles) -> dict[Address, int]:
+    """Validators per publisher over the production keyfiles about to be deployed (an HA set is
+    several files, each with publishers of its own)."""
+    return keyfile_loads([(str(path), files.read_production_keyfile(path)) for path in paths])
+
+
+def loads_from_scraper_config(
+    path: Path, files: ScraperConfigFiles, *, network: str, chain_id: int, warn: Warn
+) -> dict[Address, int]:
+    """Attesters per publisher as the scraper config records them; every listed publisher appears.
+
+    A config of another network is refused. So is one where no attester names its publishers (the
+    loads would all read 0 and nothing would be funded); attesters without publishers beside others
+    with them are left uncounted, with a warning."""
+    config = files.read(path)
+    if (config.network, config.chain_id) != (network, chain_id):
+        raise CheckFailed(
+            f"{path}: the scraper config is for network {config.network} (chain {config.chain_id}); "
+            f"this run is for network {network} (chain {chain_id})"
+        )
+    unassigned = sum(1 for attester in config.attesters if not attester.publishers)
+    if config.attesters and unassigned == len(config.attesters):
+        raise CheckFailed(
+            f"{path}: attesters: none names its publishers, so no publisher's load is known; "
+            "pass the deployment's keyfiles with --keyfile instead"
+        )
+    if unassigned:
+        warn(
+            f"{path}: {unassigned} of {len(config.attesters)} attesters name no publisher; "
+            "they are not counted in any publisher's target"
+        )
+    return publisher_loads(config)
+
+
+@attrs.frozen
+class Funding:
+    """The plan, the single Safe transaction carrying it (None when nobody needs funds), and the
+    Safe's own balance when the Safe is known."""
+
+    plan: FundingPlan
+    transaction: SafeCall | None
+    safe: Address | None
+    safe_balance: int | None
+
+    @property
+    def safe_short(self) -> bool:
+        """The Safe holds less than the transaction sends: the owners can sign it, but it cannot be
+        executed until the Safe is funded."""
+        return (
+            self.transaction is not None
+            and self.safe_balance is not None
+            and (self.safe_balance < self.plan.total)
+        )
+
+
+def plan_publisher_funding(
+    loads: Mapping[Address, int],
+    chain: Chain,
+    *,
+    wei_per_attester: int,
+    threshold: int,
+    safe: Address | None,
+) -> Funding:
+    """Every balance (the publishers' and the Safe's) in one batched read, then the plan."""
+    accounts = list(loads)
+    if safe is not None and safe not in loads:
+        accounts.append(safe)
+    balances = chain.balances(accounts) if accounts else {}
+    plan = plan_funding(loads, balances, wei_per_attester=wei_per_attester, threshold=threshold)
+    safe_balance = balances[safe] if safe is not None else None
+    return Funding(plan, plan.transaction(), safe, safe_balance)
+
+
+def propose_funding(funding: Funding, multisig: Multisig) -> Proposal:
+    """Proposes the funding transaction (an identical pending one is reported, not posted again)."""
+    if funding.transaction is None:
+        raise ValueError("nothing to propose: no publisher needs funding")
+    (proposal,) = multisig.propose([funding.transaction])
+    return proposal
