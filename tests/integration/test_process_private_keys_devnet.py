@@ -156,7 +156,7 @@ def test_attesters_already_on_chain_are_named_and_nothing_is_written(
     captured = capsys.readouterr()
     assert code == 1
     assert error_lines(captured.err) == [
-        f"error: attester {v.attester.checksum} is already on chain: {STAGES[stage]}" for v in known
+        f"error: attester {v.attester.checksum}: already {STAGES[stage]}" for v in known
     ]
     assert sorted(p.name for p in workdir.iterdir()) == [KEYS_NAME]
     assert_no_key_material(captured.out + captured.err, doc)
@@ -176,7 +176,7 @@ def test_the_reference_keys_are_refused_once_queued(
     captured = capsys.readouterr()
     assert code == 1
     assert error_lines(captured.err) == [
-        f"error: attester {second.attester.checksum} is already on chain: in the provider queue"
+        f"error: attester {second.attester.checksum}: already in the provider queue"
     ]
     assert first.attester.checksum not in captured.err
     assert sorted(p.name for p in workdir.iterdir()) == [KEYS_NAME]

@@ -191,7 +191,7 @@ def test_the_check_refuses_every_attester_already_on_chain_in_input_order(
 ) -> None:
     chain, provider_id = chain_with(stages, others, noise)
     expected = tuple(
-        f"attester {a.checksum} is already on chain: {WHERE[stages[a]]}"
+        f"attester {a.checksum}: already {WHERE[stages[a]]}"
         for a in attesters
         if stages.get(a, "fresh") != "fresh"
     )
@@ -241,7 +241,7 @@ def test_an_attester_moving_on_between_the_reads_is_still_caught(stage: str) -> 
     if stage == "entry queue":
         chain.stake(chain.provider_id)
 
-    with pytest.raises(CheckFailed, match=f"attester {attester.checksum} is already on chain"):
+    with pytest.raises(CheckFailed, match=f"attester {attester.checksum}: already "):
         ensure_not_on_chain(chain, chain.provider_id, [attester])
 
 

@@ -94,7 +94,7 @@ def test_a_failing_chain_check_stops_everything():
     secrets = FakeSecretStore()
 
     def refuse(derived):
-        raise CheckFailed(f"attester {derived[0].public.attester.eth} is already on chain")
+        raise CheckFailed(f"attester {derived[0].public.attester.eth}: already in the provider queue")
 
     with pytest.raises(CheckFailed):
         run(files, secrets, check=refuse)
@@ -149,3 +149,30 @@ def test_an_output_that_cannot_be_written_fails_before_the_secrets_are_handed_ov
     with pytest.raises(ButlerError, match="cannot write"):
         run(files, secrets)
     assert not secrets.stored and OUTPUT not in files.files
+
+
+def test_a_key_the_secret_store_holds_differently_stops_everything_before_anything_is_stored():
+    secrets = FakeSecretStore()
+    run(FakeKeyFiles({SOURCE: keys_file(validator(2))}), secrets)
+    held_before = dict(secrets.kept)
+    clash = PrivateValidator(
+        PrivateAttester(validator(2).attester.eth, parse_bls_secret_key(f"0x{9999:064x}")),
+        validator(2).publisher,
+        validator(2).fee_recipient,
+    )
+    files = FakeKeyFiles({SOURCE: keys_file(validator(1), clash)})
+    with pytest.raises(CheckFailed, match="different bls key"):
+        run(files, secrets)
+    assert secrets.kept == held_before and OUTPUT not in files.files
+
+
+def test_the_result_says_where_each_key_went():
+    files = FakeKeyFiles({SOURCE: keys_file(validator(1))})
+    result, _ = run(files, FakeSecretStore())
+    eth = attester_address(parse_eth_secret_key(f"0x{1:064x}"))
+    publisher = attester_address(parse_eth_secret_key(f"0x{2001:064x}"))
+    assert [(s.address, s.kind, s.created) for s in result.stored] == [
+        (eth, "eth", True),
+        (eth, "bls", True),
+        (publisher, "publisher", True),
+    ]

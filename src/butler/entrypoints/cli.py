@@ -28,6 +28,14 @@ COMMANDS = {
         "butler.entrypoints.fund_publishers_cmd",
         "one Safe transaction topping every publisher up to attesters x min ETH per attester",
     ),
+    "fund-publishers": Command(
+        "butler.entrypoints.fund_publishers_cmd",
+        "one Safe transaction topping every publisher up to attesters x min ETH per attester",
+    ),
+    "add-keys": Command(
+        "butler.entrypoints.add_keys_cmd",
+        "phase 5: addKeysToProvider calldata for new attesters, proposed to the provider's Safe",
+    ),
 }
 
 OVERVIEW = f"""\

@@ -25,6 +25,4 @@ def ensure_not_on_chain(chain: Chain, provider_id: int, attesters: Sequence[Addr
         raise ChainError(f"the chain gave no status for {len(unanswered)} attesters (first: {unanswered[0]})")
     known = already_known(attesters, provider_queue=provider_queue, entry_queue=entry_queue, views=views)
     if known:
-        raise CheckFailed(
-            *(f"attester {address} is already on chain: {where}" for address, where in known.items())
-        )
+        raise CheckFailed(*(f"attester {address}: already {where}" for address, where in known.items()))

@@ -1,0 +1,131 @@
+"""`aztec-butler add-keys`: phase 5 of the key flow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plac
+
+from butler.domain.config import NetworkConfig
+from butler.domain.staking_registry_calls import DEFAULT_CHUNK_SIZE
+from butler.entrypoints.console import ProgressLine, note, run_plac
+from butler.usecases.add_keys import AddKeysOutcome, Registration
+
+LISTED_ATTESTERS = 10
+"""Up to this many attesters are named one by one in the summary; beyond it, each call's first and last."""
+
+
+@plac.pos("private_key_file", "private-keys file of the new validators (the one given to phase 2)", type=Path)
+@plac.opt(
+    "chunk_size",
+    f"attesters per addKeysToProvider call, one Safe transaction each (default {DEFAULT_CHUNK_SIZE})",
+    type=int,
+    abbrev="k",
+    metavar="N",
+)
+@plac.flg("no_propose", "print the calldata only; propose nothing to the Safe", abbrev="P")
+@plac.flg("json", "print the calls on stdout as a JSON list of {to, value, data, operation}", abbrev="j")
+@plac.opt(
+    "config",
+    "network config TOML (default: $AZTEC_BUTLER_CONFIG, or see --network)",
+    abbrev="c",
+    metavar="PATH",
+)
+@plac.opt(
+    "network", "network name: reads $XDG_CONFIG_HOME/aztec-butler/NETWORK.toml", abbrev="n", metavar="NAME"
+)
+def add_keys(
+    private_key_file: Path,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    no_propose: bool = False,
+    json: bool = False,
+    config: str | None = None,
+    network: str | None = None,
+) -> int:
+    """Register new attesters with the staking provider (phase 5): addKeysToProvider calldata.
+
+    Every key is validated first, as in phase 2. The command fails, listing them, if any attester is
+    already in the provider queue, the rollup entry queue, or known to the rollup. It then asks the
+    GSE for each key's registration digest, builds the registration data (BLS public keys on G1 and G2,
+    proof of possession) and prints one addKeysToProvider call per chunk on stdout (to, value, data),
+    with a summary on stderr. When a Safe proposer key is configured, each call is proposed to the
+    provider's Safe as its own transaction at consecutive nonces, unless --no-propose.
+
+    example:
+      aztec-butler add-keys new-private-keys.json --config devnet.toml
+    """
+    from butler.adapters.local_key_files import LocalKeyFiles
+    from butler.entrypoints.calldata_output import print_calls, report_proposals
+    from butler.entrypoints.network import load_config, open_chain, open_multisig
+    from butler.usecases.add_keys import add_keys as run
+
+    _, network_config, secrets = load_config(config, network)
+    multisig = None if no_propose else open_multisig(network_config, secrets)
+
+    def show(registration: Registration) -> None:
+        print_calls(registration.calls, as_json=json)
+        _summarise(registration, network_config)
+
+    outcome = run(
+        private_key_file,
+        files=LocalKeyFiles(),
+        chain=open_chain(network_config),
+        config=network_config,
+        multisig=multisig,
+        chunk_size=chunk_size,
+        show=show,
+        progress=ProgressLine("built registration data for"),
+    )
+    if outcome.proposals:
+        report_proposals(outcome.proposals, safe=outcome.safe)
+    else:
+        note(f"nothing proposed: {_why_not_proposed(no_propose)}")
+    _report_next_step(outcome)
+    return 0
+
+
+def _summarise(registration: Registration, config: NetworkConfig) -> None:
+    provider = registration.provider
+    count = len(registration.attesters)
+    calls = len(registration.calls)
+    note(
+        f"add-keys: {count} attester{_s(count)} for provider {provider.id} on {config.network}, "
+        f"in {calls} Safe transaction{_s(calls)}"
+    )
+    note(f"  target: StakingRegistry {registration.registry}, addKeysToProvider({provider.id}, ...)")
+    note(f"  provider admin (must execute it): {provider.admin}")
+    if config.safe_address is not None and config.safe_address != provider.admin:
+        note(f"  warning: the configured Safe {config.safe_address} is not the provider's admin")
+    for index, chunk in enumerate(registration.chunks, 1):
+        if count <= LISTED_ATTESTERS:
+            named = ", ".join(str(a) for a in chunk)
+        else:
+            named = f"{chunk[0]} ... {chunk[-1]}" if len(chunk) > 1 else str(chunk[0])
+        note(f"  transaction {index} of {calls}: {len(chunk)} attester{_s(len(chunk))}: {named}")
+
+
+def _why_not_proposed(no_propose: bool) -> str:
+    from butler.adapters.secret_sources import PROPOSER_KEY_ENV, PROPOSER_KEY_FILE_ENV
+
+    if no_propose:
+        return "--no-propose was given; the calldata is on stdout"
+    return (
+        "no Safe proposer key is configured (safe_proposer_key_file in the network config, "
+        f"${PROPOSER_KEY_ENV} or ${PROPOSER_KEY_FILE_ENV}); give the calldata on stdout to the Safe's owners"
+    )
+
+
+def _report_next_step(outcome: AddKeysOutcome) -> None:
+    if outcome.proposals:
+        note(
+            f"next: the Safe's owners sign and execute the {len(outcome.proposals)} transaction"
+            f"{_s(len(outcome.proposals))} in nonce order; the attesters then wait in the provider queue"
+        )
+
+
+def _s(count: int) -> str:
+    return "" if count == 1 else "s"
+
+
+def main(prog: str, argv: list[str]) -> int:
+    return run_plac(add_keys, f"aztec-butler {prog}", argv)

@@ -1,0 +1,101 @@
+"""Phase 5: registration calldata for new attesters, proposed to the provider's Safe (SPEC §9, §11)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
+
+from butler.domain.address import Address
+from butler.domain.config import NetworkConfig
+from butler.domain.errors import ChainError, CheckFailed, UsageError
+from butler.domain.keys import attester_address, bls_public_key
+from butler.domain.onchain import KeyStore, Provider
+from butler.domain.registration import RegistrationError, registration_keystore
+from butler.domain.safe import SafeCall
+from butler.domain.staking_registry_calls import add_keys_calls, chunked
+from butler.ports.chain import Chain
+from butler.ports.key_files import KeyFiles
+from butler.ports.multisig import Multisig, Proposal
+from butler.usecases.process_private_keys import read_checked_private_keys
+from butler.usecases.providers import resolve_provider
+from butler.usecases.registration_check import ensure_not_on_chain
+
+Progress = Callable[[int, int], None]
+
+
+@attrs.frozen
+class Registration:
+    """What add-keys built: the calls that queue `attesters`, in order, for `provider`."""
+
+    provider: Provider
+    registry: Address
+    attesters: tuple[Address, ...]
+    chunks: tuple[tuple[Address, ...], ...]
+    """The attesters each call queues, one tuple per call."""
+    calls: tuple[SafeCall, ...]
+
+
+@attrs.frozen
+class AddKeysOutcome:
+    registration: Registration
+    safe: Address | None
+    """The Safe the calls were proposed to; None when nothing was proposed."""
+    proposals: tuple[Proposal, ...]
+
+
+def add_keys(
+    source: Path,
+    *,
+    files: KeyFiles,
+    chain: Chain,
+    config: NetworkConfig,
+    multisig: Multisig | None,
+    chunk_size: int,
+    show: Callable[[Registration], None],
+    progress: Progress,
+) -> AddKeysOutcome:
+    """Build `addKeysToProvider` calls for the attesters of the private-keys file at `source`, `show` them,
+    then propose one Safe transaction per call through `multisig` (None: propose nothing).
+
+    Nothing is shown or proposed unless every key is valid, none of the attesters is on chain yet and,
+    when proposing, the Safe is the provider's admin (the only account `addKeysToProvider` accepts).
+    """
+    if chunk_size < 1:
+        raise UsageError(f"--chunk-size must be at least 1, got {chunk_size}")
+    keys_file = read_checked_private_keys(source, files)
+    attesters = tuple(attester_address(v.attester.eth) for v in keys_file.validators)
+
+    provider = resolve_provider(chain, config)
+    safe = multisig.safe() if multisig is not None else None
+    if safe is not None and provider.admin != safe:
+        raise CheckFailed(
+            f"provider {provider.id} is administered by {provider.admin}, not by the Safe {safe}: "
+            f"the Safe could not execute addKeysToProvider"
+        )
+    ensure_not_on_chain(chain, provider.id, attesters)
+
+    secret_keys = [v.attester.bls for v in keys_file.validators]
+    digests = chain.registration_digests([bls_public_key(sk).point for sk in secret_keys])
+    if len(digests) != len(secret_keys):
+        raise ChainError(f"asked the GSE for {len(secret_keys)} registration digests, got {len(digests)}")
+    keystores: list[KeyStore] = []
+    for done, (attester, sk, digest) in enumerate(zip(attesters, secret_keys, digests, strict=True), 1):
+        try:
+            keystores.append(registration_keystore(attester, sk, digest))
+        except RegistrationError as exc:
+            raise ChainError(f"attester {attester}: {exc}") from None
+        progress(done, len(secret_keys))
+
+    registration = Registration(
+        provider=provider,
+        registry=config.staking_registry,
+        attesters=attesters,
+        chunks=tuple(tuple(chunk) for chunk in chunked(attesters, chunk_size)),
+        calls=add_keys_calls(config.staking_registry, provider.id, keystores, chunk_size),
+    )
+    show(registration)
+    if multisig is None:
+        return AddKeysOutcome(registration, None, ())
+    return AddKeysOutcome(registration, safe, tuple(multisig.propose(registration.calls)))
