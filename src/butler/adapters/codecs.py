@@ -33,6 +33,7 @@ from butler.domain.keys import (
     parse_bls_secret_key,
     parse_eth_secret_key,
 )
+from butler.domain.publisher_sets import PublisherSet, PublisherSets, SetNameError, parse_set_name
 from butler.domain.scraper_config import AttesterState, ScrapedAttester
 
 T = TypeVar("T")
@@ -233,6 +234,48 @@ def _json_path(attribute_path: str) -> str:
 
 def unstructure(value: object) -> object:
     return cattrs_converter.unstructure(value)
+
+
+def structure_publisher_sets(data: object) -> PublisherSets:
+    """The available publishers file: a JSON array of addresses, or an object naming one array per
+    server. Raises DecodeProblems naming each bad entry as `publishers[2]` (array) or `A[2]` (object)."""
+    problems: list[str] = []
+    if isinstance(data, list):
+        publishers = _publisher_addresses(data, PublisherSet(None, ()), problems)
+        if problems:
+            raise DecodeProblems(problems)
+        return PublisherSets.single(publishers)
+    if not isinstance(data, dict):
+        raise DecodeProblems(
+            [f"top level: expected a list of addresses or an object of named lists, got {_json_type(data)}"]
+        )
+    sets = []
+    for position, (name, items) in enumerate(data.items(), start=1):
+        try:
+            parse_set_name(name)
+        except SetNameError as exc:
+            # The name is not repeated: it may be anything, even a key pasted in the wrong place.
+            problems.append(f"top level: set #{position}: {exc}")
+            continue
+        if not isinstance(items, list):
+            problems.append(f"{name}: expected a list of addresses, got {_json_type(items)}")
+            continue
+        sets.append(PublisherSet(name, _publisher_addresses(items, PublisherSet(name, ()), problems)))
+    if problems:
+        raise DecodeProblems(problems)
+    return PublisherSets(tuple(sets))
+
+
+def _publisher_addresses(
+    items: list[object], where: PublisherSet, problems: list[str]
+) -> tuple[Address, ...]:
+    publishers = []
+    for index, item in enumerate(items):
+        try:
+            publishers.append(Address.parse(item))
+        except AddressFormatError as exc:
+            problems.append(f"{where.label(index)}: {exc}")
+    return tuple(publishers)
 
 
 class _DuplicateField(ValueError):

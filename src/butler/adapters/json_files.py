@@ -34,12 +34,20 @@ def read_text(path: Path) -> str:
 def read_json(path: Path, cls: type[T], *, screen: Callable[[object], list[str]] | None = None) -> T:
     """The file at `path` as a `cls`. `screen` may refuse the parsed JSON before it is decoded: it returns
     problems as `<json path>: <reason>`."""
-    try:
-        data = codecs.parse_json(read_text(path))
+
+    def decode(data: object) -> T:
         problems = screen(data) if screen is not None else []
         if problems:
             raise codecs.DecodeProblems(problems)
         return codecs.structure(data, cls)
+
+    return read_decoded(path, decode)
+
+
+def read_decoded(path: Path, decode: Callable[[object], T]) -> T:
+    """The file at `path` parsed as JSON and given to `decode`, whose DecodeProblems name the file."""
+    try:
+        return decode(codecs.parse_json(read_text(path)))
     except codecs.DecodeProblems as exc:
         raise InputError(*(f"{path}: {problem}" for problem in exc.problems)) from None
 

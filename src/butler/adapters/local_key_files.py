@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from butler.adapters.json_files import read_json, write_json
+from butler.adapters import codecs
+from butler.adapters.json_files import read_decoded, read_json, write_json
 from butler.domain.errors import ButlerError
 from butler.domain.keyfiles import PrivateKeysFile, ProductionKeyfile, PublicKeysFile
+from butler.domain.publisher_sets import PublisherSets
 
 
 class LocalKeyFiles:
@@ -38,3 +40,9 @@ class LocalKeyFiles:
 
     def write_production_keyfile(self, path: Path, keyfile: ProductionKeyfile) -> None:
         write_json(path, keyfile)
+
+    def read_public_keys(self, path: Path) -> PublicKeysFile:
+        return read_json(path, PublicKeysFile)
+
+    def read_available_publishers(self, path: Path) -> PublisherSets:
+        return read_decoded(path, codecs.structure_publisher_sets)

@@ -36,6 +36,18 @@ COMMANDS = {
         "butler.entrypoints.add_keys_cmd",
         "phase 5: addKeysToProvider calldata for new attesters, proposed to the provider's Safe",
     ),
+    "fund-publishers": Command(
+        "butler.entrypoints.fund_publishers_cmd",
+        "one Safe transaction topping every publisher up to attesters x min ETH per attester",
+    ),
+    "add-keys": Command(
+        "butler.entrypoints.add_keys_cmd",
+        "phase 5: addKeysToProvider calldata for new attesters, proposed to the provider's Safe",
+    ),
+    "prepare-deployment": Command(
+        "butler.entrypoints.prepare_deployment_cmd",
+        "phase 3: new keyfile(s) with publishers assigned (optionally HA sets); updates the scraper config",
+    ),
 }
 
 OVERVIEW = f"""\

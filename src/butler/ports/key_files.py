@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Protocol
 
 from butler.domain.keyfiles import PrivateKeysFile, ProductionKeyfile, PublicKeysFile
+from butler.domain.publisher_sets import PublisherSets
 
 
 class KeyFiles(Protocol):
@@ -28,3 +29,10 @@ class KeyFiles(Protocol):
     def read_production_keyfile(self, path: Path) -> ProductionKeyfile: ...
 
     def write_production_keyfile(self, path: Path, keyfile: ProductionKeyfile) -> None: ...
+
+    def read_public_keys(self, path: Path) -> PublicKeysFile: ...
+
+    def read_available_publishers(self, path: Path) -> PublisherSets:
+        """A JSON array of publisher addresses, or an object of named arrays (one per HA server).
+        Malformed addresses are refused here; repeats are left to `publisher_set_problems`."""
+        ...

@@ -8,6 +8,7 @@ from typing import TypeVar
 
 from butler.domain.errors import ButlerError, InputError
 from butler.domain.keyfiles import PrivateKeysFile, ProductionKeyfile, PublicKeysFile
+from butler.domain.publisher_sets import PublisherSets
 from butler.ports.key_files import KeyFiles
 
 T = TypeVar("T")
@@ -38,6 +39,12 @@ class FakeKeyFiles:
     def write_production_keyfile(self, path: Path, keyfile: ProductionKeyfile) -> None:
         self.check_writable(path)
         self.files[path] = keyfile
+
+    def read_public_keys(self, path: Path) -> PublicKeysFile:
+        return self._read(path, PublicKeysFile, "a public-keys file")
+
+    def read_available_publishers(self, path: Path) -> PublisherSets:
+        return self._read(path, PublisherSets, "an available publishers file")
 
     def _read(self, path: Path, kind: type[T], name: str) -> T:
         content = self.files.get(path)

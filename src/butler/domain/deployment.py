@@ -1,0 +1,308 @@
+"""Phase 3 (SPEC §5, §6): merge the deployed and the new validators, check them, assign publishers.
+
+Everything here is pure: `plan_deployment` either returns every keyfile to write or raises CheckFailed
+listing every problem it found, so a failed check can never leave half a deployment behind.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Container, Mapping, Sequence
+from typing import TypeVar
+
+import attrs
+
+from butler.domain.address import Address
+from butler.domain.errors import CheckFailed
+from butler.domain.keyfiles import (
+    DeployedValidator,
+    FeeRecipient,
+    ProductionKeyfile,
+    PublicAttester,
+    PublicKeysFile,
+)
+from butler.domain.publisher_sets import HA_SET_NAMES, PublisherSet, PublisherSets, publisher_set_problems
+from butler.domain.scraper_config import ScrapedAttester
+
+T = TypeVar("T")
+
+MAX_OUTPUT_SUFFIX = 1000
+
+
+@attrs.frozen
+class Origin:
+    """Where a validator came from, for messages: the file (as the operator named it) and its index."""
+
+    file: str
+    index: int
+
+    def at(self, field: str) -> str:
+        return f"{self.file}: validators[{self.index}].{field}"
+
+    def seen_from(self, other: Origin) -> str:
+        """This place as a message about `other` names it: the file only when it is another one."""
+        where = f"validators[{self.index}]"
+        return where if self.file == other.file else f"{where} of {self.file}"
+
+
+@attrs.frozen
+class MergedValidator:
+    """A validator to deploy, before it has a publisher. New validators have no coinbase yet."""
+
+    attester: PublicAttester
+    coinbase: Address | None
+    fee_recipient: FeeRecipient
+    origin: Origin = attrs.field(eq=False)
+
+
+@attrs.frozen
+class DeploymentInputs:
+    """The three input files with the names messages should use for them."""
+
+    production: ProductionKeyfile
+    production_file: str
+    new: PublicKeysFile
+    new_file: str
+    publishers: PublisherSets
+    publishers_file: str
+
+
+def merged_validators(inputs: DeploymentInputs) -> tuple[MergedValidator, ...]:
+    """Production validators in file order, then the new ones in file order (SPEC §5)."""
+    deployed = (
+        MergedValidator(v.attester, v.coinbase, v.fee_recipient, Origin(inputs.production_file, i))
+        for i, v in enumerate(inputs.production.validators)
+    )
+    new = (
+        MergedValidator(v.attester, None, v.fee_recipient, Origin(inputs.new_file, i))
+        for i, v in enumerate(inputs.new.validators)
+    )
+    return (*deployed, *new)
+
+
+def validator_problems(validators: Sequence[MergedValidator]) -> list[str]:
+    """Repeated attesters (by address, and by BLS key) within or across the files, and zero coinbases."""
+    problems: list[str] = []
+    by_address: dict[Address, Origin] = {}
+    by_bls: dict[bytes, Origin] = {}
+    for v in validators:
+        here = v.origin
+        first = by_address.setdefault(v.attester.eth, here)
+        if first is not here:
+            problems.append(
+                f"{here.at('attester.eth')}: attester {v.attester.eth} is repeated "
+                f"(also {first.seen_from(here)})"
+            )
+        first = by_bls.setdefault(v.attester.bls.compressed, here)
+        if first is not here:
+            problems.append(
+                f"{here.at('attester.bls')}: BLS key {v.attester.bls} of attester {v.attester.eth} is "
+                f"repeated (also {first.seen_from(here)})"
+            )
+        if v.coinbase is not None and v.coinbase.is_zero:
+            problems.append(
+                f"{here.at('coinbase')}: attester {v.attester.eth} has the zero address as coinbase; "
+                "leave the field out until the real coinbase is known"
+            )
+    return problems
+
+
+def contiguous_groups(items: Sequence[T], count: int) -> list[tuple[T, ...]]:
+    """`count` contiguous groups of floor(m/count) items, the last one taking the remainder (SPEC §5)."""
+    if not 1 <= count <= len(items):
+        raise ValueError(f"cannot cut {len(items)} items into {count} non-empty groups")
+    size = len(items) // count
+    cuts = [j * size for j in range(count)] + [len(items)]
+    return [tuple(items[start:end]) for start, end in itertools.pairwise(cuts)]
+
+
+def publisher_groups(
+    sets: PublisherSets, ha_count: int | None, publishers_file: str
+) -> tuple[tuple[PublisherSet, ...], list[str]]:
+    """The publisher set of each output keyfile, and the problems that prevent them.
+
+    A plain list gives one unnamed set, or K sets named A, B, ... with `ha_count` K. The named form gives
+    its own sets; a K that disagrees with their number is a problem, not silently ignored.
+    """
+    if ha_count is not None and not 1 <= ha_count <= len(HA_SET_NAMES):
+        raise ValueError(f"a high-availability count is between 1 and {len(HA_SET_NAMES)}")
+    if sets.named:
+        if ha_count is not None and ha_count != len(sets.sets):
+            names = ", ".join(str(s.name) for s in sets.sets)
+            return (), [
+                f"{publishers_file}: names {len(sets.sets)} publisher set(s) ({names}) but "
+                f"--high-availability-count is {ha_count}"
+            ]
+        return sets.sets, []
+    publishers = sets.publishers
+    if ha_count is None:
+        return (PublisherSet(None, publishers),), []
+    if len(publishers) < ha_count:
+        return (), [
+            f"{publishers_file}: {len(publishers)} publisher(s) cannot be split into {ha_count} "
+            "high-availability sets: every server needs at least one publisher of its own"
+        ]
+    groups = contiguous_groups(publishers, ha_count)
+    return tuple(PublisherSet(name, group) for name, group in zip(HA_SET_NAMES, groups, strict=False)), []
+
+
+def assign_round_robin(
+    validators: Sequence[MergedValidator], publishers: Sequence[Address]
+) -> tuple[DeployedValidator, ...]:
+    """Validator i gets publishers[i mod m]; deployed validators are reassigned too (SPEC §5)."""
+    if not publishers:
+        raise ValueError("round-robin needs at least one publisher")
+    return tuple(
+        DeployedValidator(
+            attester=v.attester,
+            publisher=publishers[i % len(publishers)],
+            coinbase=v.coinbase,
+            fee_recipient=v.fee_recipient,
+        )
+        for i, v in enumerate(validators)
+    )
+
+
+def loads_per_publisher(
+    validators: Sequence[DeployedValidator], publishers: Sequence[Address]
+) -> dict[Address, int]:
+    """Validators assigned to each publisher, in the publishers' order; unused ones count 0."""
+    loads = dict.fromkeys(publishers, 0)
+    for v in validators:
+        loads[v.publisher] = loads.get(v.publisher, 0) + 1
+    return loads
+
+
+@attrs.frozen
+class PlannedKeyfile:
+    """One keyfile to write: every validator, round-robin over `group` only."""
+
+    group: PublisherSet
+    keyfile: ProductionKeyfile
+
+    def loads(self) -> dict[Address, int]:
+        return loads_per_publisher(self.keyfile.validators, self.group.publishers)
+
+
+@attrs.frozen
+class DeploymentPlan:
+    validators: tuple[MergedValidator, ...]
+    existing: int
+    files: tuple[PlannedKeyfile, ...]
+
+    @property
+    def new(self) -> int:
+        return len(self.validators) - self.existing
+
+    @property
+    def set_names(self) -> tuple[str | None, ...]:
+        return tuple(f.group.name for f in self.files)
+
+    def publishers(self) -> tuple[Address, ...]:
+        """Every publisher of every keyfile, in file order."""
+        return tuple(p for f in self.files for p in f.group.publishers)
+
+    def loads(self) -> dict[Address, int]:
+        """Attesters per publisher over all keyfiles (the sets are disjoint, so each counts once)."""
+        loads: dict[Address, int] = {}
+        for f in self.files:
+            for publisher, load in f.loads().items():
+                loads[publisher] = loads.get(publisher, 0) + load
+        return loads
+
+    def scraped_attesters(self) -> tuple[ScrapedAttester, ...]:
+        """Every attester with its known coinbase and its publisher in each keyfile, for the scraper."""
+        return tuple(
+            ScrapedAttester(
+                address=v.attester.eth,
+                coinbase=v.coinbase,
+                publishers=tuple(f.keyfile.validators[i].publisher for f in self.files),
+            )
+            for i, v in enumerate(self.validators)
+        )
+
+
+def plan_deployment(inputs: DeploymentInputs, *, ha_count: int | None = None) -> DeploymentPlan:
+    """Every check of SPEC §6 that needs no chain, then the keyfiles (one per publisher set).
+
+    Raises CheckFailed listing every problem found; returns only a complete plan.
+    """
+    validators = merged_validators(inputs)
+    problems = validator_problems(validators)
+    if not validators:
+        problems.append(f"{inputs.production_file}, {inputs.new_file}: no validators to deploy")
+    set_problems = publisher_set_problems(inputs.publishers)
+    problems += [f"{inputs.publishers_file}: {p}" for p in set_problems]
+    groups: tuple[PublisherSet, ...] = ()
+    if not set_problems:
+        groups, group_problems = publisher_groups(inputs.publishers, ha_count, inputs.publishers_file)
+        problems += group_problems
+    if problems:
+        raise CheckFailed(*problems)
+    production = inputs.production
+    files = tuple(
+        PlannedKeyfile(
+            group=group,
+            keyfile=ProductionKeyfile(
+                schema_version=production.schema_version,
+                remote_signer=production.remote_signer,
+                validators=assign_round_robin(validators, group.publishers),
+            ),
+        )
+        for group in groups
+    )
+    return DeploymentPlan(validators=validators, existing=len(production.validators), files=files)
+
+
+@attrs.frozen
+class LowBalance:
+    """A funded publisher holding less than MIN_ETH_PER_ATTESTER for each attester assigned to it."""
+
+    publisher: Address
+    balance: int
+    required: int
+    attesters: int
+
+
+def funding_problems(
+    plan: DeploymentPlan, balances: Mapping[Address, int], min_wei_per_attester: int
+) -> tuple[list[str], list[LowBalance]]:
+    """Errors (a publisher with no ETH at all) and warnings (less than it needs), in publisher order."""
+    errors: list[str] = []
+    warnings: list[LowBalance] = []
+    for planned in plan.files:
+        where = "" if planned.group.name is None else f" (set {planned.group.name})"
+        for publisher, load in planned.loads().items():
+            balance = balances[publisher]
+            required = load * min_wei_per_attester
+            if balance == 0:
+                errors.append(
+                    f"publisher {publisher}{where}: balance is 0 ETH and {load} attester(s) would use it; "
+                    "fund it before deploying"
+                )
+            elif balance < required:
+                warnings.append(LowBalance(publisher, balance, required, load))
+    return errors, warnings
+
+
+def output_suffix(n: int) -> str:
+    """`.new`, then `.new2`, `.new3`, ..."""
+    return ".new" if n == 1 else f".new{n}"
+
+
+def output_names(base: str, set_names: Sequence[str | None], suffix: str = "") -> tuple[str, ...]:
+    """`<base><suffix>` for an unnamed set, `<set>_<base><suffix>` for a named one (SPEC §5)."""
+    return tuple(base + suffix if name is None else f"{name}_{base}{suffix}" for name in set_names)
+
+
+def free_output_names(base: str, set_names: Sequence[str | None], taken: Container[str]) -> tuple[str, ...]:
+    """The first suffix under which no file of the set is taken: an existing output is never replaced,
+    and a high-availability set always shares one suffix."""
+    for n in range(1, MAX_OUTPUT_SUFFIX + 1):
+        names = output_names(base, set_names, output_suffix(n))
+        if not any(name in taken for name in names):
+            return names
+    raise CheckFailed(
+        f"{base}: every output name from {output_suffix(1)} to {output_suffix(MAX_OUTPUT_SUFFIX)} is taken; "
+        "move old outputs away or choose another place with -o"
+    )

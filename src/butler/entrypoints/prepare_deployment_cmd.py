@@ -1,0 +1,183 @@
+"""`aztec-butler prepare-deployment`: phase 3 of the key flow."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import plac
+
+from butler.domain.errors import UsageError
+from butler.domain.publisher_sets import HA_SET_NAMES
+from butler.entrypoints.console import note, run_plac
+from butler.usecases.prepare_deployment import (
+    DeploymentRequest,
+    DeploymentResult,
+    OutputPlace,
+    default_output,
+)
+
+
+@plac.opt(
+    "production_keys", "the production keyfile the nodes run now", type=Path, abbrev="p", metavar="FILE"
+)
+@plac.opt(
+    "new_public_keys",
+    "public-keys file of the new validators (phase 2)",
+    type=Path,
+    abbrev="k",
+    metavar="FILE",
+)
+@plac.opt(
+    "available_publishers",
+    "publisher addresses: a JSON array, or an object of arrays naming each server's set",
+    type=Path,
+    abbrev="a",
+    metavar="FILE",
+)
+@plac.opt(
+    "high_availability_count",
+    "K >= 2: cut the publishers into K disjoint sets, one keyfile per set (A_, B_, ...)",
+    type=int,
+    abbrev="H",
+    metavar="K",
+)
+@plac.opt(
+    "output",
+    "an existing folder to write into (default names), or the keyfile's path (HA: A_<name>, ... beside it)",
+    type=str,
+    abbrev="o",
+    metavar="PATH",
+)
+@plac.opt(
+    "scraper_config",
+    "scraper config to update (default: $XDG_DATA_HOME/aztec-butler/<network>-scrape-config.json)",
+    type=Path,
+    abbrev="s",
+    metavar="PATH",
+)
+@plac.opt(
+    "config",
+    "network config TOML (default: $AZTEC_BUTLER_CONFIG, or see --network)",
+    abbrev="c",
+    metavar="PATH",
+)
+@plac.opt(
+    "network", "network name: reads $XDG_CONFIG_HOME/aztec-butler/NETWORK.toml", abbrev="n", metavar="NAME"
+)
+def prepare_deployment(
+    production_keys: Path | None = None,
+    new_public_keys: Path | None = None,
+    available_publishers: Path | None = None,
+    high_availability_count: int | None = None,
+    output: str | None = None,
+    scraper_config: Path | None = None,
+    config: str | None = None,
+    network: str | None = None,
+) -> int:
+    """Merge the production and the new validators and assign publishers round-robin (phase 3).
+
+    Validators keep their order: the production keyfile's first, then the new ones; validator i gets
+    publisher i mod m, existing validators included. With --high-availability-count K the publishers are
+    cut into K contiguous sets (floor(m/K) each, the last takes the rest) and K keyfiles are written,
+    A_<name>, B_<name>, ..., each holding every validator over its own set only. A publishers file that
+    is an object ({"A": [...], "B": [...]}) names the sets itself: one keyfile per key.
+
+    Everything is checked before anything is written: repeated attesters (address or BLS key), a zero
+    coinbase, malformed or repeated publishers, and every publisher's balance on chain (0 ETH fails;
+    less than min_eth_per_attester per attester it serves is a warning).
+
+    Output: <production file>.new beside the production file; an existing file is never replaced, the
+    next free suffix (.new2, .new3, ...) is used for the whole set at once. -o DIR writes there under the
+    same names; -o PATH (not an existing folder) names the keyfile exactly (HA: A_<name>, ... in PATH's
+    folder) and fails if it exists. The scraper config then gains every attester (new ones NEW) and lists
+    the publishers of every keyfile written.
+
+    example:
+      aztec-butler prepare-deployment --production-keys prod-testnet-keyfile.json \\
+        --new-public-keys new-public-keys.json \\
+        --available-publishers testnet_available_publisher_addresses.json --config testnet.toml
+    """
+    missing = [
+        f"--{name.replace('_', '-')} is required"
+        for name, value in (
+            ("production_keys", production_keys),
+            ("new_public_keys", new_public_keys),
+            ("available_publishers", available_publishers),
+        )
+        if value is None
+    ]
+    if missing:
+        raise UsageError(*missing)
+    assert production_keys is not None and new_public_keys is not None and available_publishers is not None
+    if high_availability_count is not None and not 2 <= high_availability_count <= len(HA_SET_NAMES):
+        raise UsageError(f"--high-availability-count must be between 2 and {len(HA_SET_NAMES)}")
+
+    from butler.adapters.local_key_files import LocalKeyFiles
+    from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
+    from butler.adapters.scraper_config_location import default_scraper_config_path
+    from butler.adapters.system_clock import SystemClock
+    from butler.entrypoints.network import load_config, open_chain
+    from butler.usecases.prepare_deployment import prepare_deployment as prepare
+
+    _, network_config, _ = load_config(config, network)
+    request = DeploymentRequest(
+        production=production_keys,
+        new_public_keys=new_public_keys,
+        publishers=available_publishers,
+        scraper_config=scraper_config
+        if scraper_config is not None
+        else default_scraper_config_path(network_config.network, os.environ),
+        output=_output_place(output, production_keys),
+        ha_count=high_availability_count,
+    )
+    result = prepare(
+        request,
+        network=network_config,
+        files=LocalKeyFiles(),
+        chain=open_chain(network_config),
+        scraper_configs=LocalScraperConfigFiles(),
+        clock=SystemClock(),
+    )
+    _summary(result, request)
+    return 0
+
+
+def _output_place(output: str | None, production: Path) -> OutputPlace:
+    if output is None:
+        return default_output(production)
+    path = Path(output)
+    if os.path.isdir(path):
+        return OutputPlace(folder=path, base=production.name)
+    if output.endswith(os.sep) or not path.name:
+        raise UsageError(f"{output}: no such folder")
+    return OutputPlace(folder=path.parent, base=path.name, exact=True)
+
+
+def _summary(result: DeploymentResult, request: DeploymentRequest) -> None:
+    from butler.entrypoints.calldata_output import format_eth
+
+    plan = result.plan
+    note(
+        f"validators: {len(plan.validators)} ({plan.existing} from {request.production.name}, "
+        f"{plan.new} new from {request.new_public_keys.name})"
+    )
+    for written in result.keyfiles:
+        loads = written.planned.loads()
+        note(f"wrote {written.path}: {len(plan.validators)} validators over {len(loads)} publisher(s)")
+        for publisher, load in loads.items():
+            note(f"  {publisher}  {load} attester(s)  {format_eth(result.balances[publisher])} ETH")
+    for low in result.low_balances:
+        note(
+            f"warning: publisher {low.publisher} holds {format_eth(low.balance)} ETH, less than the "
+            f"{format_eth(low.required)} ETH its {low.attesters} attester(s) need; fund-publishers tops it up"
+        )
+    config = result.scraper_config
+    note(
+        f"updated {result.scraper_config_path}: {len(config.attesters)} attesters "
+        f"({result.scraper_attesters_added} added), {len(config.publishers)} publishers"
+    )
+
+
+def main(prog: str, argv: list[str]) -> int:
+    return run_plac(prepare_deployment, f"aztec-butler {prog}", argv)

@@ -1,0 +1,204 @@
+"""Phase 3: the keyfile(s) for the node servers, and the scraper config that watches them (SPEC §5-7).
+
+Every check runs before the first write: the input files, duplicates and coinbases, the publishers, the
+output names, the scraper config merge and the publishers' funding on chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TypeVar
+
+import attrs
+
+from butler.domain.address import Address
+from butler.domain.config import NetworkConfig
+from butler.domain.deployment import (
+    DeploymentInputs,
+    DeploymentPlan,
+    LowBalance,
+    PlannedKeyfile,
+    free_output_names,
+    funding_problems,
+    output_names,
+    plan_deployment,
+)
+from butler.domain.errors import ButlerError, CheckFailed, InputError
+from butler.domain.scraper_config import ScraperConfig, merged_scraper_config
+from butler.ports.chain import Chain
+from butler.ports.clock import Clock
+from butler.ports.key_files import KeyFiles
+from butler.ports.scraper_config_files import ScraperConfigFiles
+from butler.usecases.providers import resolve_provider
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class OutputPlace:
+    """Where the keyfiles go.
+
+    Not `exact`: `base` is the production file's name and the first free `.new`, `.new2`, ... suffix is
+    used. `exact`: the operator chose `base`; the keyfiles are named exactly that (with `A_`, `B_`, ...
+    prefixes for publisher sets) and an existing file is an error rather than a reason to pick another name.
+    """
+
+    folder: Path
+    base: str
+    exact: bool = False
+
+
+@attrs.frozen
+class DeploymentRequest:
+    production: Path
+    new_public_keys: Path
+    publishers: Path
+    scraper_config: Path
+    output: OutputPlace
+    ha_count: int | None = None
+
+
+@attrs.frozen
+class WrittenKeyfile:
+    path: Path
+    planned: PlannedKeyfile
+
+
+@attrs.frozen
+class DeploymentResult:
+    plan: DeploymentPlan
+    keyfiles: tuple[WrittenKeyfile, ...]
+    balances: Mapping[Address, int]
+    low_balances: tuple[LowBalance, ...]
+    scraper_config_path: Path
+    scraper_config: ScraperConfig
+    scraper_attesters_added: int
+
+
+def default_output(production: Path) -> OutputPlace:
+    return OutputPlace(folder=production.parent, base=production.name)
+
+
+def prepare_deployment(
+    request: DeploymentRequest,
+    *,
+    network: NetworkConfig,
+    files: KeyFiles,
+    chain: Chain,
+    scraper_configs: ScraperConfigFiles,
+    clock: Clock,
+) -> DeploymentResult:
+    inputs = _read_inputs(request, files)
+    plan = plan_deployment(inputs, ha_count=request.ha_count)
+    targets = _targets(plan, request.output, files)
+    existing = (
+        scraper_configs.read(request.scraper_config)
+        if scraper_configs.exists(request.scraper_config)
+        else None
+    )
+
+    provider = resolve_provider(chain, network)
+    balances = chain.balances(plan.publishers())
+    unfunded, low_balances = funding_problems(plan, balances, network.min_wei_per_attester)
+    if unfunded:
+        raise CheckFailed(*unfunded)
+    updated = merged_scraper_config(
+        existing,
+        network=network.network,
+        chain_id=chain.chain_id(),
+        staking_provider_id=provider.id,
+        attesters=plan.scraped_attesters(),
+        publishers=plan.publishers(),
+        now=clock.now(),
+    )
+    for target in targets:
+        files.check_writable(target)
+
+    written = _write_keyfiles(plan, targets, files)
+    try:
+        scraper_configs.write(request.scraper_config, updated)
+    except ButlerError as error:
+        raise ButlerError(
+            *error.problems,
+            f"the keyfile(s) {', '.join(str(w.path) for w in written)} were written; the scraper config "
+            "was not updated",
+        ) from None
+    known_before = len(existing.attesters) if existing is not None else 0
+    return DeploymentResult(
+        plan=plan,
+        keyfiles=written,
+        balances=balances,
+        low_balances=tuple(low_balances),
+        scraper_config_path=request.scraper_config,
+        scraper_config=updated,
+        scraper_attesters_added=len(updated.attesters) - known_before,
+    )
+
+
+def _read_inputs(request: DeploymentRequest, files: KeyFiles) -> DeploymentInputs:
+    """All three files, reporting the problems of every one of them at once."""
+    problems: list[str] = []
+
+    def attempt(read: Callable[[Path], T], path: Path) -> T | None:
+        try:
+            return read(path)
+        except InputError as error:
+            problems.extend(error.problems)
+            return None
+
+    production = attempt(files.read_production_keyfile, request.production)
+    new = attempt(files.read_public_keys, request.new_public_keys)
+    publishers = attempt(files.read_available_publishers, request.publishers)
+    if production is None or new is None or publishers is None:
+        raise InputError(*problems)
+    return DeploymentInputs(
+        production=production,
+        production_file=str(request.production),
+        new=new,
+        new_file=str(request.new_public_keys),
+        publishers=publishers,
+        publishers_file=str(request.publishers),
+    )
+
+
+class _TakenIn:
+    """Names of files that exist in `folder`, asked one at a time."""
+
+    def __init__(self, files: KeyFiles, folder: Path) -> None:
+        self._files = files
+        self._folder = folder
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._files.exists(self._folder / name)
+
+
+def _targets(plan: DeploymentPlan, place: OutputPlace, files: KeyFiles) -> list[Path]:
+    if not place.exact:
+        names = free_output_names(place.base, plan.set_names, _TakenIn(files, place.folder))
+        return [place.folder / name for name in names]
+    targets = [place.folder / name for name in output_names(place.base, plan.set_names)]
+    taken = [t for t in targets if files.exists(t)]
+    if taken:
+        raise CheckFailed(
+            *(
+                f"{t}: already exists; prepare-deployment never replaces a file (choose another -o)"
+                for t in taken
+            )
+        )
+    return targets
+
+
+def _write_keyfiles(plan: DeploymentPlan, targets: list[Path], files: KeyFiles) -> tuple[WrittenKeyfile, ...]:
+    written: list[WrittenKeyfile] = []
+    for target, planned in zip(targets, plan.files, strict=True):
+        try:
+            files.write_production_keyfile(target, planned.keyfile)
+        except ButlerError as error:
+            done = ", ".join(str(w.path) for w in written)
+            raise ButlerError(
+                *error.problems,
+                *([f"already written before the failure: {done}"] if done else []),
+            ) from None
+        written.append(WrittenKeyfile(target, planned))
+    return tuple(written)
