@@ -7,10 +7,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from tests.integration.devnet_fixture import devnet, isolated_devnet  # noqa: F401
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests check behaviour, never speed: on a loaded machine a per-example deadline only adds flakes.
+settings.register_profile("butler", deadline=None)
+settings.load_profile("butler")
 
 
 @pytest.fixture(scope="session")
