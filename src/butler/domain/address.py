@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import attrs
 
 from butler.domain.hashing import keccak256
@@ -12,6 +14,9 @@ class AddressFormatError(ValueError):
     """The text is not a well-formed address. The message says why."""
 
 
+# Files repeat the same few thousand addresses (publishers above all); a hash per occurrence dominated
+# writing them.
+@functools.lru_cache(maxsize=65536)
 def to_checksum(raw: bytes) -> str:
     lower = raw.hex()
     digest = keccak256(lower.encode("ascii")).hex()[: len(lower)]
