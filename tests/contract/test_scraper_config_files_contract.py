@@ -6,7 +6,7 @@ import pytest
 
 from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
 from butler.domain.address import Address
-from butler.domain.errors import InputError
+from butler.domain.errors import ButlerError, InputError
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
 
@@ -43,3 +43,18 @@ def test_a_missing_file_is_an_input_error_naming_it(files, tmp_path):
     with pytest.raises(InputError) as failure:
         files.read(tmp_path / "none.json")
     assert failure.value.problems == (f"{tmp_path / 'none.json'}: file not found",)
+
+
+def test_a_path_that_cannot_be_written_is_refused_before_writing(files, tmp_path):
+    if isinstance(files, FakeScraperConfigFiles):
+        blocked = tmp_path / "blocked.json"
+        files = FakeScraperConfigFiles(unwritable=[blocked])
+    else:
+        (tmp_path / "file").write_text("")
+        blocked = tmp_path / "file" / "below" / "c.json"
+    files.check_writable(tmp_path / "not" / "yet" / "there.json")
+    with pytest.raises(ButlerError, match="cannot write"):
+        files.check_writable(blocked)
+    with pytest.raises(ButlerError, match="cannot write"):
+        files.write(blocked, CONFIG)
+    assert not files.exists(blocked)

@@ -52,6 +52,24 @@ def read_decoded(path: Path, decode: Callable[[object], T]) -> T:
         raise InputError(*(f"{path}: {problem}" for problem in exc.problems)) from None
 
 
+def check_writable(path: Path, *, make_folder: bool = False) -> None:
+    """Raise ButlerError naming `path` when a file could not be written there. With `make_folder`, missing
+    folders count as writable when the nearest existing one is."""
+    folder = path.parent
+    if make_folder:
+        while not os.path.lexists(folder) and folder != folder.parent:
+            folder = folder.parent
+    if os.path.isdir(path):
+        reason = "it is a folder"
+    elif not os.path.isdir(folder):
+        reason = f"{folder} is not a folder" if os.path.lexists(folder) else f"no folder {folder}"
+    elif not os.access(folder, os.W_OK | os.X_OK):
+        reason = f"the folder {folder} is not writable"
+    else:
+        return
+    raise ButlerError(f"{path}: cannot write: {reason}")
+
+
 def write_json(path: Path, value: object, *, make_folder: bool = False) -> None:
     try:
         if make_folder:

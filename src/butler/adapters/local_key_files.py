@@ -6,8 +6,7 @@ import os
 from pathlib import Path
 
 from butler.adapters import codecs
-from butler.adapters.json_files import read_decoded, read_json, write_json
-from butler.domain.errors import ButlerError
+from butler.adapters.json_files import check_writable, read_decoded, read_json, write_json
 from butler.domain.keyfiles import PrivateKeysFile, ProductionKeyfile, PublicKeysFile
 from butler.domain.publisher_sets import PublisherSets
 
@@ -18,16 +17,7 @@ class LocalKeyFiles:
         return os.path.lexists(path)
 
     def check_writable(self, path: Path) -> None:
-        folder = path.parent
-        if os.path.isdir(path):
-            reason = "it is a folder"
-        elif not os.path.isdir(folder):
-            reason = f"{folder} is not a folder" if os.path.lexists(folder) else f"no folder {folder}"
-        elif not os.access(folder, os.W_OK | os.X_OK):
-            reason = f"the folder {folder} is not writable"
-        else:
-            return
-        raise ButlerError(f"{path}: cannot write: {reason}")
+        check_writable(path)
 
     def read_private_keys(self, path: Path) -> PrivateKeysFile:
         return read_json(path, PrivateKeysFile)

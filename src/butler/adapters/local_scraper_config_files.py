@@ -6,7 +6,7 @@ import os
 import re
 from pathlib import Path
 
-from butler.adapters.json_files import read_json, write_json
+from butler.adapters.json_files import check_writable, read_json, write_json
 from butler.domain.scraper_config import ScraperConfig
 
 # 32 bytes of hex, with or without 0x: the shape of every private key the product handles. No public
@@ -41,6 +41,9 @@ class LocalScraperConfigFiles:
 
     def read(self, path: Path) -> ScraperConfig:
         return read_json(path, ScraperConfig, screen=private_key_like_values)
+
+    def check_writable(self, path: Path) -> None:
+        check_writable(path, make_folder=True)
 
     def write(self, path: Path, config: ScraperConfig) -> None:
         write_json(path, config, make_folder=True)

@@ -16,6 +16,11 @@ class ScraperConfigFiles(Protocol):
         anything that looks like a private key: the config is public data and may be copied anywhere."""
         ...
 
+    def check_writable(self, path: Path) -> None:
+        """Raise ButlerError naming `path` when `write` could not succeed there (missing folders that
+        cannot be created count): lets a command fail before it writes anything else."""
+        ...
+
     def write(self, path: Path, config: ScraperConfig) -> None:
         """Write atomically, creating missing folders."""
         ...

@@ -27,9 +27,12 @@ class FakeScraperConfigFiles:
             raise InputError(f"{path}: file not found")
         return config
 
-    def write(self, path: Path, config: ScraperConfig) -> None:
+    def check_writable(self, path: Path) -> None:
         if path in self._unwritable:
             raise ButlerError(f"{path}: cannot write: the folder is not writable")
+
+    def write(self, path: Path, config: ScraperConfig) -> None:
+        self.check_writable(path)
         self.files[path] = config
         self.writes += 1
 

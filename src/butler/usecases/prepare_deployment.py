@@ -114,6 +114,7 @@ def prepare_deployment(
     )
     for target in targets:
         files.check_writable(target)
+    scraper_configs.check_writable(request.scraper_config)
 
     written = _write_keyfiles(plan, targets, files)
     try:
