@@ -49,7 +49,7 @@ TABLE_DECIMALS = 6
     abbrev="t",
     metavar="ETH",
 )
-@plac.flg("no_propose", "only print the transaction; do not propose it to the Safe", abbrev="N")
+@plac.flg("no_propose", "only print the transaction; do not propose it to the Safe", abbrev="P")
 @plac.flg("json", "print the transaction as JSON", abbrev="j")
 @plac.opt(
     "config",
