@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from butler.domain.keyfiles import DerivedValidator
+from butler.ports.secret_store import StoredKey
 
 _RULE = "=" * 78
 
@@ -19,7 +20,10 @@ class ConsoleSecretStore:
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream if stream is not None else sys.stderr
 
-    def store(self, validators: Sequence[DerivedValidator]) -> None:
+    def check(self, validators: Sequence[DerivedValidator]) -> None:
+        """Nothing to check: the console remembers nothing, so it can hold no conflicting key."""
+
+    def store(self, validators: Sequence[DerivedValidator]) -> tuple[StoredKey, ...]:
         write = self._stream.write
         write(f"{_RULE}\n")
         write("CONSOLE SECRET STORE: the private keys below are shown once and saved nowhere.\n")
@@ -36,3 +40,4 @@ class ConsoleSecretStore:
                 write(f"  publisher private    {publisher.reveal_hex()}\n")
         write(f"{_RULE}\nEND OF CONSOLE SECRET STORE ({len(validators)} validators)\n{_RULE}\n")
         self._stream.flush()
+        return ()

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import plac
 
+from butler.domain.config import NetworkConfig
 from butler.domain.errors import UsageError
 from butler.domain.keyfiles import DerivedValidator
 from butler.entrypoints.console import ProgressLine, note, run_plac
@@ -15,7 +16,8 @@ from butler.ports.secret_store import SecretStore
 from butler.usecases.process_private_keys import OnChainCheck, default_output
 from butler.usecases.process_private_keys import process_private_keys as process
 
-SECRET_STORES = ("console",)
+CONSOLE, GCP = "console", "gcp"
+SECRET_STORES = (CONSOLE, GCP)
 
 
 @plac.pos("private_key_file", "private-keys file written by `aztec validator-keys new`", type=Path)
@@ -36,7 +38,27 @@ SECRET_STORES = ("console",)
 @plac.opt(
     "network", "network name: reads $XDG_CONFIG_HOME/aztec-butler/NETWORK.toml", abbrev="n", metavar="NAME"
 )
-@plac.opt("secret_store", "where the private keys go", choices=SECRET_STORES, abbrev="s", metavar="STORE")
+@plac.opt(
+    "secret_store",
+    "where the private keys go: console (printed once on stderr; the default) or gcp (Google Cloud "
+    "Secret Manager, one secret per key, nothing secret printed)",
+    choices=SECRET_STORES,
+    abbrev="s",
+    metavar="STORE",
+)
+@plac.opt(
+    "gcp_project",
+    "Google Cloud project of the gcp store (default: $GOOGLE_CLOUD_PROJECT, else the project of the "
+    "Application Default Credentials)",
+    abbrev="P",
+    metavar="ID",
+)
+@plac.opt(
+    "gcp_endpoint",
+    "Secret Manager API endpoint of the gcp store, e.g. a Private Service Connect one (default: Google's)",
+    abbrev="E",
+    metavar="URL",
+)
 @plac.flg("force", "replace the output file if it exists", abbrev="f")
 def process_private_keys(
     private_key_file: Path,
@@ -44,7 +66,9 @@ def process_private_keys(
     offline: bool = False,
     config: str | None = None,
     network: str | None = None,
-    secret_store: str = "console",
+    secret_store: str = CONSOLE,
+    gcp_project: str | None = None,
+    gcp_endpoint: str | None = None,
     force: bool = False,
 ) -> int:
     """Derive the public keys of freshly generated validators (phase 2).
@@ -52,31 +76,58 @@ def process_private_keys(
     Every key is validated first (0x + 64 hex digits, in range); one bad or repeated key fails the
     command and nothing is written. Unless --offline, the attesters are looked up on chain and the
     command fails if any is already in the provider queue, the rollup entry queue, or known to the
-    rollup. The private keys are then handed to the secret store (console: printed on stderr, never
-    saved) and the public-keys file is written atomically.
+    rollup. The private keys are then handed to the secret store and the public-keys file is written
+    atomically.
+
+    Secret stores: console prints the private keys once on stderr and saves them nowhere. gcp puts each
+    key in its own Google Cloud Secret Manager secret, aztec-butler-NETWORK-ADDRESS-eth|bls|publisher,
+    labelled for web3signer's --gcp-secrets-filter (e.g. 'labels.network=testnet AND
+    labels.key_type=bls'); it never overwrites a secret that holds another key (exit 1, before
+    anything is written), leaves one holding the same key as it is, reads every key back, and prints
+    only secret names. NETWORK is the config's network, or --network with --offline. Credentials:
+    Google's Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, or `gcloud auth
+    application-default login`).
 
     example:
       aztec-butler process-private-keys new-private-keys.json --config devnet.toml
+      aztec-butler process-private-keys new-private-keys.json -n testnet -s gcp --gcp-project my-project
     """
     target = output if output is not None else default_output(private_key_file, Path.cwd())
     if os.path.realpath(target) == os.path.realpath(private_key_file):
         # With --force this would replace the operator's only file of these private keys.
         raise UsageError(f"{target}: is the private-keys file itself; write the public keys elsewhere")
-    on_chain_check = None
+    if secret_store != GCP and (gcp_project or gcp_endpoint):
+        raise UsageError("--gcp-project and --gcp-endpoint apply only to --secret-store gcp")
+    network_config = on_chain_check = None
     if offline:
         note("offline: not checking whether these attesters are already known on chain")
     else:
-        on_chain_check = _on_chain_check(config, network)
+        network_config = _load_network_config(config, network)
+        on_chain_check = _on_chain_check(network_config)
+    if secret_store == GCP:
+        network_name = _network_name(network_config, config, network)
+        secrets = _gcp_secret_store(network_name, gcp_project, gcp_endpoint)
+    else:
+        secrets = _console_secret_store()
 
     result = process(
         private_key_file,
         target,
         files=_key_files(),
-        secrets=_secret_store(secret_store),
+        secrets=secrets,
         on_chain_check=on_chain_check,
         progress=ProgressLine("derived"),
         overwrite=force,
     )
+    for stored in result.stored:
+        outcome = "stored" if stored.created else "already held"
+        note(f"{outcome}: {stored.location} ({stored.kind} key of {stored.address})")
+    if result.stored:
+        created = sum(stored.created for stored in result.stored)
+        note(
+            f"secret store: {created} keys stored, {len(result.stored) - created} already held the same "
+            "key; every one read back and matched"
+        )
     note(f"wrote {result.validators} validators' public keys to {result.output}")
     return 0
 
@@ -87,19 +138,46 @@ def _key_files() -> KeyFiles:
     return LocalKeyFiles()
 
 
-def _secret_store(name: str) -> SecretStore:
+def _console_secret_store() -> SecretStore:
     from butler.adapters.console_secret_store import ConsoleSecretStore
 
-    assert name in SECRET_STORES
     return ConsoleSecretStore()
 
 
-def _on_chain_check(config: str | None, network: str | None) -> OnChainCheck:
-    from butler.entrypoints.network import load_config, open_chain
-    from butler.usecases.providers import resolve_provider
-    from butler.usecases.registration_check import ensure_not_on_chain
+def _gcp_secret_store(network: str, project: str | None, endpoint: str | None) -> SecretStore:
+    try:
+        from butler.adapters.gcp_secret_store import GcpSecretStore
+    except ModuleNotFoundError as missing:
+        if not (missing.name or "").startswith("google"):
+            raise
+        raise UsageError(
+            "--secret-store gcp needs Google's Secret Manager client: pip install 'aztec-butler[gcp]'"
+        ) from None
+    return GcpSecretStore.connect(network=network, project=project, endpoint=endpoint)
+
+
+def _network_name(loaded: NetworkConfig | None, config: str | None, network: str | None) -> str:
+    """The network that names the secrets: the config's, or with --offline and no config, --network."""
+    if loaded is not None:
+        return loaded.network
+    if config or os.environ.get("AZTEC_BUTLER_CONFIG"):
+        return _load_network_config(config, network).network
+    if network:
+        return network
+    raise UsageError("--secret-store gcp names secrets by network: pass --network NAME or --config PATH")
+
+
+def _load_network_config(config: str | None, network: str | None) -> NetworkConfig:
+    from butler.entrypoints.network import load_config
 
     _, network_config, _ = load_config(config, network)
+    return network_config
+
+
+def _on_chain_check(network_config: NetworkConfig) -> OnChainCheck:
+    from butler.entrypoints.network import open_chain
+    from butler.usecases.providers import resolve_provider
+    from butler.usecases.registration_check import ensure_not_on_chain
 
     def check(derived: list[DerivedValidator]) -> None:
         chain = open_chain(network_config)

@@ -11,7 +11,7 @@ from butler.domain.derivation import derive_public_validator, duplicate_key_prob
 from butler.domain.errors import CheckFailed, InputError
 from butler.domain.keyfiles import DerivedValidator, PrivateKeysFile
 from butler.ports.key_files import KeyFiles
-from butler.ports.secret_store import SecretStore
+from butler.ports.secret_store import SecretStore, StoredKey
 
 Progress = Callable[[int, int], None]
 OnChainCheck = Callable[[list[DerivedValidator]], None]
@@ -21,6 +21,8 @@ OnChainCheck = Callable[[list[DerivedValidator]], None]
 class Processed:
     output: Path
     validators: int
+    stored: tuple[StoredKey, ...] = ()
+    """Where the secret store put each key (empty for a store that names nothing)."""
 
 
 def default_output(source: Path, cwd: Path) -> Path:
@@ -62,6 +64,8 @@ def process_private_keys(
 
     if on_chain_check is not None:
         on_chain_check(derived)
-    secrets.store(derived)
+    # A key the store already holds differently fails here, before any key is handed over.
+    secrets.check(derived)
+    stored = tuple(secrets.store(derived))
     files.write_public_keys(output, public_keys_file(keys_file, (d.public for d in derived)))
-    return Processed(output=output, validators=total)
+    return Processed(output=output, validators=total, stored=stored)
