@@ -9,6 +9,7 @@ import plac
 from butler.domain.config import NetworkConfig
 from butler.domain.staking_registry_calls import DEFAULT_CHUNK_SIZE
 from butler.entrypoints.console import ProgressLine, note, run_plac
+from butler.entrypoints.options import network_options
 from butler.usecases.add_keys import AddKeysOutcome, Registration
 
 LISTED_ATTESTERS = 10
@@ -25,15 +26,7 @@ LISTED_ATTESTERS = 10
 )
 @plac.flg("no_propose", "print the calldata only; propose nothing to the Safe", abbrev="P")
 @plac.flg("json", "print the calls on stdout as a JSON list of {to, value, data, operation}", abbrev="j")
-@plac.opt(
-    "config",
-    "network config TOML (default: $AZTEC_BUTLER_CONFIG, or see --network)",
-    abbrev="c",
-    metavar="PATH",
-)
-@plac.opt(
-    "network", "network name: reads $XDG_CONFIG_HOME/aztec-butler/NETWORK.toml", abbrev="n", metavar="NAME"
-)
+@network_options
 def add_keys(
     private_key_file: Path,
     chunk_size: int = DEFAULT_CHUNK_SIZE,

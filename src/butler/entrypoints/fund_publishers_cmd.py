@@ -14,6 +14,7 @@ from butler.domain.errors import UsageError
 from butler.domain.funding import DEFAULT_THRESHOLD_WEI, EthAmountError, FundingPlan, parse_eth
 from butler.entrypoints.calldata_output import format_eth, print_calls, report_proposals
 from butler.entrypoints.console import note, run_plac
+from butler.entrypoints.options import network_options
 from butler.ports.chain import Chain
 from butler.ports.key_files import KeyFiles
 from butler.ports.multisig import Multisig
@@ -51,15 +52,7 @@ TABLE_DECIMALS = 6
 )
 @plac.flg("no_propose", "only print the transaction; do not propose it to the Safe", abbrev="P")
 @plac.flg("json", "print the transaction as JSON", abbrev="j")
-@plac.opt(
-    "config",
-    "network config TOML (default: $AZTEC_BUTLER_CONFIG, or see --network)",
-    abbrev="c",
-    metavar="PATH",
-)
-@plac.opt(
-    "network", "network name: reads $XDG_CONFIG_HOME/aztec-butler/NETWORK.toml", abbrev="n", metavar="NAME"
-)
+@network_options
 def fund_publishers(
     keyfile: list[Path] | None = None,
     scraper_config: Path | None = None,

@@ -10,6 +10,7 @@ import plac
 from butler.domain.errors import UsageError
 from butler.domain.publisher_sets import HA_SET_NAMES
 from butler.entrypoints.console import note, run_plac
+from butler.entrypoints.options import network_options
 from butler.usecases.prepare_deployment import (
     DeploymentRequest,
     DeploymentResult,
@@ -56,15 +57,7 @@ from butler.usecases.prepare_deployment import (
     abbrev="s",
     metavar="PATH",
 )
-@plac.opt(
-    "config",
-    "network config TOML (default: $AZTEC_BUTLER_CONFIG, or see --network)",
-    abbrev="c",
-    metavar="PATH",
-)
-@plac.opt(
-    "network", "network name: reads $XDG_CONFIG_HOME/aztec-butler/NETWORK.toml", abbrev="n", metavar="NAME"
-)
+@network_options
 def prepare_deployment(
     production_keys: Path | None = None,
     new_public_keys: Path | None = None,

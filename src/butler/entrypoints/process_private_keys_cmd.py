@@ -11,6 +11,7 @@ from butler.domain.config import NetworkConfig
 from butler.domain.errors import UsageError
 from butler.domain.keyfiles import DerivedValidator
 from butler.entrypoints.console import ProgressLine, note, run_plac
+from butler.entrypoints.options import network_options
 from butler.ports.key_files import KeyFiles
 from butler.ports.secret_store import SecretStore
 from butler.usecases.process_private_keys import OnChainCheck, default_output
@@ -29,15 +30,7 @@ SECRET_STORES = (CONSOLE, GCP)
     metavar="PATH",
 )
 @plac.flg("offline", "skip the on-chain check (no network config needed); says so on stderr", abbrev="O")
-@plac.opt(
-    "config",
-    "network config TOML (default: $AZTEC_BUTLER_CONFIG, or see --network)",
-    abbrev="c",
-    metavar="PATH",
-)
-@plac.opt(
-    "network", "network name: reads $XDG_CONFIG_HOME/aztec-butler/NETWORK.toml", abbrev="n", metavar="NAME"
-)
+@network_options
 @plac.opt(
     "secret_store",
     "where the private keys go: console (printed once on stderr; the default) or gcp (Google Cloud "
