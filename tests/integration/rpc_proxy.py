@@ -2,7 +2,9 @@
 
 Tests talk to the node through the proxy: `posts` counts every HTTP request that reached it, and
 `faults` (a queue consumed one per request) makes the next requests fail in a chosen way before the
-proxy forwards again. `intercept` may answer a decoded request itself (e.g. a node's range limit).
+proxy forwards again. `every_nth = (n, fault)` makes every n-th request fail so when the queue is empty
+(a flaky service, for a whole scan); `faulted` counts the faults served. `intercept` may answer a decoded
+request itself (e.g. a node's range limit).
 """
 
 from __future__ import annotations
@@ -39,7 +41,9 @@ class RpcProxy:
         self.faults: collections.deque[Fault] = collections.deque()
         self.intercept: Callable[[Any], Any | None] | None = None
         self.after_forward: Callable[[Any], None] | None = None
+        self.every_nth: tuple[int, Fault] | None = None
         self.posts = 0
+        self.faulted = 0
         self.bodies: list[Any] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -64,6 +68,8 @@ class RpcProxy:
             self.faults.clear()
             self.intercept = None
             self.after_forward = None
+            self.every_nth = None
+            self.faulted = 0
 
     def calls_of(self, method: str) -> int:
         """How many JSON-RPC calls of `method` were sent (inside batches or alone)."""
@@ -86,7 +92,12 @@ class RpcProxy:
         with self._lock:
             self.posts += 1
             self.bodies.append(body)
-            return self.faults.popleft() if self.faults else None
+            fault = self.faults.popleft() if self.faults else None
+            if fault is None and self.every_nth is not None and self.posts % self.every_nth[0] == 0:
+                fault = self.every_nth[1]
+            if fault is not None:
+                self.faulted += 1
+            return fault
 
     def forward(self, raw: bytes) -> tuple[int, bytes]:
         connection = http.client.HTTPConnection(self._upstream_host, self._upstream_port, timeout=60)
@@ -102,6 +113,9 @@ class RpcProxy:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: without this, Nagle's algorithm and the client's
+            # delayed ACK hold every answer back for ~40 ms.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

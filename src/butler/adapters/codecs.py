@@ -16,7 +16,7 @@ import cattrs
 from cattrs.cols import homogenous_tuple_structure_factory, is_sequence
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from butler.domain import keyfiles, scraper_config
+from butler.domain import coinbases, keyfiles, scraper_config
 from butler.domain.address import Address, AddressFormatError
 from butler.domain.keyfiles import (
     DeployedValidator,
@@ -50,6 +50,8 @@ _FORMATS = (
     keyfiles.ProductionKeyfile,
     scraper_config.ScrapedAttester,
     scraper_config.ScraperConfig,
+    coinbases.CoinbaseRecord,
+    coinbases.CoinbaseMapping,
 )
 
 # Optional fields: absent from the file when unknown, so a written file looks like the reference ones.

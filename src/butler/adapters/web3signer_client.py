@@ -1,0 +1,72 @@
+"""The public keys a web3signer holds, from its eth1 key list (`GET /api/v1/eth1/publicKeys`)."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+from butler.adapters.rpc import redact_url
+from butler.domain.errors import ButlerError, InputError, UsageError
+from butler.domain.secp256k1_public_keys import PublicKeyListError, Secp256k1PublicKey, parse_public_key_list
+
+PUBLIC_KEYS_PATH = "/api/v1/eth1/publicKeys"
+DEFAULT_TIMEOUT = 30.0
+
+
+def public_keys_url(base: str) -> str:
+    """The key-list endpoint under a web3signer's base URL; a URL that already names it is kept."""
+    parts = urlsplit(base)
+    path = parts.path.rstrip("/")
+    if not path.endswith(PUBLIC_KEYS_PATH):
+        path += PUBLIC_KEYS_PATH
+    return urlunsplit(parts._replace(path=path))
+
+
+class Web3SignerClient:
+    """Errors name the signer as `scheme://host[:port]` only: its URL may carry a token."""
+
+    def __init__(
+        self, url: str, *, timeout: float = DEFAULT_TIMEOUT, session: requests.Session | None = None
+    ) -> None:
+        if not url.startswith(("http://", "https://")):
+            raise UsageError("--web3signer-url: expected an http:// or https:// URL")
+        self._endpoint = public_keys_url(url)
+        self._node = redact_url(url)
+        self._timeout = timeout
+        self._session = session if session is not None else requests.Session()
+
+    def __repr__(self) -> str:
+        return f"Web3SignerClient({self._node})"
+
+    @property
+    def source(self) -> str:
+        return f"web3signer {self._node}"
+
+    def public_keys(self) -> tuple[Secp256k1PublicKey, ...]:
+        what = f"{self.source}: GET {PUBLIC_KEYS_PATH}"
+        # Exceptions from requests carry the full URL, so only their class name is passed on.
+        try:
+            response = self._session.get(
+                self._endpoint, headers={"Accept": "application/json"}, timeout=self._timeout
+            )
+        except requests.Timeout:
+            raise ButlerError(f"{what}: timed out after {self._timeout:g} s") from None
+        except requests.RequestException as exc:
+            raise ButlerError(f"{what}: connection failed ({type(exc).__name__})") from None
+        if response.status_code != 200:
+            hint = (
+                ": is this the signer's base URL, with eth1 signing enabled?"
+                if response.status_code == 404
+                else ""
+            )
+            raise ButlerError(f"{what}: answered HTTP {response.status_code}{hint}")
+        try:
+            data = json.loads(response.content)
+        except ValueError:
+            raise InputError(f"{what}: the answer is not JSON") from None
+        try:
+            return parse_public_key_list(data)
+        except PublicKeyListError as error:
+            raise InputError(*(f"{what}: {problem}" for problem in error.problems)) from None

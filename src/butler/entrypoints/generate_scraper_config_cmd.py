@@ -1,0 +1,152 @@
+"""`aztec-butler generate-scraper-config`: the monitoring's attesters and publishers, public data only."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import plac
+
+from butler.domain.config import NetworkConfig
+from butler.domain.errors import UsageError
+from butler.entrypoints.console import note, run_plac
+from butler.entrypoints.options import network_options
+from butler.ports.signer_keys import SignerKeys
+
+
+@plac.opt(
+    "production_keys",
+    "production keyfile(s) the nodes load: attesters, their publishers and coinbases",
+    type=Path,
+    abbrev="p",
+    metavar="FILE",
+)
+@plac.opt(
+    "web3signer_keys",
+    "file holding web3signer's eth1 public-key list (a JSON list of hex keys)",
+    type=Path,
+    abbrev="k",
+    metavar="FILE",
+)
+@plac.opt(
+    "web3signer_url",
+    "web3signer base URL: its eth1 key list is read from URL/api/v1/eth1/publicKeys",
+    abbrev="u",
+    metavar="URL",
+)
+@plac.opt(
+    "publisher_keys",
+    "publisher private keys: a JSON list of 0x keys, or a private-keys file (its publisher entries); "
+    "only their addresses are kept",
+    type=Path,
+    abbrev="P",
+    metavar="FILE",
+)
+@plac.opt(
+    "output",
+    "scraper config to write or merge into (default: $XDG_DATA_HOME/aztec-butler/NETWORK-scrape-config.json)",
+    type=Path,
+    abbrev="o",
+    metavar="PATH",
+)
+@network_options
+def generate_scraper_config(
+    production_keys: list[Path] | None = None,
+    web3signer_keys: Path | None = None,
+    web3signer_url: str | None = None,
+    publisher_keys: Path | None = None,
+    output: Path | None = None,
+    config: str | None = None,
+    network: str | None = None,
+) -> int:
+    """Write the scraper config: which attesters and publishers the monitoring watches.
+
+    Attesters come from production keyfiles (with their publishers and any known coinbase) and/or from
+    the secp256k1 public keys web3signer holds (--web3signer-url, or its exported list with
+    --web3signer-keys; compressed, uncompressed and 64-byte forms are accepted). Web3signer holds the
+    publishers' keys too: those of the publishers named by the keyfiles, by --publisher-keys or by the
+    existing config are not listed as attesters. Publisher private keys are read only to derive their
+    addresses; they are never written or printed. Network, chain id and provider come from the network
+    config (a provider_admin is looked up on chain).
+
+    An existing config is merged, never replaced: attesters are kept (with their last seen state) and
+    new ones added as NEW; a known coinbase is kept; two different coinbases for one attester fail the
+    command and nothing is written. The publisher list is replaced when keyfiles or publisher keys are
+    given.
+
+    example:
+      aztec-butler generate-scraper-config -c testnet.toml \\
+        --production-keys A_prod-testnet-keyfile.json B_prod-testnet-keyfile.json \\
+        --web3signer-url http://web3signer:9000 --publisher-keys publisher-keys.json
+    """
+    if web3signer_keys is not None and web3signer_url is not None:
+        raise UsageError("pass --web3signer-keys or --web3signer-url, not both")
+    from butler.adapters.local_key_files import LocalKeyFiles
+    from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
+    from butler.adapters.local_signer_key_files import LocalPublisherKeyFiles
+    from butler.adapters.scraper_config_location import default_scraper_config_path
+    from butler.adapters.system_clock import SystemClock
+    from butler.entrypoints.network import load_config
+    from butler.usecases.generate_scraper_config import Sources
+    from butler.usecases.generate_scraper_config import generate_scraper_config as generate
+
+    _, network_config, _ = load_config(config, network)
+    target = output if output is not None else default_scraper_config_path(network_config.network, os.environ)
+    sources = Sources(
+        production_keyfiles=tuple(production_keys or ()),
+        signer=_signer(web3signer_keys, web3signer_url),
+        publisher_keys=publisher_keys,
+    )
+    if sources.empty:
+        # Checked before the provider is looked up: that may need the chain.
+        raise UsageError(
+            "nothing to generate from: pass --production-keys, --web3signer-keys, --web3signer-url or "
+            "--publisher-keys"
+        )
+    generated = generate(
+        sources,
+        network=network_config.network,
+        chain_id=network_config.chain_id,
+        provider_id=_provider_id(network_config),
+        output=target,
+        key_files=LocalKeyFiles(),
+        publisher_key_files=LocalPublisherKeyFiles(),
+        scraper_configs=LocalScraperConfigFiles(),
+        clock=SystemClock(),
+    )
+    for line in generated.notes:
+        note(f"note: {line}")
+    written = generated.config
+    verb = "wrote" if generated.created else "updated"
+    note(
+        f"{verb} {generated.output}: {len(written.attesters)} attesters "
+        f"({len(generated.new_attesters)} new), {len(written.publishers)} publishers, network "
+        f"{written.network}, chain {written.chain_id}, provider {written.staking_provider_id}"
+    )
+    return 0
+
+
+def _signer(keys_file: Path | None, url: str | None) -> SignerKeys | None:
+    if keys_file is not None:
+        from butler.adapters.local_signer_key_files import PublicKeyListFile
+
+        return PublicKeyListFile(keys_file)
+    if url is not None:
+        from butler.adapters.web3signer_client import Web3SignerClient
+
+        return Web3SignerClient(url)
+    return None
+
+
+def _provider_id(config: NetworkConfig) -> int:
+    """The configured id as it is (no network needed); a provider_admin is looked up on chain."""
+    if config.provider_id is not None:
+        return config.provider_id
+    from butler.entrypoints.network import open_chain
+    from butler.usecases.providers import resolve_provider
+
+    return resolve_provider(open_chain(config), config).id
+
+
+def main(prog: str, argv: list[str]) -> int:
+    return run_plac(generate_scraper_config, f"aztec-butler {prog}", argv, repeatable=("production_keys",))

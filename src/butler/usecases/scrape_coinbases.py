@@ -1,0 +1,260 @@
+"""`scrape-coinbases`: which coinbase each attester was staked with, from `StakedWithProvider` events.
+
+Incremental: the mapping file records the blocks it covers, and a run scans only the blocks after them
+(and before them, when asked to start earlier), up to the head minus a confirmation depth. Every check
+runs before anything is written; a run that finds a problem writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import attrs
+
+from butler.domain.address import Address
+from butler.domain.coinbases import (
+    BlockRange,
+    CoinbaseMapping,
+    CoinbaseRecord,
+    ScanScope,
+    contradictions,
+    default_confirmations,
+    merged_coinbases,
+    ranges_to_scan,
+    report,
+    scanned_mapping,
+    scope_problem,
+)
+from butler.domain.config import NetworkConfig
+from butler.domain.errors import ChainError, CheckFailed, UsageError
+from butler.domain.keyfiles import ProductionKeyfile
+from butler.domain.onchain import StakedWithProvider
+from butler.domain.scraper_config import ScrapedAttester, ScraperConfig, merged_scraper_config
+from butler.ports.chain import Chain
+from butler.ports.clock import Clock
+from butler.ports.coinbase_mapping_files import CoinbaseMappingFiles
+from butler.ports.key_files import KeyFiles
+from butler.ports.scraper_config_files import ScraperConfigFiles
+from butler.usecases.providers import resolve_provider
+
+Progress = Callable[[int, int], None]
+
+DEFAULT_PIECE_BLOCKS = 10_000
+"""Blocks per call to the chain port: how often progress is reported. The adapter splits further when
+the node asks for it."""
+
+
+@attrs.frozen
+class ScrapeRequest:
+    mapping_path: Path
+    scraper_config_path: Path
+    attesters_file: Path | None = None
+    start_block: int | None = None
+    confirmations: int | None = None
+    full: bool = False
+    update_scraper_config: bool = False
+
+
+@attrs.frozen
+class Scraped:
+    provider_id: int
+    head: int
+    safe_head: int
+    scanned: tuple[BlockRange, ...]
+    mapping: CoinbaseMapping | None
+    """None only when nothing was ever scanned (the start block is beyond the safe head)."""
+    lines: tuple[tuple[Address, CoinbaseRecord | None], ...]
+    """The report: each listed attester (or every mapped one) with its coinbase, or None."""
+    listed_from: str | None
+    """Where the listed attesters came from; None when the report shows every mapped attester."""
+    unlisted: int
+    """Attesters with a coinbase that the list does not hold."""
+    mapping_written: bool
+    scraper_config_updated: tuple[Address, ...]
+
+    @property
+    def blocks_scanned(self) -> int:
+        return sum(r.size for r in self.scanned)
+
+
+def scrape_coinbases(
+    request: ScrapeRequest,
+    *,
+    config: NetworkConfig,
+    chain: Chain,
+    mappings: CoinbaseMappingFiles,
+    scraper_configs: ScraperConfigFiles,
+    key_files: KeyFiles,
+    clock: Clock,
+    progress: Progress,
+    piece_blocks: int = DEFAULT_PIECE_BLOCKS,
+) -> Scraped:
+    _check_request(request)
+    keyfile = (
+        key_files.read_production_keyfile(request.attesters_file)
+        if request.attesters_file is not None
+        else None
+    )
+    scraper_config = _scraper_config(request, scraper_configs)
+    if request.update_scraper_config and scraper_config is None:
+        raise UsageError(
+            f"--update-scraper-config: there is no scraper config at {request.scraper_config_path} "
+            "(generate-scraper-config writes one)"
+        )
+
+    provider = resolve_provider(chain, config)
+    scope = ScanScope(
+        network=config.network,
+        chain_id=chain.chain_id(),
+        staking_registry=config.staking_registry,
+        provider_id=provider.id,
+    )
+    if scraper_config is not None:
+        _check_scraper_config_scope(request.scraper_config_path, scraper_config, scope)
+    previous = _previous_mapping(request, mappings, scope)
+
+    head = chain.head_block()
+    confirmations = (
+        request.confirmations if request.confirmations is not None else default_confirmations(scope.chain_id)
+    )
+    safe_head = head - confirmations
+    if previous is not None and previous.last_scanned_block > head:
+        raise CheckFailed(
+            f"{request.mapping_path}: covers blocks up to {previous.last_scanned_block} but the chain's head "
+            f"is {head}: the chain was reset or replaced; rescan with --full"
+        )
+    start = request.start_block if request.start_block is not None else config.registry_first_block
+    ranges = ranges_to_scan(previous.covered if previous is not None else None, start, safe_head)
+
+    events = _scan(chain, provider.id, ranges, progress, piece_blocks)
+    coinbases = merged_coinbases(previous.coinbases if previous is not None else {}, events)
+    problems: list[str] = []
+    if scraper_config is not None:
+        recorded = {a.address: a.coinbase for a in scraper_config.attesters}
+        problems += contradictions(coinbases, recorded, f"the scraper config {request.scraper_config_path}")
+    if keyfile is not None and request.attesters_file is not None:
+        recorded = {v.attester.eth: v.coinbase for v in keyfile.validators}
+        problems += contradictions(coinbases, recorded, str(request.attesters_file))
+    if problems:
+        raise CheckFailed(*problems)
+
+    mapping = scanned_mapping(previous, scope, ranges, coinbases) if ranges or previous else None
+    listed, listed_from = _listed(request, keyfile, scraper_config)
+    lines = report(coinbases, listed)
+    unlisted = 0 if listed is None else len(set(coinbases) - set(listed))
+
+    updated_config: ScraperConfig | None = None
+    updated: tuple[Address, ...] = ()
+    if request.update_scraper_config and scraper_config is not None:
+        updated_config, updated = _with_coinbases(scraper_config, coinbases, scope, clock)
+
+    mapping_written = mapping is not None and (mapping != previous or ranges != ())
+    if mapping is not None and mapping_written:
+        mappings.write(request.mapping_path, mapping)
+    if updated_config is not None:
+        scraper_configs.write(request.scraper_config_path, updated_config)
+    return Scraped(
+        provider_id=provider.id,
+        head=head,
+        safe_head=safe_head,
+        scanned=ranges,
+        mapping=mapping,
+        lines=lines,
+        listed_from=listed_from,
+        unlisted=unlisted,
+        mapping_written=mapping_written,
+        scraper_config_updated=updated,
+    )
+
+
+def _check_request(request: ScrapeRequest) -> None:
+    if request.start_block is not None and request.start_block < 0:
+        raise UsageError("--start-block: must not be negative")
+    if request.confirmations is not None and request.confirmations < 0:
+        raise UsageError("--confirmations: must not be negative")
+
+
+def _scraper_config(request: ScrapeRequest, files: ScraperConfigFiles) -> ScraperConfig | None:
+    path = request.scraper_config_path
+    return files.read(path) if files.exists(path) else None
+
+
+def _check_scraper_config_scope(path: Path, config: ScraperConfig, scope: ScanScope) -> None:
+    theirs = (config.network, config.chain_id, config.staking_provider_id)
+    ours = (scope.network, scope.chain_id, scope.provider_id)
+    if theirs != ours:
+        raise CheckFailed(
+            "{}: the scraper config is for network {}, chain {}, provider {}; this run is for network {}, "
+            "chain {}, provider {}".format(path, *theirs, *ours)
+        )
+
+
+def _previous_mapping(
+    request: ScrapeRequest, mappings: CoinbaseMappingFiles, scope: ScanScope
+) -> CoinbaseMapping | None:
+    if not mappings.exists(request.mapping_path):
+        return None
+    previous = mappings.read(request.mapping_path)
+    # Even --full refuses to replace the mapping of another provider or chain: it may be the only copy.
+    problem = scope_problem(previous, scope)
+    if problem is not None:
+        raise CheckFailed(f"{request.mapping_path}: {problem}; choose another file with -o")
+    return None if request.full else previous
+
+
+def _scan(
+    chain: Chain, provider_id: int, ranges: Sequence[BlockRange], progress: Progress, piece_blocks: int
+) -> list[StakedWithProvider]:
+    total = sum(r.size for r in ranges)
+    done = 0
+    events: list[StakedWithProvider] = []
+    for block_range in ranges:
+        for piece in block_range.pieces(piece_blocks):
+            found = chain.staked_with_provider(provider_id, piece.first, piece.last)
+            outside = [e for e in found if not piece.first <= e.block_number <= piece.last]
+            if outside:
+                raise ChainError(
+                    f"the chain returned a StakedWithProvider event of block {outside[0].block_number} "
+                    f"when asked for blocks {piece}"
+                )
+            events += found
+            done += piece.size
+            progress(done, total)
+    return events
+
+
+def _listed(
+    request: ScrapeRequest, keyfile: ProductionKeyfile | None, scraper_config: ScraperConfig | None
+) -> tuple[list[Address] | None, str | None]:
+    if keyfile is not None:
+        return [v.attester.eth for v in keyfile.validators], str(request.attesters_file)
+    if scraper_config is not None:
+        return [
+            a.address for a in scraper_config.attesters
+        ], f"the scraper config {request.scraper_config_path}"
+    return None, None
+
+
+def _with_coinbases(
+    config: ScraperConfig, coinbases: Mapping[Address, CoinbaseRecord], scope: ScanScope, clock: Clock
+) -> tuple[ScraperConfig | None, tuple[Address, ...]]:
+    """The scraper config with the coinbases of its own attesters filled in (adding attesters is the job of
+    generate-scraper-config), and those attesters; (None, ()) when it already knows them all."""
+    learnt = tuple(
+        a.address
+        for a in config.attesters
+        if a.address in coinbases and (a.coinbase is None or a.coinbase.is_zero)
+    )
+    if not learnt:
+        return None, ()
+    updated = merged_scraper_config(
+        config,
+        network=scope.network,
+        chain_id=scope.chain_id,
+        staking_provider_id=scope.provider_id,
+        attesters=[ScrapedAttester(address=a, coinbase=coinbases[a].coinbase) for a in learnt],
+        publishers=None,
+        now=clock.now(),
+    )
+    return updated, learnt
