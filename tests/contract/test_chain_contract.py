@@ -84,14 +84,14 @@ class FakeWorld:
 
 
 class DevnetWorld:
-    def __init__(self, devnet: DevnetHandle) -> None:
+    def __init__(self, devnet: DevnetHandle, *, aggregate: bool = False) -> None:
         from butler.adapters.config_file import load_network_config
         from butler.adapters.web3_chain import Web3Chain
         from butler.devnet import accounts
 
         config, _ = load_network_config(devnet.config_path)
         self.devnet = devnet
-        self.chain: Chain = Web3Chain.from_config(config)
+        self.chain: Chain = Web3Chain.from_config(config, aggregate=aggregate)
         self.chain_id = devnet.chain_id
         self.provider_admin = devnet.safe
         self.rollup = devnet.rollup
@@ -114,12 +114,20 @@ class DevnetWorld:
         self.devnet.actions.fund(Decimal(wei) / WEI_PER_ETH, [account])
 
 
-@pytest.fixture(params=["fake", pytest.param("devnet", marks=pytest.mark.devnet)])
+@pytest.fixture(
+    params=[
+        "fake",
+        pytest.param("devnet", marks=pytest.mark.devnet),
+        # the adapter reading many items per eth_call (as the scraper does)
+        pytest.param("devnet-aggregated", marks=pytest.mark.devnet),
+    ]
+)
 def world(request: pytest.FixtureRequest) -> Iterator[World]:
     if request.param == "fake":
         yield FakeWorld()
     else:
-        yield DevnetWorld(request.getfixturevalue("isolated_devnet"))
+        aggregate = request.param == "devnet-aggregated"
+        yield DevnetWorld(request.getfixturevalue("isolated_devnet"), aggregate=aggregate)
 
 
 def random_address() -> Address:

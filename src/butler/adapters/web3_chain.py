@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
-from eth_abi.abi import decode
+from eth_abi.abi import decode, encode
 from eth_abi.exceptions import DecodingError
 
+from butler.adapters import aggregate_calls
 from butler.adapters import contract_abis as abis
+from butler.adapters.log_span import LogSpan
 from butler.adapters.rpc import RpcCall, RpcError, RpcTransport, one_line
+from butler.adapters.static_abi import StaticLayout
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ChainError
@@ -50,13 +54,26 @@ _TOO_LARGE_WORDS = (
     "limit",
     "exceed",
 )
-_RATE_LIMIT_WORDS = ("rate", "per second", "request count", "credits", "capacity", "quota")
+_RATE_LIMIT_WORDS = (
+    "rate",
+    "per second",
+    "request count",
+    "credits",
+    "capacity",
+    "quota",
+    "too many requests",
+)
+_RATE_LIMIT_CODE = 429
 
 _LATEST = "latest"
 
 # Revert data that is not a custom error: `Error(string)` (require with a message) and `Panic(uint256)`.
 _ERROR_STRING = bytes.fromhex("08c379a0")
 _PANIC = bytes.fromhex("4e487b71")
+
+
+class WrongChain(ChainError):
+    """The node serves another chain than the configuration names: no retry will help."""
 
 
 class _Contract(NamedTuple):
@@ -79,13 +96,31 @@ class _Read(NamedTuple):
     call: RpcCall
 
 
+class _Aggregate(NamedTuple):
+    """One `eth_call` reading `function` for `items` items (see `aggregate_calls`): its result is the
+    list of their answers, each `size` bytes."""
+
+    contract: _Contract
+    function: abis.AbiFunction
+    call: RpcCall
+    items: int
+    size: int
+
+
+_Request = _Read | _Aggregate | RpcCall
+
+
 class Web3Chain:
     """Reads the StakingRegistry, the Rollup and its GSE through one JSON-RPC node.
 
     `rpc` is the node's url or a ready `RpcTransport` (to tune timeouts, retries and batch size).
     Before its first read the adapter checks, once, that the node serves `chain_id`.
     `max_log_span` bounds the blocks per `eth_getLogs` request (None: try the whole range first);
-    ranges the node refuses as too large are halved until it accepts them.
+    ranges the node refuses as too large are halved until it accepts them, and grow again while it
+    accepts them (see `LogSpan`). What the adapter learns about the node's limit lasts across calls.
+    With `aggregate`, the items of the queues and the attester views are read up to a few hundred per
+    `eth_call` (see `aggregate_calls`) rather than one `eth_call` each: far fewer calls and requests
+    for thousands of attesters, the same answers and errors.
     """
 
     def __init__(
@@ -97,6 +132,7 @@ class Web3Chain:
         rollup: Address,
         network: str | None = None,
         max_log_span: int | None = None,
+        aggregate: bool = False,
     ) -> None:
         self._rpc = rpc if isinstance(rpc, RpcTransport) else RpcTransport(rpc)
         self._expected_chain_id = chain_id
@@ -105,13 +141,19 @@ class Web3Chain:
         self._network = network
         if max_log_span is not None and max_log_span < 1:
             raise ValueError("max_log_span must be at least 1")
-        self._max_log_span = max_log_span
+        self._log_span = LogSpan(max_log_span)
+        self._aggregate = aggregate
         self._chain_checked = False
         self._gse: _Contract | None = None
 
     @classmethod
     def from_config(
-        cls, config: NetworkConfig, rpc: RpcTransport | None = None, *, max_log_span: int | None = None
+        cls,
+        config: NetworkConfig,
+        rpc: RpcTransport | None = None,
+        *,
+        max_log_span: int | None = None,
+        aggregate: bool = False,
     ) -> Web3Chain:
         return cls(
             rpc if rpc is not None else RpcTransport(config.rpc_url),
@@ -120,6 +162,7 @@ class Web3Chain:
             rollup=config.rollup,
             network=config.network,
             max_log_span=max_log_span,
+            aggregate=aggregate,
         )
 
     def __repr__(self) -> str:
@@ -165,7 +208,7 @@ class Web3Chain:
                 self._call(self._registry, _LAST_INDEX, provider_id, block=block),
             ]
 
-        def items(raw_bounds: Sequence[Any], block: str) -> list[_Read]:
+        def items(raw_bounds: Sequence[Any], block: str) -> list[_Read | _Aggregate]:
             (first,) = self._decode(_FIRST_INDEX, raw_bounds[0], self._registry)
             (last,) = self._decode(_LAST_INDEX, raw_bounds[1], self._registry)
             if last < first:
@@ -173,13 +216,12 @@ class Web3Chain:
                     f"rpc {self._rpc.node}: provider {provider_id}'s queue ends ({last}) before it "
                     f"starts ({first})"
                 )
-            return [
-                self._call(self._registry, _VALUE_AT_INDEX, provider_id, index, block=block)
-                for index in range(first, last)
-            ]
+            return self._item_reads(
+                self._registry, _VALUE_AT_INDEX, (provider_id,), range(first, last), block
+            )
 
-        raws = self._read_pinned(bounds, items)
-        return [_key_store(self._decode(_VALUE_AT_INDEX, raw, self._registry)[0]) for raw in raws]
+        answers = self._read_pinned(bounds, items)
+        return [_key_store(self._decoded(_VALUE_AT_INDEX, data, self._registry)[0]) for data in answers]
 
     def entry_queue(self) -> Sequence[DepositArgs]:
         self._ready()
@@ -187,22 +229,23 @@ class Web3Chain:
         def bounds(block: str) -> list[_Read]:
             return [self._call(self._rollup, _ENTRY_QUEUE_LENGTH, block=block)]
 
-        def items(raw_bounds: Sequence[Any], block: str) -> list[_Read]:
+        def items(raw_bounds: Sequence[Any], block: str) -> list[_Read | _Aggregate]:
             (length,) = self._decode(_ENTRY_QUEUE_LENGTH, raw_bounds[0], self._rollup)
-            return [self._call(self._rollup, _ENTRY_QUEUE_AT, index, block=block) for index in range(length)]
+            return self._item_reads(self._rollup, _ENTRY_QUEUE_AT, (), range(length), block)
 
-        raws = self._read_pinned(bounds, items)
-        return [_deposit_args(self._decode(_ENTRY_QUEUE_AT, raw, self._rollup)[0]) for raw in raws]
+        answers = self._read_pinned(bounds, items)
+        return [_deposit_args(self._decoded(_ENTRY_QUEUE_AT, data, self._rollup)[0]) for data in answers]
 
     def attester_views(self, attesters: Sequence[Address]) -> Mapping[Address, AttesterView]:
         unique = list(dict.fromkeys(attesters))
         if not unique:
             return {}
         self._ready()
-        raws = self._batch([self._call(self._rollup, _ATTESTER_VIEW, a.checksum) for a in unique])
+        reads = self._item_reads(self._rollup, _ATTESTER_VIEW, (), unique, _LATEST)
+        answers = self._answers(reads, self._batch(reads))
         return {
-            attester: self._attester_view(attester, self._decode(_ATTESTER_VIEW, raw, self._rollup)[0])
-            for attester, raw in zip(unique, raws, strict=True)
+            attester: self._attester_view(attester, self._decoded(_ATTESTER_VIEW, data, self._rollup)[0])
+            for attester, data in zip(unique, answers, strict=True)
         }
 
     def balances(self, accounts: Sequence[Address]) -> Mapping[Address, int]:
@@ -236,13 +279,10 @@ class Web3Chain:
             return []
         self._ready()
         provider_topic = "0x" + provider_id.to_bytes(32, "big").hex()
-        span = to_block - from_block + 1
-        if self._max_log_span is not None:
-            span = min(span, self._max_log_span)
         events: list[StakedWithProvider] = []
         cursor = from_block
         while cursor <= to_block:
-            end = min(to_block, cursor + span - 1)
+            end = cursor + self._log_span.size(to_block - cursor + 1) - 1
             log_filter = {
                 "address": self._registry.address.checksum,
                 "fromBlock": hex(cursor),
@@ -254,9 +294,9 @@ class Web3Chain:
             except RpcError as error:
                 if end == cursor or not _says_too_large(error):
                     raise
-                # Keep the smaller span for the rest of the scan: the node's limit will not grow.
-                span = max(1, (end - cursor + 1) // 2)
+                self._log_span.refused(end - cursor + 1)
                 continue
+            self._log_span.accepted(end - cursor + 1)
             events.extend(self._staked_events(logs, provider_id))
             cursor = end + 1
         events.sort(key=lambda e: (e.block_number, e.log_index))
@@ -270,7 +310,7 @@ class Web3Chain:
         reported = self._quantity(self._rpc.request("eth_chainId"), "eth_chainId")
         if reported != self._expected_chain_id:
             config = f"the config for network {self._network!r}" if self._network else "the config"
-            raise ChainError(
+            raise WrongChain(
                 f"rpc_url {self._rpc.node} reports chain id {reported} but {config} expects "
                 f"{self._expected_chain_id}"
             )
@@ -292,27 +332,77 @@ class Web3Chain:
     def _read_pinned(
         self,
         bounds: Callable[[str], list[_Read]],
-        items: Callable[[Sequence[Any], str], list[_Read]],
-    ) -> list[Any]:
+        items: Callable[[Sequence[Any], str], list[_Read | _Aggregate]],
+    ) -> list[bytes]:
         """Items of a queue, all read at one block although their count is only known after a read.
 
         First the bounds (at `latest`) and the block number; then the bounds again and the items, both
         at that block. If the bounds moved in between (a stake or flush landed), the items are read once
         more for the bounds seen at the pinned block. Usually two round trips, never a torn read.
+        Returns the items' answers, in order.
         """
         n_bounds = len(bounds(_LATEST))
         *seen, head = self._batch([*bounds(_LATEST), RpcCall("eth_blockNumber", [])])
         block = hex(self._quantity(head, "eth_blockNumber"))
-        results = self._batch_results([*bounds(block), *items(seen, block)])
+        item_reads = items(seen, block)
+        results = self._batch_results([*bounds(block), *item_reads])
         pinned, found = results[:n_bounds], results[n_bounds:]
         for result in pinned:
             if isinstance(result, ChainError):
                 raise result
         if pinned != seen or any(isinstance(result, ChainError) for result in found):
-            found = self._batch(items(pinned, block))
-        return found
+            item_reads = items(pinned, block)
+            found = self._batch(item_reads)
+        return self._answers(item_reads, found)
 
-    def _batch(self, requests: Sequence[_Read | RpcCall]) -> list[Any]:
+    def _item_reads(
+        self,
+        contract: _Contract,
+        function: abis.AbiFunction,
+        leading: tuple[Any, ...],
+        items: Sequence[int] | Sequence[Address],
+        block: str,
+    ) -> list[_Read | _Aggregate]:
+        """Reads of `function(*leading, item)` for each item: one eth_call each, or aggregated."""
+        if not self._aggregate:
+            return [
+                self._call(
+                    contract,
+                    function,
+                    *leading,
+                    item.checksum if isinstance(item, Address) else item,
+                    block=block,
+                )
+                for item in items
+            ]
+        layout = _layout(function)
+        if layout is None:
+            raise TypeError(f"{function.signature} has a result of dynamic size: it cannot be aggregated")
+        # With static arguments only, the call is the selector, the leading arguments' words, then the item's.
+        prefix = function.selector + encode(list(function.input_types[:-1]), list(leading))
+        words = [
+            bytes(12) + item.raw if isinstance(item, Address) else item.to_bytes(32, "big") for item in items
+        ]
+        chunk = aggregate_calls.max_items(layout.size)
+        reads: list[_Read | _Aggregate] = []
+        for start in range(0, len(words), chunk):
+            part = words[start : start + chunk]
+            data = aggregate_calls.call_data(contract.address, prefix, part, layout.size)
+            call = RpcCall("eth_call", [{"data": "0x" + data.hex()}, block])
+            reads.append(_Aggregate(contract, function, call, len(part), layout.size))
+        return reads
+
+    def _answers(self, reads: Sequence[_Read | _Aggregate], results: Sequence[Any]) -> list[bytes]:
+        """The answer to every item of `reads` (their successful `results`), in order."""
+        answers: list[bytes] = []
+        for read, result in zip(reads, results, strict=True):
+            if isinstance(read, _Aggregate):
+                answers.extend(result)
+            else:
+                answers.append(self._data(result, read.function.name))
+        return answers
+
+    def _batch(self, requests: Sequence[_Request]) -> list[Any]:
         """Results of all `requests` in order; the first call the node refused raises its `ChainError`."""
         results = self._batch_results(requests)
         for result in results:
@@ -320,18 +410,42 @@ class Web3Chain:
                 raise result
         return results
 
-    def _batch_results(self, requests: Sequence[_Read | RpcCall]) -> list[Any]:
-        """Like `_batch`, but a refused call yields its `ChainError` in its place."""
-        calls = [request.call if isinstance(request, _Read) else request for request in requests]
+    def _batch_results(self, requests: Sequence[_Request]) -> list[Any]:
+        """Like `_batch`, but a refused call yields its `ChainError` in its place.
+
+        An `_Aggregate`'s result is the list of its items' answers."""
+        calls = [request if isinstance(request, RpcCall) else request.call for request in requests]
         results = self._rpc.batch_results(calls)
         return [
-            self._read_failed(request, result)
+            self._aggregated(request, result)
+            if isinstance(request, _Aggregate)
+            else self._read_failed(request, result)
             if isinstance(result, RpcError) and isinstance(request, _Read)
             else result
             for request, result in zip(requests, results, strict=True)
         ]
 
-    def _read_failed(self, read: _Read, error: RpcError) -> ChainError:
+    def _aggregated(self, read: _Aggregate, result: Any) -> list[bytes] | ChainError:
+        what = f"rpc {self._rpc.node}: {read.function.signature} on {read.contract.name}"
+        hint = f"is the configured {read.contract.setting} address right?"
+        if isinstance(result, RpcError):
+            wrong_size = (
+                aggregate_calls.unexpected_size(_hex_bytes(result.data)) if _is_revert(result) else None
+            )
+            if wrong_size is None:
+                return self._read_failed(read, result)
+            _, size = wrong_size
+            if size == 0:
+                return ChainError(f"{what} returned no data (no contract there?): {hint}")
+            return ChainError(f"{what} returned {size} bytes where {read.size} were expected: {hint}")
+        answers = aggregate_calls.split_answers(self._data(result, read.function.name), read.items, read.size)
+        if answers is None:
+            return ChainError(
+                f"rpc {self._rpc.node}: malformed answer to an aggregated {read.function.signature}"
+            )
+        return answers
+
+    def _read_failed(self, read: _Read | _Aggregate, error: RpcError) -> ChainError:
         """The node's verdict on an eth_call, naming the function, the contract and what to check."""
         what = f"rpc {self._rpc.node}: {read.function.signature} on {read.contract.name}"
         if not _is_revert(error):
@@ -348,14 +462,17 @@ class Web3Chain:
         return _Read(to, function, RpcCall("eth_call", [{"to": to.address.checksum, "data": data}, block]))
 
     def _decode(self, function: abis.AbiFunction, raw: Any, contract: _Contract) -> tuple[Any, ...]:
+        return self._decoded(function, self._data(raw, function.name), contract)
+
+    def _decoded(self, function: abis.AbiFunction, data: bytes, contract: _Contract) -> tuple[Any, ...]:
         what = f"rpc {self._rpc.node}: {function.signature} on {contract.name}"
         hint = f"is the configured {contract.setting} address right?"
-        data = self._data(raw, function.name)
         if not data:
             # A call to an address without code succeeds with empty data.
             raise ChainError(f"{what} returned no data (no contract there?): {hint}")
+        layout = _layout(function)
         try:
-            return function.decode_result(data)
+            return layout.decode(data) if layout is not None else function.decode_result(data)
         except (DecodingError, ValueError, OverflowError) as error:
             raise ChainError(f"{what} returned undecodable data ({one_line(str(error))}): {hint}") from None
 
@@ -449,6 +566,11 @@ class Web3Chain:
             )
 
 
+@functools.cache
+def _layout(function: abis.AbiFunction) -> StaticLayout | None:
+    return StaticLayout.of(function.output_types)
+
+
 def _is_revert(error: RpcError) -> bool:
     # Code 3 is the standard code for reverts with data; nodes without it say so in the message.
     return error.code == 3 or "revert" in error.rpc_message.lower()
@@ -484,7 +606,7 @@ def _hex_bytes(data: Any) -> bytes | None:
 
 def _says_too_large(error: RpcError) -> bool:
     text = error.rpc_message.lower()
-    if any(word in text for word in _RATE_LIMIT_WORDS):
+    if error.code == _RATE_LIMIT_CODE or any(word in text for word in _RATE_LIMIT_WORDS):
         return False
     return error.code == -32005 or any(word in text for word in _TOO_LARGE_WORDS)
 
