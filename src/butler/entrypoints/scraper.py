@@ -1,0 +1,326 @@
+"""`aztec-butler-scraper`: Prometheus monitoring of one network's publishers and attester lifecycle."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+import plac
+
+from butler import __version__
+from butler.domain.config import NetworkConfig
+from butler.domain.errors import ButlerError, ChainError, InputError, UsageError
+from butler.domain.secret_text import SecretText
+from butler.entrypoints.console import exit_with, note, report_error, run_plac
+
+if TYPE_CHECKING:  # adapters load only once the arguments are known to be good
+    from butler.adapters.web3_chain import Web3Chain
+    from butler.ports.clock import Clock
+    from butler.ports.scraper_config_files import ScraperConfigFiles
+    from butler.usecases.scrape_cycle import ScrapeStatus
+
+PROG = "aztec-butler-scraper"
+DEFAULT_LISTEN = "127.0.0.1:9478"
+DEFAULT_INTERVAL = 60.0
+TOKEN_ENV = "AZTEC_BUTLER_SCRAPER_TOKEN"  # noqa: S105 - a variable name, not a token
+TOKEN_FILE_ENV = "AZTEC_BUTLER_SCRAPER_TOKEN_FILE"  # noqa: S105
+# A cycle gives up on a silent node well within a minute: the next cycle tries again anyway, and a
+# failure shown soon is worth more than a retry that keeps success at 1 for minutes.
+RPC_TIMEOUT_SECONDS = 10.0
+RPC_ATTEMPTS = 3
+LOGGED_CHANGES = 20
+
+
+@plac.opt(
+    "config",
+    "network config TOML (default: $AZTEC_BUTLER_CONFIG); one network per process",
+    abbrev="c",
+    metavar="NETWORK.toml",
+)
+@plac.opt(
+    "scraper_config",
+    "scraper config JSON (default: $XDG_DATA_HOME/aztec-butler/<network>-scrape-config.json)",
+    type=Path,
+    abbrev="s",
+    metavar="PATH",
+)
+@plac.opt(
+    "listen", f"address of the /metrics server (default: {DEFAULT_LISTEN})", abbrev="l", metavar="HOST:PORT"
+)
+@plac.opt(
+    "interval",
+    f"seconds from the start of one cycle to the next (default: {DEFAULT_INTERVAL:g})",
+    type=float,
+    abbrev="i",
+    metavar="SECONDS",
+)
+@plac.flg("once", "run one cycle, print the metrics on stdout and exit (1 if the cycle failed)", abbrev="o")
+@plac.flg("version", "print the version and exit", abbrev="V")
+def scraper(
+    config: str | None = None,
+    scraper_config: Path | None = None,
+    listen: str = DEFAULT_LISTEN,
+    interval: float = DEFAULT_INTERVAL,
+    once: bool = False,
+    version: bool = False,
+) -> int:
+    """Export Prometheus metrics for one network: publisher balances and required top-ups, attesters
+    per lifecycle state, attesters without a coinbase, queue lengths, and the scraper's own health.
+
+    Every interval one cycle reads (in batches) the publishers' balances, the provider queue, the
+    rollup entry queue and the status of every attester of the scraper config, advances each
+    attester's state (NEW, IN_STAKING_PROVIDER_QUEUE, IN_STAKING_QUEUE, ACTIVE, NO_LONGER_ACTIVE) and
+    saves changed states into the scraper config (atomically), so that a restart keeps the history.
+    The scraper config is read again every cycle, so an updated copy takes effect without a restart.
+    /metrics serves what the last cycle found and never reads the chain itself. When the node fails,
+    the last good values stay, with aztec_butler_scrape_success 0 and an ageing
+    aztec_butler_last_successful_scrape_timestamp_seconds; the next cycle tries again.
+
+    Nothing private is needed or accepted: a scraper config holding anything that looks like a
+    private key is refused, and Safe keys named in the network config are never read. When
+    $AZTEC_BUTLER_SCRAPER_TOKEN (or a file named by $AZTEC_BUTLER_SCRAPER_TOKEN_FILE) is set,
+    /metrics answers 401 unless the request carries `Authorization: Bearer <token>`.
+
+    Stops cleanly on SIGTERM or Ctrl-C. Exit codes: 0 stopped (or --once succeeded), 1 a check
+    failed (wrong chain id, bad or private scraper config, cycle failed with --once), 2 usage error.
+
+    examples:
+      aztec-butler-scraper --config ~/.config/aztec-butler/mainnet.toml --listen 0.0.0.0:9478
+      aztec-butler-scraper --config devnet.toml --scraper-config devnet-scrape-config.json --once
+    """
+    if version:
+        sys.stdout.write(f"{PROG} {__version__}\n")
+        return 0
+    host, port = parse_listen(listen)
+    if not (interval > 0 and math.isfinite(interval)):
+        raise UsageError(f"--interval must be a positive number of seconds, got {interval:g}")
+    token = None if once else scraper_token(os.environ)
+
+    from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
+    from butler.adapters.scraper_config_location import default_scraper_config_path
+    from butler.adapters.system_clock import SystemClock
+    from butler.entrypoints.network import load_config
+    from butler.usecases.scrape_cycle import check_scraper_config
+
+    _, network, _ = load_config(config, None)  # the Safe secrets it may name are never read
+    path = (
+        scraper_config
+        if scraper_config is not None
+        else default_scraper_config_path(network.network, os.environ)
+    )
+    files = LocalScraperConfigFiles()
+    if not files.exists(path):
+        raise InputError(
+            f"{path}: scraper config not found: write it with `aztec-butler generate-scraper-config` "
+            "or `prepare-deployment`, or pass --scraper-config PATH"
+        )
+    watched = files.read(path)  # refuses anything that looks like a private key
+    chain = _open_chain(network)
+    try:
+        check_scraper_config(path, watched, network)
+        attesters = _counted(len(watched.attesters), "attester")
+        publishers = _counted(len(watched.publishers), "publisher")
+        note(
+            f"{PROG} {__version__}: network {network.network} (chain {network.chain_id}), {attesters}, "
+            f"{publishers}, scraper config {path}"
+        )
+        service = _Service(network, chain, files, path, SystemClock())
+        if once:
+            return service.once()
+        return service.serve(host, port, token, interval)
+    finally:
+        chain.close()
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def parse_listen(text: str) -> tuple[str, int]:
+    """HOST:PORT, [IPv6]:PORT or :PORT (every IPv4 interface); port 0 picks a free port."""
+    host, sep, port_text = text.rpartition(":")
+    if not sep or not port_text.isdigit() or int(port_text) > 65535:
+        raise UsageError(f"--listen: expected HOST:PORT (e.g. {DEFAULT_LISTEN}), got {text!r}")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    elif ":" in host:
+        raise UsageError(f"--listen: write an IPv6 address in brackets, e.g. [::1]:9478, got {text!r}")
+    return host or "0.0.0.0", int(port_text)  # noqa: S104 - ":PORT" asks for every interface
+
+
+def scraper_token(environ: Mapping[str, str]) -> SecretText | None:
+    """The bearer token /metrics requires, from the environment or a file it names; None when unset."""
+    if environ.get(TOKEN_ENV):
+        text, where = environ[TOKEN_ENV].strip(), f"${TOKEN_ENV}"
+    elif environ.get(TOKEN_FILE_ENV):
+        where = environ[TOKEN_FILE_ENV]
+        try:
+            text = Path(where).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            raise UsageError(f"{where} (${TOKEN_FILE_ENV}): token file not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(
+                f"{where} (${TOKEN_FILE_ENV}): cannot read token file: {type(exc).__name__}"
+            ) from None
+    else:
+        return None
+    # It travels in an HTTP header: visible ASCII only.
+    if not text or not all("!" <= c <= "~" for c in text):
+        raise UsageError(f"{where}: the scraper token must be one word of visible ASCII characters")
+    return SecretText(text)
+
+
+def _open_chain(network: NetworkConfig) -> Web3Chain:
+    """The chain adapter, its chain id checked now: a wrong chain stops the start; an unreachable node
+    only delays the check to the first cycle that reaches it (the service keeps reporting)."""
+    from butler.adapters.rpc import RpcTransport
+    from butler.adapters.web3_chain import Web3Chain, WrongChain
+
+    transport = RpcTransport(network.rpc_url, timeout=RPC_TIMEOUT_SECONDS, max_attempts=RPC_ATTEMPTS)
+    # Thousands of attesters: a few hundred reads per eth_call, a handful of HTTP requests per cycle.
+    chain = Web3Chain.from_config(network, transport, aggregate=True)
+    try:
+        chain.chain_id()
+    except WrongChain:
+        chain.close()
+        raise
+    except ChainError as error:
+        note(f"warning: cannot check the chain id yet, retrying every cycle: {error}")
+    return chain
+
+
+class _Stop(BaseException):
+    """Raised by the SIGTERM/SIGINT handler to leave the cycle loop wherever it is."""
+
+
+class _Service:
+    def __init__(
+        self, network: NetworkConfig, chain: Web3Chain, files: ScraperConfigFiles, path: Path, clock: Clock
+    ) -> None:
+        from butler.adapters.prometheus_metrics import LatestStatus, ScraperCollector, metrics_registry
+
+        self.network = network
+        self.chain = chain
+        self.files = files
+        self.path = path
+        self.clock = clock
+        self.latest = LatestStatus()
+        self.registry = metrics_registry(
+            ScraperCollector(network=network.network, version=__version__, status=self.latest.get)
+        )
+        self.failures_in_a_row = 0
+
+    def once(self) -> int:
+        from butler.adapters.prometheus_metrics import metrics_text
+
+        status = self.cycle()
+        sys.stdout.write(metrics_text(self.registry))
+        return 0 if status.succeeded else 1
+
+    def serve(self, host: str, port: int, token: SecretText | None, interval: float) -> int:
+        from butler.adapters.metrics_server import METRICS_PATH, MetricsServer, metrics_app
+
+        server = MetricsServer(metrics_app(self.registry, token.reveal() if token else None), host, port)
+        stopping = False
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            nonlocal stopping
+            if not stopping:  # a second signal must not interrupt the shutdown itself
+                stopping = True
+                raise _Stop
+
+        handlers = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            server.start()
+            shown = f"[{host}]" if ":" in host else host
+            guarded = ", bearer token required" if token else ""
+            note(f"serving http://{shown}:{server.port}{METRICS_PATH}{guarded}; a cycle every {interval:g} s")
+            while True:
+                started = time.monotonic()
+                self.cycle()
+                time.sleep(max(0.0, started + interval - time.monotonic()))
+        except _Stop:
+            note("stopping")
+        finally:
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+            server.stop()
+        return 0
+
+    def cycle(self) -> ScrapeStatus:
+        from butler.adapters.rpc import redact_url
+        from butler.usecases.scrape_cycle import failed, scrape_cycle
+
+        previous = self.latest.get()
+        started = self.clock.now()
+        try:
+            status = scrape_cycle(
+                previous,
+                chain=self.chain,
+                files=self.files,
+                config_path=self.path,
+                network=self.network,
+                clock=self.clock,
+            )
+        except Exception as error:
+            # A bug must not stop the monitoring either; the message may quote the url, so redact it.
+            text = f"unexpected {type(error).__name__}: {error}".replace(
+                self.network.rpc_url, redact_url(self.network.rpc_url)
+            )
+            status = failed(previous, started=started, finished=self.clock.now(), error=text)
+        self.latest.set(status)
+        self._log(previous, status)
+        return status
+
+    def _log(self, previous: ScrapeStatus, status: ScrapeStatus) -> None:
+        if not status.succeeded:
+            self.failures_in_a_row += 1
+            kept = "keeping the last good values" if status.snapshot is not None else "no values yet"
+            note(f"scrape failed ({self.failures_in_a_row} in a row, {kept}): {status.error}")
+            if status.snapshot is None or status.snapshot is previous.snapshot:
+                return
+        elif self.failures_in_a_row:
+            note(f"scrape succeeded again after {self.failures_in_a_row} failed cycles")
+            self.failures_in_a_row = 0
+        snapshot = status.snapshot
+        if snapshot is None:
+            return
+        if previous.snapshot is None:
+            counts = ", ".join(f"{state.value} {n}" for state, n in snapshot.counts.items())
+            note(f"first scrape in {status.duration_seconds:.2f} s: {counts}")
+        for change in snapshot.changes[:LOGGED_CHANGES]:
+            note(f"attester {change.attester}: {change.previous.value} -> {change.state.value}")
+        if len(snapshot.changes) > LOGGED_CHANGES:
+            note(f"... and {len(snapshot.changes) - LOGGED_CHANGES} more state changes")
+        known = set(previous.snapshot.rejected) if previous.snapshot is not None else set()
+        for refusal in snapshot.rejected:
+            if refusal not in known:
+                note(
+                    f"attester {refusal.attester}: stays {refusal.state.value} although the chain shows "
+                    f"{refusal.position.value}; refused (lagging node, or staked again after its exit?)"
+                )
+
+
+def run(argv: Sequence[str]) -> int:
+    try:
+        return run_plac(scraper, PROG, list(argv))
+    except ButlerError as error:
+        return report_error(error)
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+
+
+def main() -> None:
+    exit_with(run)
+
+
+if __name__ == "__main__":
+    main()

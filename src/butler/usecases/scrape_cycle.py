@@ -1,0 +1,250 @@
+"""One cycle of the scraper (SPEC §13-14): read the chain for every attester and publisher of the scraper
+config, advance the attesters' states, keep them in the config, and sum it all up for the metrics.
+
+A cycle that cannot complete changes nothing that was good: the previous snapshot stays what the metrics
+show, the failure is recorded next to it, and the next cycle starts afresh from the scraper config.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+import attrs
+
+from butler.domain.address import Address
+from butler.domain.config import NetworkConfig
+from butler.domain.errors import ButlerError, ChainError, CheckFailed
+from butler.domain.lifecycle import CoinbaseException, Observation, Position, coinbase_exception, next_state
+from butler.domain.onchain import AttesterView, DepositArgs, KeyStore
+from butler.domain.scraper_config import AttesterState, ScraperConfig, publisher_loads, with_states
+from butler.ports.chain import Chain
+from butler.ports.clock import Clock
+from butler.ports.scraper_config_files import ScraperConfigFiles
+
+
+@attrs.frozen
+class StateChange:
+    attester: Address
+    previous: AttesterState
+    state: AttesterState
+
+
+@attrs.frozen
+class RejectedTransition:
+    """A move the chain showed that the lifecycle refuses: the attester stays in `state`."""
+
+    attester: Address
+    state: AttesterState
+    position: Position
+
+
+@attrs.frozen
+class Snapshot:
+    """Everything the metrics show about one completed cycle. Amounts in wei."""
+
+    taken_at: datetime
+    states: Mapping[Address, AttesterState]  # every attester of the scraper config, in its order
+    counts: Mapping[AttesterState, int]  # every state, zeros included
+    missing_coinbase: tuple[Address, ...]  # IN_STAKING_QUEUE without a known non-zero coinbase
+    missing_coinbase_urgent: tuple[Address, ...]  # ACTIVE without one
+    balances: Mapping[Address, int]  # every publisher
+    required_topups: Mapping[Address, int]  # load x min_wei_per_attester - balance, at least 0
+    provider_queue_length: int
+    entry_queue_length: int
+    changes: tuple[StateChange, ...]
+    rejected: tuple[RejectedTransition, ...]
+
+
+@attrs.frozen
+class ScrapeStatus:
+    """The last good snapshot and how the latest cycle went: what a scrape of /metrics reads."""
+
+    snapshot: Snapshot | None = None
+    cycles: int = 0
+    succeeded: bool = False
+    duration_seconds: float = 0.0
+    last_success_at: datetime | None = None
+    error: str | None = None
+    rejected_total: Mapping[tuple[AttesterState, Position], int] = attrs.field(factory=dict)
+    """Rejected transitions since start, by the state kept and the position the chain showed."""
+
+
+def check_scraper_config(path: Path, config: ScraperConfig, network: NetworkConfig) -> None:
+    """Refuse a scraper config written for another network, chain or provider than `network` is."""
+    problems = []
+    if config.network != network.network:
+        problems.append(f"is for network {config.network!r}, the network config for {network.network!r}")
+    if config.chain_id != network.chain_id:
+        problems.append(f"is for chain id {config.chain_id}, the network config for {network.chain_id}")
+    if network.provider_id is not None and config.staking_provider_id != network.provider_id:
+        problems.append(
+            f"is for staking provider {config.staking_provider_id}, the network config for "
+            f"{network.provider_id}"
+        )
+    if problems:
+        raise CheckFailed(*(f"{path}: the scraper config {problem}" for problem in problems))
+
+
+def scrape_cycle(
+    previous: ScrapeStatus,
+    *,
+    chain: Chain,
+    files: ScraperConfigFiles,
+    config_path: Path,
+    network: NetworkConfig,
+    clock: Clock,
+) -> ScrapeStatus:
+    """Run one cycle and return the status to show next.
+
+    The scraper config is read afresh, so that an updated file takes effect without a restart, and
+    written back (atomically) only when an attester's state changed. An expected error (the chain, the
+    file) fails the cycle: `previous.snapshot` stays, the failure is recorded.
+    """
+    started = clock.now()
+    try:
+        config = files.read(config_path)
+        check_scraper_config(config_path, config, network)
+        snapshot = _observe(config, chain, network.min_wei_per_attester, started)
+    except ButlerError as error:
+        return failed(previous, started=started, finished=clock.now(), error="; ".join(error.problems))
+    rejected_total = Counter(previous.rejected_total)
+    rejected_total.update((r.state, r.position) for r in snapshot.rejected)
+    try:
+        # A state the file does not hold yet is saved, a first NEW included, so restarts keep history.
+        unsaved = {
+            a.address: snapshot.states[a.address]
+            for a in config.attesters
+            if a.last_seen_state is not snapshot.states[a.address]
+        }
+        if unsaved:
+            files.write(config_path, with_states(config, unsaved, clock.now()))
+    except ButlerError as error:
+        # The values are fresh, so they are shown; the states are computed again from the file next time.
+        failure = failed(
+            previous,
+            started=started,
+            finished=clock.now(),
+            error="saving states: " + "; ".join(error.problems),
+        )
+        return attrs.evolve(failure, snapshot=snapshot, rejected_total=dict(rejected_total))
+    finished = clock.now()
+    return ScrapeStatus(
+        snapshot=snapshot,
+        cycles=previous.cycles + 1,
+        succeeded=True,
+        duration_seconds=_seconds(started, finished),
+        last_success_at=finished,
+        error=None,
+        rejected_total=dict(rejected_total),
+    )
+
+
+def failed(previous: ScrapeStatus, *, started: datetime, finished: datetime, error: str) -> ScrapeStatus:
+    """`previous` with a failed cycle recorded: its snapshot and last success stay."""
+    return attrs.evolve(
+        previous,
+        cycles=previous.cycles + 1,
+        succeeded=False,
+        duration_seconds=_seconds(started, finished),
+        error=error,
+    )
+
+
+def _observe(config: ScraperConfig, chain: Chain, min_wei_per_attester: int, now: datetime) -> Snapshot:
+    attesters = [a.address for a in config.attesters]
+    loads = publisher_loads(config)
+    # Lifecycle order (provider queue, entry queue, rollup): an attester that moves on between two reads
+    # is seen in the place it moved to as well, never in neither.
+    provider_queue = chain.provider_queue(config.staking_provider_id)
+    entry_queue = chain.entry_queue()
+    views = chain.attester_views(attesters)
+    balances = chain.balances(list(loads))
+    _check_answers(attesters, views, list(loads), balances)
+    return summarise(
+        config,
+        provider_queue=provider_queue,
+        entry_queue=entry_queue,
+        views=views,
+        balances=balances,
+        min_wei_per_attester=min_wei_per_attester,
+        now=now,
+    )
+
+
+def summarise(
+    config: ScraperConfig,
+    *,
+    provider_queue: Sequence[KeyStore],
+    entry_queue: Sequence[DepositArgs],
+    views: Mapping[Address, AttesterView],
+    balances: Mapping[Address, int],
+    min_wei_per_attester: int,
+    now: datetime,
+) -> Snapshot:
+    """The snapshot of one cycle's reads; every attester has a view and every publisher a balance."""
+    in_provider_queue = {k.attester for k in provider_queue}
+    in_entry_queue = {d.attester for d in entry_queue}
+    states: dict[Address, AttesterState] = {}
+    changes: list[StateChange] = []
+    rejected: list[RejectedTransition] = []
+    missing: list[Address] = []
+    urgent: list[Address] = []
+    for attester in config.attesters:
+        address = attester.address
+        if address in states:
+            continue  # a hand-edited file may repeat an attester: it is one attester all the same
+        stored = attester.last_seen_state or AttesterState.NEW
+        observation = Observation(
+            in_provider_queue=address in in_provider_queue,
+            in_entry_queue=address in in_entry_queue,
+            status=views[address].status,
+        )
+        transition = next_state(stored, observation)
+        states[address] = transition.state
+        if transition.changed:
+            changes.append(StateChange(address, stored, transition.state))
+        if transition.rejected:
+            rejected.append(RejectedTransition(address, transition.state, transition.position))
+        exception = coinbase_exception(transition.state, attester.coinbase)
+        if exception is CoinbaseException.MISSING:
+            missing.append(address)
+        elif exception is CoinbaseException.URGENT:
+            urgent.append(address)
+    counts = dict.fromkeys(AttesterState, 0)
+    counts.update(Counter(states.values()))
+    loads = publisher_loads(config)
+    return Snapshot(
+        taken_at=now,
+        states=states,
+        counts=counts,
+        missing_coinbase=tuple(missing),
+        missing_coinbase_urgent=tuple(urgent),
+        balances={p: balances[p] for p in loads},
+        required_topups={p: max(0, load * min_wei_per_attester - balances[p]) for p, load in loads.items()},
+        provider_queue_length=len(provider_queue),
+        entry_queue_length=len(entry_queue),
+        changes=tuple(changes),
+        rejected=tuple(rejected),
+    )
+
+
+def _check_answers(
+    attesters: Sequence[Address],
+    views: Mapping[Address, AttesterView],
+    publishers: Sequence[Address],
+    balances: Mapping[Address, int],
+) -> None:
+    # A partial answer must fail the cycle: a missing view would otherwise read as "not on chain".
+    unanswered = [a for a in attesters if a not in views]
+    if unanswered:
+        raise ChainError(f"the chain gave no status for {len(unanswered)} attesters (first: {unanswered[0]})")
+    unfunded = [p for p in publishers if p not in balances]
+    if unfunded:
+        raise ChainError(f"the chain gave no balance for {len(unfunded)} publishers (first: {unfunded[0]})")
+
+
+def _seconds(started: datetime, finished: datetime) -> float:
+    return max(0.0, (finished - started).total_seconds())

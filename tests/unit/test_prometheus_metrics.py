@@ -1,0 +1,230 @@
+"""The scraper's metrics as Prometheus reads them: names, labels and values rendered from a status, and
+the /metrics server with and without a bearer token (real HTTP on a free local port)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import attrs
+import pytest
+import requests
+from prometheus_client.parser import text_string_to_metric_families
+
+from butler.adapters.metrics_server import MetricsServer, metrics_app
+from butler.adapters.prometheus_metrics import LatestStatus, ScraperCollector, metrics_registry, metrics_text
+from butler.domain.address import Address
+from butler.domain.lifecycle import Position
+from butler.domain.scraper_config import AttesterState
+from butler.usecases.scrape_cycle import RejectedTransition, ScrapeStatus, Snapshot
+
+S = AttesterState
+PUB_A = Address.from_int(0xA1)
+PUB_B = Address.from_int(0xB1)
+QUEUED = Address.from_int(0xE0)
+ACTIVE = Address.from_int(0xAC)
+LAGGING = Address.from_int(0x1A6)
+TAKEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+TOKEN = "s3cret-Token"
+
+Series = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def snapshot() -> Snapshot:
+    return Snapshot(
+        taken_at=TAKEN,
+        states={QUEUED: S.IN_STAKING_QUEUE, ACTIVE: S.ACTIVE, LAGGING: S.ACTIVE},
+        counts={
+            S.NEW: 0,
+            S.IN_STAKING_PROVIDER_QUEUE: 0,
+            S.IN_STAKING_QUEUE: 1,
+            S.ACTIVE: 2,
+            S.NO_LONGER_ACTIVE: 0,
+        },
+        missing_coinbase=(QUEUED,),
+        missing_coinbase_urgent=(ACTIVE,),
+        balances={PUB_A: 1_250_000_000_000_000_000, PUB_B: 0},
+        required_topups={PUB_A: 0, PUB_B: 200_000_000_000_000_000},
+        provider_queue_length=4,
+        entry_queue_length=7,
+        changes=(),
+        rejected=(RejectedTransition(LAGGING, S.ACTIVE, Position.ENTRY_QUEUE),),
+    )
+
+
+def good_status() -> ScrapeStatus:
+    return ScrapeStatus(
+        snapshot=snapshot(),
+        cycles=3,
+        succeeded=True,
+        duration_seconds=0.25,
+        last_success_at=TAKEN,
+        rejected_total={(S.ACTIVE, Position.ENTRY_QUEUE): 3},
+    )
+
+
+def render(status: ScrapeStatus, network: str = "devnet") -> str:
+    collector = ScraperCollector(network=network, version="1.2.3", status=lambda: status)
+    return metrics_text(metrics_registry(collector))
+
+
+def series(text: str) -> Series:
+    found: Series = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            found[sample.name, frozenset(sample.labels.items())] = sample.value
+    return found
+
+
+def key(name: str, **labels: str) -> tuple[str, frozenset[tuple[str, str]]]:
+    return "aztec_butler_" + name, frozenset({"network": "devnet", **labels}.items())
+
+
+def test_a_good_cycle_exports_every_series_with_its_labels() -> None:
+    found = series(render(good_status()))
+
+    expected = {
+        key("publisher_balance_eth", publisher=PUB_A.checksum): 1.25,
+        key("publisher_balance_eth", publisher=PUB_B.checksum): 0.0,
+        key("publisher_required_topup_eth", publisher=PUB_A.checksum): 0.0,
+        key("publisher_required_topup_eth", publisher=PUB_B.checksum): 0.2,
+        key("attesters", state="NEW"): 0,
+        key("attesters", state="IN_STAKING_PROVIDER_QUEUE"): 0,
+        key("attesters", state="IN_STAKING_QUEUE"): 1,
+        key("attesters", state="ACTIVE"): 2,
+        key("attesters", state="NO_LONGER_ACTIVE"): 0,
+        key("attesters_missing_coinbase"): 1,
+        key("attesters_missing_coinbase_urgent"): 1,
+        key("attester_missing_coinbase_info", attester=QUEUED.checksum, state="IN_STAKING_QUEUE"): 1,
+        key("attester_missing_coinbase_info", attester=ACTIVE.checksum, state="ACTIVE"): 1,
+        key("provider_queue_length"): 4,
+        key("entry_queue_length"): 7,
+        key("scrape_success", scraper="chain"): 1,
+        key("scrape_duration_seconds", scraper="chain"): 0.25,
+        key("last_successful_scrape_timestamp_seconds", scraper="chain"): TAKEN.timestamp(),
+        key("build_info", version="1.2.3"): 1,
+        key(
+            "attester_transition_rejected_info",
+            attester=LAGGING.checksum,
+            state="ACTIVE",
+            observed="ENTRY_QUEUE",
+        ): 1,
+        key("attester_transitions_rejected_total", state="ACTIVE", observed="ENTRY_QUEUE"): 3,
+        key("attester_transitions_rejected_total", state="ACTIVE", observed="PROVIDER_QUEUE"): 0,
+        key("attester_transitions_rejected_total", state="NO_LONGER_ACTIVE", observed="PROVIDER_QUEUE"): 0,
+        key("attester_transitions_rejected_total", state="NO_LONGER_ACTIVE", observed="ENTRY_QUEUE"): 0,
+        key("attester_transitions_rejected_total", state="NO_LONGER_ACTIVE", observed="VALIDATING"): 0,
+    }
+    assert found == expected
+
+
+def test_a_failed_cycle_keeps_the_last_values_and_says_it_failed() -> None:
+    failed = attrs.evolve(good_status(), succeeded=False, duration_seconds=10.0, error="rpc down")
+
+    good, down = series(render(good_status())), series(render(failed))
+
+    assert down[key("scrape_success", scraper="chain")] == 0
+    assert down[key("scrape_duration_seconds", scraper="chain")] == 10.0
+    assert down[key("last_successful_scrape_timestamp_seconds", scraper="chain")] == TAKEN.timestamp()
+    unchanged = [k for k in good if "scrape_" not in k[0]]
+    assert unchanged and all(down[k] == good[k] for k in unchanged)
+
+
+def test_before_any_success_only_the_scraper_health_is_exported() -> None:
+    status = ScrapeStatus(cycles=1, succeeded=False, duration_seconds=1.5, error="rpc down")
+
+    names = {name for name, _ in series(render(status))}
+
+    assert names == {
+        "aztec_butler_scrape_success",
+        "aztec_butler_scrape_duration_seconds",
+        "aztec_butler_build_info",
+        "aztec_butler_attester_transitions_rejected_total",
+    }
+    assert series(render(status))[key("scrape_success", scraper="chain")] == 0
+
+
+def test_every_series_carries_the_network() -> None:
+    text = render(good_status(), network="mainnet")
+
+    samples = [s for family in text_string_to_metric_families(text) for s in family.samples]
+
+    assert samples and all(s.labels.get("network") == "mainnet" for s in samples)
+
+
+@pytest.fixture
+def latest() -> LatestStatus:
+    return LatestStatus(good_status())
+
+
+def serve(latest: LatestStatus, token: str | None) -> MetricsServer:
+    collector = ScraperCollector(network="devnet", version="1.2.3", status=latest.get)
+    return MetricsServer(metrics_app(metrics_registry(collector), token), "127.0.0.1", 0).start()
+
+
+@pytest.fixture
+def open_server(latest: LatestStatus) -> Iterator[str]:
+    server = serve(latest, None)
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def guarded_server(latest: LatestStatus) -> Iterator[str]:
+    server = serve(latest, TOKEN)
+    try:
+        yield f"http://127.0.0.1:{server.port}"
+    finally:
+        server.stop()
+
+
+def test_metrics_are_served_over_http_from_the_latest_status(open_server: str, latest: LatestStatus) -> None:
+    first = requests.get(f"{open_server}/metrics", timeout=5)
+    latest.set(attrs.evolve(good_status(), succeeded=False))
+    second = requests.get(f"{open_server}/metrics", timeout=5)
+
+    assert first.status_code == 200
+    assert first.headers["Content-Type"].startswith("text/plain")
+    assert series(first.text)[key("scrape_success", scraper="chain")] == 1
+    assert series(second.text)[key("scrape_success", scraper="chain")] == 0
+
+
+def test_other_paths_are_not_found(open_server: str) -> None:
+    assert requests.get(f"{open_server}/metricsx", timeout=5).status_code == 404
+    assert requests.get(f"{open_server}/", timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN}, {"Authorization": f"Basic {TOKEN}"}],
+)
+def test_a_token_is_required_when_set(guarded_server: str, headers: dict[str, str]) -> None:
+    response = requests.get(f"{guarded_server}/metrics", headers=headers, timeout=5)
+
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "aztec_butler" not in response.text
+
+
+def test_the_right_token_opens_the_metrics(guarded_server: str) -> None:
+    response = requests.get(
+        f"{guarded_server}/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5
+    )
+
+    assert response.status_code == 200
+    assert key("attesters", state="ACTIVE") in series(response.text)
+
+
+def test_a_taken_port_is_a_clear_error(open_server: str, latest: LatestStatus) -> None:
+    port = int(open_server.rsplit(":", 1)[1])
+
+    with pytest.raises(Exception, match=rf"cannot listen on 127\.0\.0\.1:{port}: "):
+        MetricsServer(
+            metrics_app(
+                metrics_registry(ScraperCollector(network="x", version="1", status=latest.get)), None
+            ),
+            "127.0.0.1",
+            port,
+        )

@@ -1,0 +1,401 @@
+"""One scraper cycle over the fake chain, an in-memory scraper config and a fixed clock: states, counts,
+exception sets, balances and top-ups, what is saved and when, and what a failed cycle keeps."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from butler.domain.address import ZERO_ADDRESS, Address
+from butler.domain.config import NetworkConfig
+from butler.domain.lifecycle import Position
+from butler.domain.onchain import AttesterStatus, AttesterView, DepositArgs, G1Point, G2Point, KeyStore
+from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
+from butler.ports.chain_fake import FakeChain
+from butler.ports.clock_fake import FixedClock
+from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
+from butler.usecases.scrape_cycle import (
+    RejectedTransition,
+    ScrapeStatus,
+    StateChange,
+    scrape_cycle,
+    summarise,
+)
+
+S = AttesterState
+PATH = Path("/data/devnet-scrape-config.json")
+ADMIN = Address.from_int(0xAD)
+MIN_ETH = Decimal("0.5")
+WEI = 10**18
+PUB_A = Address.from_int(0xA1)
+PUB_B = Address.from_int(0xB1)
+PUB_IDLE = Address.from_int(0x1D1E)
+COINBASE = Address.from_int(0xC0B)
+
+
+def attester(n: int) -> Address:
+    return Address.from_int(0xA77E_0000 + n)
+
+
+def keystore(address: Address) -> KeyStore:
+    return KeyStore(address, G1Point(1, 2), G2Point(1, 2, 3, 4), G1Point(1, 2))
+
+
+def network(**changes: Any) -> NetworkConfig:
+    base = NetworkConfig(
+        network="devnet",
+        chain_id=31337,
+        rpc_url="http://node.invalid",
+        staking_registry=Address.from_int(0x5E),
+        rollup=Address.from_int(0x20),
+        provider_id=1,
+        min_eth_per_attester=MIN_ETH,
+    )
+    return attrs.evolve(base, **changes)
+
+
+def scraper_config(*attesters: ScrapedAttester, publishers: tuple[Address, ...] = ()) -> ScraperConfig:
+    return ScraperConfig(
+        version=1,
+        network="devnet",
+        chain_id=31337,
+        staking_provider_id=1,
+        attesters=attesters,
+        publishers=publishers,
+        last_updated="2025-12-31T00:00:00Z",
+    )
+
+
+@attrs.define
+class World:
+    chain: FakeChain
+    files: FakeScraperConfigFiles
+    clock: FixedClock
+    network: NetworkConfig = attrs.field(factory=network)
+
+    def cycle(self, previous: ScrapeStatus | None = None) -> ScrapeStatus:
+        return scrape_cycle(
+            previous or ScrapeStatus(),
+            chain=self.chain,
+            files=self.files,
+            config_path=PATH,
+            network=self.network,
+            clock=self.clock,
+        )
+
+    @property
+    def saved(self) -> ScraperConfig:
+        return self.files.files[PATH]
+
+    def saved_states(self) -> dict[Address, AttesterState | None]:
+        return {a.address: a.last_seen_state for a in self.saved.attesters}
+
+
+def world(config: ScraperConfig) -> World:
+    chain = FakeChain()
+    assert chain.add_provider(ADMIN) == 1
+    return World(chain, FakeScraperConfigFiles({PATH: config}), FixedClock())
+
+
+def every_state_world() -> World:
+    """Attesters 1..8: NEW; provider queue; entry queue with and without coinbase; active with and
+    without coinbase; exited; and one known to the config only."""
+    config = scraper_config(
+        ScrapedAttester(attester(1), publishers=(PUB_A,)),
+        ScrapedAttester(attester(2), publishers=(PUB_A,)),
+        ScrapedAttester(attester(3), coinbase=COINBASE, publishers=(PUB_A,)),
+        ScrapedAttester(attester(4), publishers=(PUB_B,)),
+        ScrapedAttester(attester(5), coinbase=COINBASE, publishers=(PUB_B,)),
+        ScrapedAttester(attester(6), coinbase=ZERO_ADDRESS, publishers=(PUB_B,)),
+        ScrapedAttester(attester(7), coinbase=COINBASE, publishers=(PUB_B,)),
+        publishers=(PUB_A, PUB_B, PUB_IDLE),
+    )
+    w = world(config)
+    # queue order: 5, 6, 7 (will be active), 3, 4 (will wait in the entry queue), 2 (stays queued)
+    w.chain.enqueue_keys(1, [keystore(attester(n)) for n in (5, 6, 7, 3, 4, 2)])
+    w.chain.stake(1, 5)
+    w.chain.flush(3)
+    w.chain.exit(attester(7))
+    w.chain.set_balance(PUB_A, 1 * WEI)  # load 3 x 0.5 = 1.5 ETH: needs 0.5
+    w.chain.set_balance(PUB_B, 3 * WEI)  # load 4 x 0.5 = 2 ETH: needs nothing
+    return w
+
+
+def test_a_cycle_sums_up_attesters_in_every_state() -> None:
+    w = every_state_world()
+
+    status = w.cycle()
+
+    assert status.succeeded and status.error is None
+    snapshot = status.snapshot
+    assert snapshot is not None
+    assert snapshot.states == {
+        attester(1): S.NEW,
+        attester(2): S.IN_STAKING_PROVIDER_QUEUE,
+        attester(3): S.IN_STAKING_QUEUE,
+        attester(4): S.IN_STAKING_QUEUE,
+        attester(5): S.ACTIVE,
+        attester(6): S.ACTIVE,
+        attester(7): S.NO_LONGER_ACTIVE,
+    }
+    assert snapshot.counts == {
+        S.NEW: 1,
+        S.IN_STAKING_PROVIDER_QUEUE: 1,
+        S.IN_STAKING_QUEUE: 2,
+        S.ACTIVE: 2,
+        S.NO_LONGER_ACTIVE: 1,
+    }
+    assert snapshot.missing_coinbase == (attester(4),)
+    assert snapshot.missing_coinbase_urgent == (attester(6),), "a zero coinbase is no coinbase"
+    assert (snapshot.provider_queue_length, snapshot.entry_queue_length) == (1, 2)
+    assert snapshot.rejected == ()
+    assert status.last_success_at == w.clock.now() == snapshot.taken_at
+
+
+def test_balances_and_required_top_ups_follow_each_publishers_load() -> None:
+    w = every_state_world()
+
+    snapshot = w.cycle().snapshot
+
+    assert snapshot is not None
+    assert snapshot.balances == {PUB_A: 1 * WEI, PUB_B: 3 * WEI, PUB_IDLE: 0}
+    assert snapshot.required_topups == {PUB_A: WEI // 2, PUB_B: 0, PUB_IDLE: 0}
+
+
+def test_new_states_are_saved_and_an_unchanged_cycle_writes_nothing() -> None:
+    w = every_state_world()
+
+    first = w.cycle()
+    w.clock.advance(60)
+    second = w.cycle(first)
+
+    assert w.files.writes == 1
+    assert w.saved_states() == dict(first.snapshot.states)  # type: ignore[union-attr]
+    assert w.saved.last_updated == "2026-01-01T00:00:00Z"
+    assert second.snapshot is not None and second.snapshot.changes == ()
+    assert second.cycles == 2 and second.last_success_at == w.clock.now()
+
+
+def test_changes_name_each_attester_that_moved() -> None:
+    w = every_state_world()
+    first = w.cycle()
+    w.chain.flush(1)  # attester 3 leaves the entry queue for the rollup
+
+    second = w.cycle(first)
+
+    assert second.snapshot is not None
+    assert second.snapshot.changes == (StateChange(attester(3), S.IN_STAKING_QUEUE, S.ACTIVE),)
+    assert w.saved_states()[attester(3)] is S.ACTIVE
+    assert second.snapshot.missing_coinbase == (attester(4),)
+
+
+def test_a_failed_read_keeps_the_last_snapshot_and_records_the_failure() -> None:
+    w = every_state_world()
+    good = w.cycle()
+    w.clock.advance(60)
+    w.chain.fail_reads("rpc http://node: connection failed after 5 attempts: timed out")
+    w.chain.fund(PUB_A, WEI)
+
+    down = w.cycle(good)
+
+    assert not down.succeeded
+    assert down.error is not None and "connection failed" in down.error
+    assert down.snapshot == good.snapshot
+    assert down.last_success_at == good.last_success_at
+    assert down.cycles == 2
+    assert w.files.writes == 1
+
+    w.clock.advance(60)
+    w.chain.fail_reads(None)
+    recovered = w.cycle(down)
+
+    assert recovered.succeeded and recovered.error is None
+    assert recovered.last_success_at == w.clock.now()
+    assert recovered.snapshot is not None and recovered.snapshot.balances[PUB_A] == 2 * WEI
+
+
+def test_failing_before_any_success_shows_no_snapshot() -> None:
+    w = every_state_world()
+    w.chain.fail_reads()
+
+    status = w.cycle()
+
+    assert (status.succeeded, status.snapshot, status.last_success_at) == (False, None, None)
+
+
+def test_an_impossible_move_is_refused_reported_and_counted() -> None:
+    config = scraper_config(
+        ScrapedAttester(attester(1), coinbase=COINBASE, last_seen_state=S.ACTIVE),
+        ScrapedAttester(attester(2), last_seen_state=S.NO_LONGER_ACTIVE),
+    )
+    w = world(config)
+    # a lagging node shows attester 1 before its stake; attester 2 was staked anew after its exit
+    w.chain.enqueue_keys(1, [keystore(attester(1))])
+    w.chain.set_attester_view(attester(2), AttesterView(AttesterStatus.VALIDATING, 1, ZERO_ADDRESS))
+
+    first = w.cycle()
+    second = w.cycle(first)
+
+    assert second.snapshot is not None
+    assert second.snapshot.states == {attester(1): S.ACTIVE, attester(2): S.NO_LONGER_ACTIVE}
+    assert second.snapshot.rejected == (
+        RejectedTransition(attester(1), S.ACTIVE, Position.PROVIDER_QUEUE),
+        RejectedTransition(attester(2), S.NO_LONGER_ACTIVE, Position.VALIDATING),
+    )
+    assert second.rejected_total == {
+        (S.ACTIVE, Position.PROVIDER_QUEUE): 2,
+        (S.NO_LONGER_ACTIVE, Position.VALIDATING): 2,
+    }
+    assert w.files.writes == 0, "nothing changed, so nothing is saved"
+
+
+def test_the_saved_states_carry_over_to_the_next_process() -> None:
+    w = every_state_world()
+    w.cycle()
+    w.chain.exit(attester(5))
+
+    restarted = w.cycle(ScrapeStatus())
+
+    assert restarted.snapshot is not None
+    assert restarted.snapshot.changes == (StateChange(attester(5), S.ACTIVE, S.NO_LONGER_ACTIVE),)
+
+
+def test_an_updated_scraper_config_takes_effect_on_the_next_cycle() -> None:
+    w = every_state_world()
+    first = w.cycle()
+    newcomer = ScrapedAttester(attester(9), last_seen_state=S.NEW, publishers=(PUB_IDLE,))
+    w.files.files[PATH] = attrs.evolve(w.saved, attesters=(*w.saved.attesters, newcomer))
+
+    second = w.cycle(first)
+
+    assert second.snapshot is not None
+    assert second.snapshot.states[attester(9)] is S.NEW
+    assert second.snapshot.required_topups[PUB_IDLE] == WEI // 2
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"network": "mainnet"}, "is for network 'devnet', the network config for 'mainnet'"),
+        ({"chain_id": 1}, "is for chain id 31337, the network config for 1"),
+        ({"provider_id": 2}, "is for staking provider 1, the network config for 2"),
+    ],
+)
+def test_a_scraper_config_for_another_network_fails_the_cycle(change: dict[str, Any], words: str) -> None:
+    w = every_state_world()
+    w.network = network(**change)
+
+    status = w.cycle()
+
+    assert not status.succeeded
+    assert status.error == f"{PATH}: the scraper config {words}"
+    assert w.files.writes == 0
+
+
+def test_every_problem_is_recorded_on_one_line() -> None:
+    w = every_state_world()
+    w.network = network(network="mainnet", chain_id=1)
+
+    status = w.cycle()
+
+    assert status.error == (
+        f"{PATH}: the scraper config is for network 'devnet', the network config for 'mainnet'; "
+        f"{PATH}: the scraper config is for chain id 31337, the network config for 1"
+    )
+
+
+def test_an_unwritable_config_shows_the_fresh_values_but_fails_the_cycle() -> None:
+    w = every_state_world()
+    w.files = FakeScraperConfigFiles({PATH: w.saved}, unwritable=[PATH])
+
+    status = w.cycle()
+
+    assert not status.succeeded
+    assert status.error is not None and status.error.startswith("saving states: ")
+    assert status.snapshot is not None and status.snapshot.counts[S.ACTIVE] == 2
+    assert status.last_success_at is None
+
+
+def test_a_missing_scraper_config_fails_the_cycle() -> None:
+    w = every_state_world()
+    w.files = FakeScraperConfigFiles()
+
+    status = w.cycle()
+
+    assert not status.succeeded and status.error == f"{PATH}: file not found"
+
+
+def test_reads_follow_the_lifecycle_so_a_moving_attester_is_never_missed() -> None:
+    w = every_state_world()
+
+    w.cycle()
+
+    assert w.chain.reads == ["provider_queue", "entry_queue", "attester_views", "balances"]
+
+
+class SlowChain(FakeChain):
+    """A chain whose entry queue takes `delay` seconds of the clock to read."""
+
+    def __init__(self, clock: FixedClock, delay: float) -> None:
+        super().__init__()
+        self.clock = clock
+        self.delay = delay
+
+    def entry_queue(self) -> Sequence[DepositArgs]:
+        self.clock.advance(self.delay)
+        return super().entry_queue()
+
+
+def test_the_duration_and_success_time_come_from_the_clock() -> None:
+    clock = FixedClock()
+    chain = SlowChain(clock, 1.5)
+    chain.add_provider(ADMIN)
+    w = World(chain, FakeScraperConfigFiles({PATH: scraper_config(ScrapedAttester(attester(1)))}), clock)
+
+    status = w.cycle()
+
+    assert status.duration_seconds == 1.5
+    assert status.snapshot is not None
+    assert status.last_success_at == status.snapshot.taken_at + timedelta(seconds=1.5)
+
+
+loads = st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=4)
+
+
+@given(loads=loads, balances=st.lists(st.integers(min_value=0, max_value=5 * WEI), min_size=4, max_size=4))
+def test_a_top_up_is_what_brings_the_balance_to_the_load_and_never_negative(
+    loads: list[int], balances: list[int]
+) -> None:
+    publishers = tuple(Address.from_int(0xF00 + i) for i in range(len(loads)))
+    attesters: list[ScrapedAttester] = []
+    for publisher, load in zip(publishers, loads, strict=True):
+        attesters += [
+            ScrapedAttester(attester(len(attesters) + 1), publishers=(publisher,)) for _ in range(load)
+        ]
+    config = scraper_config(*attesters, publishers=publishers)
+    wei = dict(zip(publishers, balances, strict=False))
+    min_wei = network().min_wei_per_attester
+
+    snapshot = summarise(
+        config,
+        provider_queue=[],
+        entry_queue=[],
+        views={a.address: AttesterView(AttesterStatus.NONE, 0, ZERO_ADDRESS) for a in attesters},
+        balances=wei,
+        min_wei_per_attester=min_wei,
+        now=FixedClock().now(),
+    )
+
+    for publisher, load in zip(publishers, loads, strict=True):
+        topup = snapshot.required_topups[publisher]
+        assert topup >= 0
+        assert topup == 0 or wei[publisher] + topup == load * min_wei
+        assert wei[publisher] + topup >= load * min_wei
