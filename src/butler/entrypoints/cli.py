@@ -24,29 +24,25 @@ COMMANDS = {
         "butler.entrypoints.process_private_keys_cmd",
         "phase 2: derive public keys from fresh private keys; refuse keys already on chain",
     ),
-    "fund-publishers": Command(
-        "butler.entrypoints.fund_publishers_cmd",
-        "one Safe transaction topping every publisher up to attesters x min ETH per attester",
-    ),
-    "fund-publishers": Command(
-        "butler.entrypoints.fund_publishers_cmd",
-        "one Safe transaction topping every publisher up to attesters x min ETH per attester",
-    ),
-    "add-keys": Command(
-        "butler.entrypoints.add_keys_cmd",
-        "phase 5: addKeysToProvider calldata for new attesters, proposed to the provider's Safe",
-    ),
-    "fund-publishers": Command(
-        "butler.entrypoints.fund_publishers_cmd",
-        "one Safe transaction topping every publisher up to attesters x min ETH per attester",
-    ),
-    "add-keys": Command(
-        "butler.entrypoints.add_keys_cmd",
-        "phase 5: addKeysToProvider calldata for new attesters, proposed to the provider's Safe",
-    ),
     "prepare-deployment": Command(
         "butler.entrypoints.prepare_deployment_cmd",
         "phase 3: new keyfile(s) with publishers assigned (optionally HA sets); updates the scraper config",
+    ),
+    "add-keys": Command(
+        "butler.entrypoints.add_keys_cmd",
+        "phase 5: addKeysToProvider calldata for new attesters, proposed to the provider's Safe",
+    ),
+    "fund-publishers": Command(
+        "butler.entrypoints.fund_publishers_cmd",
+        "one Safe transaction topping every publisher up to attesters x min ETH per attester",
+    ),
+    "generate-scraper-config": Command(
+        "butler.entrypoints.generate_scraper_config_cmd",
+        "the monitoring's attesters and publishers from keyfiles, web3signer keys and publisher keys",
+    ),
+    "scrape-coinbases": Command(
+        "butler.entrypoints.scrape_coinbases_cmd",
+        "attester -> coinbase from StakedWithProvider events, incrementally; checks recorded coinbases",
     ),
 }
 
