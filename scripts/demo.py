@@ -15,10 +15,14 @@ import sys
 import tempfile
 import threading
 import time
+import tomllib
 from pathlib import Path
+from typing import Any
 
+from butler.domain.address import Address
 from butler.domain.bn254 import R as BLS_ORDER
 from butler.domain.keys import SECP256K1_N as SECP256K1_ORDER
+from butler.domain.keys import attester_address, bls_public_key, parse_bls_secret_key, parse_eth_secret_key
 
 BIN = Path(sys.executable).parent
 READY_TIMEOUT = 120
@@ -62,7 +66,7 @@ def refuses_phase2(keys: Path, attesters: list[str], *, config: str, cwd: Path) 
         expect=1,
         cwd=cwd,
     )
-    named = [a for a in attesters if f"error: attester {a} is already on chain" in done.stderr]
+    named = [a for a in attesters if f"error: attester {a}: already " in done.stderr]
     if named != attesters:
         raise SystemExit(f"demo: phase 2 did not name every attester already on chain\n{done.stderr}")
     if again.exists():
@@ -157,6 +161,42 @@ def stop_devnet(devnet: Devnet) -> None:
         raise SystemExit(f"demo: the devnet exited {code}")
 
 
+def prepare_deployment(workdir: Path, *, config: str) -> None:
+    """Phase 3 over two servers: the running keyfile (2 validators) plus phase 2's 3, four funded
+    publishers cut into two disjoint sets, one keyfile per server, and the scraper config."""
+    heading("phase 3: prepare the deployment for two high-availability servers")
+    running = []
+    for validator in fresh_private_keys(2)["validators"]:
+        eth = parse_eth_secret_key(validator["attester"]["eth"])
+        bls = parse_bls_secret_key(validator["attester"]["bls"])
+        running.append({"eth": str(attester_address(eth)), "bls": bls_public_key(bls).to_hex()})
+    publishers = [Address(secrets.token_bytes(20)).checksum for _ in range(4)]
+    production = {
+        "schemaVersion": 1,
+        "remoteSigner": "https://signer.example:8080",
+        "validators": [
+            {"attester": a, "publisher": publishers[0], "feeRecipient": "0x" + "00" * 32} for a in running
+        ],
+    }
+    (workdir / "prod-devnet-keyfile.json").write_text(json.dumps(production, indent=2) + "\n")
+    (workdir / "publishers.json").write_text(json.dumps(publishers, indent=2) + "\n")
+    print("  wrote prod-devnet-keyfile.json (2 running validators) and publishers.json (4 publishers)")
+    run("aztec-butler-devnet", "fund", "--eth", "1", *publishers, "--config", config, cwd=workdir)
+    run(
+        "aztec-butler", "prepare-deployment", "--production-keys", "prod-devnet-keyfile.json",
+        "--new-public-keys", "public-new-private-keys.json", "--available-publishers", "publishers.json",
+        "--high-availability-count", "2", "--scraper-config", "scrape-config.json", "--config", config,
+        cwd=workdir,
+    )  # fmt: skip
+    for name, group in (("A", publishers[:2]), ("B", publishers[2:])):
+        keyfile = json.loads((workdir / f"{name}_prod-devnet-keyfile.json.new").read_text())
+        used = {v["publisher"] for v in keyfile["validators"]}
+        if len(keyfile["validators"]) != 5 or used != set(group):
+            raise SystemExit(
+                f"demo: {name}_prod-devnet-keyfile.json.new does not hold 5 validators over {group}"
+            )
+
+
 def operator_flow(workdir: Path) -> None:
     config = str(workdir / "devnet.toml")
     keys = workdir / "new-private-keys.json"
@@ -172,6 +212,7 @@ def operator_flow(workdir: Path) -> None:
         print(f"  attester {validator['attester']['eth']}  bls {validator['attester']['bls']}")
     attesters = [v["attester"]["eth"] for v in public["validators"]]
     print("  (the private keys went to the console secret store on stderr; not shown here)")
+    prepare_deployment(workdir, config=config)
 
     heading("a bad key file is refused, one line per problem, no key echoed, nothing written")
     broken = json.loads(keys.read_text())
@@ -180,8 +221,14 @@ def operator_flow(workdir: Path) -> None:
     (workdir / "broken.json").write_text(json.dumps(broken))
     run("aztec-butler", "process-private-keys", "broken.json", "--offline", expect=1, cwd=workdir)
 
-    heading("phase 5 stand-in: the devnet queues these keys; running phase 2 again now refuses them")
-    run("aztec-butler-devnet", "add-keys", "--from", keys.name, "--config", config, cwd=workdir)
+    heading("phase 5: add-keys proposes addKeysToProvider to the provider's Safe; the owners execute it")
+    done = run("aztec-butler", "add-keys", keys.name, "--config", config, cwd=workdir)
+    if "proposed to Safe" not in done.stderr:
+        raise SystemExit("demo: add-keys did not propose the registration to the Safe")
+    run("aztec-butler-devnet", "execute-pending", "--config", config, cwd=workdir)
+
+    heading("the keys now wait in the provider queue: add-keys and phase 2 both refuse them")
+    run("aztec-butler", "add-keys", keys.name, "--config", config, expect=1, cwd=workdir)
     refuses_phase2(keys, attesters, config=config, cwd=workdir)
 
     heading("a delegator stakes them; two flush from the entry queue into the real GSE; one exits")
@@ -197,6 +244,91 @@ def operator_flow(workdir: Path) -> None:
     run("aztec-butler-devnet", "stake", "--count", "1", "--config", config, cwd=workdir)
     print("  (the entry queue holds our third validator, then the corrupt one: flush both)")
     run("aztec-butler-devnet", "flush", "--count", "2", "--config", config, cwd=workdir)
+
+    scrape_coinbases(workdir, attesters, config=config)
+    scrape_once(workdir, attesters, config=config)
+    fund_publishers(workdir, public, config=config)
+
+
+def scrape_coinbases(workdir: Path, attesters: list[str], *, config: str) -> None:
+    """The three staked attesters get the coinbases their StakedWithProvider events name; the scraper
+    config learns them; a second run right after has no new blocks to scan."""
+    heading("scrape-coinbases: each staked attester's coinbase, from StakedWithProvider events")
+    args = ["-o", "coinbases.json", "--scraper-config", "scrape-config.json", "--config", config]
+    done = run("aztec-butler", "scrape-coinbases", "--update-scraper-config", *args, cwd=workdir)
+    mapped = {line.split()[0]: line.split()[1] for line in done.stdout.splitlines()}
+    if any(mapped.get(a, "none") == "none" for a in attesters):
+        raise SystemExit("demo: scrape-coinbases did not find a coinbase for every staked attester")
+    scraper_config = json.loads((workdir / "scrape-config.json").read_text())
+    recorded = {a["address"]: a.get("coinbase") for a in scraper_config["attesters"]}
+    if any(recorded.get(a) != mapped[a] for a in attesters):
+        raise SystemExit("demo: the scraper config does not record the coinbases found")
+    print("  (scrape-config.json now records these coinbases)")
+    done = run("aztec-butler", "scrape-coinbases", *args, cwd=workdir)
+    if "no new blocks to scan" not in done.stderr:
+        raise SystemExit("demo: the second scrape-coinbases run scanned blocks again")
+
+
+def scrape_once(workdir: Path, attesters: list[str], *, config: str) -> None:
+    """One monitoring cycle over the scraper config: the first attester exited, the other two validate
+    with their coinbases known, the two running validators are NEW; the states are saved."""
+    heading("aztec-butler-scraper --once: one monitoring cycle, its Prometheus metrics on stdout")
+    args = ["--config", config, "--scraper-config", "scrape-config.json", "--once"]
+    print(f"$ aztec-butler-scraper {' '.join(args)}   (showing the attester and scrape series)", flush=True)
+    done = subprocess.run(
+        [str(BIN / "aztec-butler-scraper"), *args], cwd=workdir, capture_output=True, text=True, check=False
+    )
+    shown = ("aztec_butler_attesters", "aztec_butler_scrape_success", "aztec_butler_entry_queue_length")
+    for line in done.stdout.splitlines():
+        if line.startswith(shown):
+            print(f"  {line}")
+    if done.returncode != 0:
+        raise SystemExit(f"demo: the scraper cycle failed\n{done.stderr}")
+    expected = {attesters[0]: "NO_LONGER_ACTIVE", attesters[1]: "ACTIVE", attesters[2]: "ACTIVE"}
+    for state, count in (("NEW", 2), ("ACTIVE", 2), ("NO_LONGER_ACTIVE", 1)):
+        if f'aztec_butler_attesters{{network="devnet",state="{state}"}} {count}.0' not in done.stdout:
+            raise SystemExit(f"demo: the scraper does not count {count} attester(s) {state}")
+    saved = json.loads((workdir / "scrape-config.json").read_text())["attesters"]
+    if {a["address"]: a["lastSeenState"] for a in saved if a["address"] in expected} != expected:
+        raise SystemExit("demo: the scraper did not save the attesters' states")
+
+
+def fund_publishers(workdir: Path, public: dict[str, Any], *, config: str) -> None:
+    """Three publishers for the three validators: two empty, one already holding 1 ETH. One Safe
+    transaction tops up the two; once the Safe executes it there is nothing left to fund."""
+    heading("fund-publishers: one Safe transaction tops every publisher up to attesters x 0.1 ETH")
+    publishers = [Address(secrets.token_bytes(20)).checksum for _ in range(3)]
+    keyfile = workdir / "prod-keyfile.json"
+    keyfile.write_text(
+        json.dumps(
+            {
+                "schemaVersion": 1,
+                "remoteSigner": "https://signer.example:8080",
+                "validators": [
+                    {
+                        "attester": v["attester"],
+                        "publisher": publishers[i % 3],
+                        "feeRecipient": v["feeRecipient"],
+                    }
+                    for i, v in enumerate(public["validators"])
+                ],
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    print(f"  wrote {keyfile.name}: the 3 validators over publishers {', '.join(publishers)}")
+    safe = tomllib.loads(Path(config).read_text())["safe_address"]
+    run("aztec-butler-devnet", "fund", "--eth", "1", publishers[2], "--config", config, cwd=workdir)
+    run("aztec-butler-devnet", "fund", "--eth", "1", safe, "--config", config, cwd=workdir)
+    done = run("aztec-butler", "fund-publishers", "-k", keyfile.name, "--config", config, cwd=workdir)
+    if "a MultiSendCallOnly batch of 2 calls" not in done.stdout or "proposed to Safe" not in done.stderr:
+        raise SystemExit("demo: fund-publishers did not propose one batch of two transfers")
+    heading("the Safe's owners execute it; the publishers are now exactly at target")
+    run("aztec-butler-devnet", "execute-pending", "--config", config, cwd=workdir)
+    done = run("aztec-butler", "fund-publishers", "-k", keyfile.name, "--config", config, cwd=workdir)
+    if "nothing to fund" not in done.stderr:
+        raise SystemExit("demo: after execution fund-publishers still wants to fund someone")
 
 
 def main() -> int:
