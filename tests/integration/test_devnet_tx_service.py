@@ -10,15 +10,9 @@ import pytest
 import requests
 
 from butler.devnet import accounts
-from butler.devnet.safe import (
-    DELEGATE_CALL,
-    SafeTx,
-    multisend_payload,
-    safe_tx_hash,
-    sign_hash,
-    sign_hash_eth_message,
-)
+from butler.devnet.safe import sign_hash, sign_hash_eth_message
 from butler.domain.address import Address
+from butler.domain.safe import Operation, SafeCall, SafeTransaction, multisend_call_data, safe_tx_hash
 from tests.integration.devnet_fixture import DevnetHandle
 
 pytestmark = pytest.mark.devnet
@@ -28,15 +22,15 @@ Signer = Callable[[bytes, bytes], bytes]
 FORMS: dict[str, Signer] = {"typed-data v27/28": sign_hash, "eth_sign v31/32": sign_hash_eth_message}
 
 
-def transfer(devnet: DevnetHandle, to: Address, value: int, nonce: int | None = None) -> SafeTx:
+def transfer(devnet: DevnetHandle, to: Address, value: int, nonce: int | None = None) -> SafeTransaction:
     nonce = devnet.actions.safe.nonce() if nonce is None else nonce
-    return SafeTx(to=to, value=value, data=b"", operation=0, nonce=nonce)
+    return SafeTransaction(to=to, value=value, data=b"", operation=0, nonce=nonce)
 
 
 def body(
-    devnet: DevnetHandle, tx: SafeTx, key: bytes, sign: Signer = sign_hash, **override: Any
+    devnet: DevnetHandle, tx: SafeTransaction, key: bytes, sign: Signer = sign_hash, **override: Any
 ) -> dict[str, Any]:
-    digest = safe_tx_hash(devnet.chain_id, devnet.safe, tx)
+    digest = safe_tx_hash(tx, devnet.chain_id, devnet.safe)
     sender = accounts.DevAccount(0, "0x" + key.hex()).address
     fields: dict[str, Any] = {
         "to": tx.to.checksum,
@@ -234,11 +228,11 @@ def test_an_unknown_safe_is_not_found(devnet: DevnetHandle) -> None:
 
 
 def test_the_safetx_hash_is_the_safes_own_for_every_field(devnet: DevnetHandle) -> None:
-    tx = SafeTx(
+    tx = SafeTransaction(
         to=Address.from_int(0x1234),
         value=5,
         data=bytes.fromhex("deadbeef"),
-        operation=DELEGATE_CALL,
+        operation=Operation.DELEGATE_CALL,
         nonce=77,
         safe_tx_gas=21_000,
         base_gas=1,
@@ -246,13 +240,13 @@ def test_the_safetx_hash_is_the_safes_own_for_every_field(devnet: DevnetHandle) 
         gas_token=Address.from_int(0x77),
         refund_receiver=Address.from_int(0x88),
     )
-    assert safe_tx_hash(devnet.chain_id, devnet.safe, tx) == devnet.actions.safe.onchain_tx_hash(tx)
+    assert safe_tx_hash(tx, devnet.chain_id, devnet.safe) == devnet.actions.safe.onchain_tx_hash(tx)
 
 
 def test_a_multisend_batch_runs_through_the_real_multisend_call_only(funded_safe: DevnetHandle) -> None:
     devnet = funded_safe
     first, second = Address.from_int(0xA11CE), Address.from_int(0xB0B0)
     before = devnet.chain.balance(first), devnet.chain.balance(second)
-    payload = multisend_payload([(first, 3, b""), (second, 4, b"")])
-    devnet.actions.execute_as_owner(devnet.multisend, 0, payload, DELEGATE_CALL)
+    payload = multisend_call_data([SafeCall(first, 3, b""), SafeCall(second, 4, b"")])
+    devnet.actions.execute_as_owner(devnet.multisend, 0, payload, Operation.DELEGATE_CALL)
     assert (devnet.chain.balance(first) - before[0], devnet.chain.balance(second) - before[1]) == (3, 4)

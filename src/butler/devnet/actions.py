@@ -18,13 +18,14 @@ from web3.types import TxReceipt
 from butler.devnet import accounts, artifacts
 from butler.devnet.chain import DevChain, DevnetError
 from butler.devnet.config import DevnetConfig
-from butler.devnet.safe import CALL, SafeContract, SafeTx, recover_signer, sign_hash
+from butler.devnet.safe import SafeContract, recover_signer, sign_hash
 from butler.domain import bn254
 from butler.domain.address import ZERO_ADDRESS, Address
 from butler.domain.keyfiles import PrivateKeysFile
 from butler.domain.keys import SECP256K1_N, BlsSecretKey, EthSecretKey, attester_address, bls_public_key
 from butler.domain.onchain import AttesterStatus, G1Point, G2Point, KeyStore
 from butler.domain.registration import registration_keystore
+from butler.domain.safe import Operation, SafeTransaction
 
 WEI_PER_ETH = 10**18
 # A GSE deposit costs ~0.6-0.8M gas and the Rollup refuses to start one with less than its
@@ -202,9 +203,11 @@ class DevnetActions:
             added += [AddedKey(s.attester, tx_hash, corrupted_proof) for s in chunk]
         return added
 
-    def execute_as_owner(self, to: Address, value: int, data: bytes, operation: int = CALL) -> TxReceipt:
+    def execute_as_owner(
+        self, to: Address, value: int, data: bytes, operation: Operation = Operation.CALL
+    ) -> TxReceipt:
         """Execute a Safe transaction at the Safe's current nonce, signed by devnet owners."""
-        tx = SafeTx(to=to, value=value, data=data, operation=operation, nonce=self.safe.nonce())
+        tx = SafeTransaction(to=to, value=value, data=data, operation=operation, nonce=self.safe.nonce())
         return self.safe.execute(
             tx, self._owner_signatures(self.safe.tx_hash(tx), {}), sender=accounts.EXECUTOR.address
         )
@@ -397,8 +400,8 @@ def _events(contract: Contract, name: str, receipt: TxReceipt) -> list[Any]:
     ]
 
 
-def _safe_tx_from_json(item: dict[str, Any]) -> SafeTx:
-    return SafeTx(
+def _safe_tx_from_json(item: dict[str, Any]) -> SafeTransaction:
+    return SafeTransaction(
         to=Address.parse(item["to"]),
         value=int(item["value"]),
         data=bytes.fromhex((item.get("data") or "0x")[2:]),

@@ -18,17 +18,10 @@ from butler.domain.hashing import keccak256
 from butler.domain.keys import EthSecretKey
 from butler.domain.safe import (
     SIGNATURE_SIZE,
-    Operation,
-    SafeCall,
     SafeTransaction,
-    multisend_call_data,
     sign_safe_tx_hash,
 )
 
-# The devnet's own names for the domain's values.
-SafeTx = SafeTransaction
-CALL = Operation.CALL
-DELEGATE_CALL = Operation.DELEGATE_CALL
 # execTransaction's own checks cost gas on top of what the inner call needs, and estimates of calls
 # that measure gasleft() can fall short: use a generous margin on the devnet.
 EXEC_GAS_FACTOR = 1.5
@@ -36,11 +29,6 @@ EXEC_GAS_EXTRA = 150_000
 EXEC_GAS_CAP = 29_000_000
 # Safe reads v 31/32 as an ECDSA signature over the EIP-191 prefixed hash (what eth_sign produces).
 _ETH_SIGN_V_SHIFT = 4
-
-
-def safe_tx_hash(chain_id: int, safe: Address, tx: SafeTransaction) -> bytes:
-    """`butler.domain.safe.safe_tx_hash` with the devnet's argument order."""
-    return domain_safe.safe_tx_hash(tx, chain_id, safe)
 
 
 def eth_signed_message_hash(message_hash: bytes) -> bytes:
@@ -82,11 +70,6 @@ def split_signatures(blob: bytes) -> list[bytes]:
     if not blob or len(blob) % SIGNATURE_SIZE:
         raise ValueError(f"signatures must be a non-empty multiple of {SIGNATURE_SIZE} bytes")
     return [blob[i : i + SIGNATURE_SIZE] for i in range(0, len(blob), SIGNATURE_SIZE)]
-
-
-def multisend_payload(calls: Sequence[tuple[Address, int, bytes]]) -> bytes:
-    """`multiSend(bytes)` calldata for plain calls given as (to, value, data)."""
-    return multisend_call_data([SafeCall(to, value, data) for to, value, data in calls])
 
 
 class SafeContract:

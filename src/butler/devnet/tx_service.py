@@ -28,8 +28,9 @@ from urllib.parse import parse_qs, urlsplit
 import attrs
 
 from butler.devnet.chain import DevChain
-from butler.devnet.safe import CALL, DELEGATE_CALL, SafeContract, SafeTx, recover_signer, split_signatures
+from butler.devnet.safe import SafeContract, recover_signer, split_signatures
 from butler.domain.address import ZERO_ADDRESS, Address, AddressFormatError
+from butler.domain.safe import Operation, SafeTransaction
 
 _UINT = re.compile(r"^[0-9]+$")
 _HEX = re.compile(r"^0x(?:[0-9a-fA-F]{2})*$")
@@ -89,7 +90,7 @@ class Confirmation:
 @attrs.define
 class Proposal:
     safe: Address
-    tx: SafeTx
+    tx: SafeTransaction
     safe_tx_hash: bytes
     proposer: Address
     origin: str | None
@@ -314,7 +315,7 @@ class TxServiceState:
 
 @attrs.frozen
 class _ProposalFields:
-    tx: SafeTx
+    tx: SafeTransaction
     contract_transaction_hash: bytes
     sender: Address
     signatures: list[bytes]
@@ -324,7 +325,7 @@ class _ProposalFields:
     def parse(cls, body: object) -> _ProposalFields:
         if not isinstance(body, dict):
             raise _unprocessable("the body must be a JSON object")
-        tx = SafeTx(
+        tx = SafeTransaction(
             to=_address(body, "to"),
             value=_uint_string(body, "value"),
             data=_data(body, "data"),
@@ -383,7 +384,7 @@ def _number(body: dict[str, Any], field: str) -> int:
 
 def _operation(body: dict[str, Any]) -> int:
     value = _number(body, "operation")
-    if value not in (CALL, DELEGATE_CALL):
+    if value not in (Operation.CALL, Operation.DELEGATE_CALL):
         raise _unprocessable("expected 0 (call) or 1 (delegatecall)", "operation")
     return value
 
