@@ -23,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import requests
+from counting_session import CountingSession
 
 from butler.adapters.rpc import RpcTransport
 from butler.adapters.web3_chain import Web3Chain
@@ -35,18 +35,6 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parents[1]
 ANVIL_CHAIN_ID = 31337
 FUNDED_EVERY = 100  # every 100th account gets a balance, so the balances read is not all zeros
-
-
-class CountingSession(requests.Session):
-    """A requests session that counts the HTTP requests it completes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.requests = 0
-        self.hooks["response"].append(self._count)
-
-    def _count(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self.requests += 1
 
 
 def running_stub_node() -> AbstractContextManager[StubNode]:

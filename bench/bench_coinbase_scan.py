@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from counting_session import CountingSession
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -52,18 +53,6 @@ def range_limit(limit: int) -> Any:
         return None
 
     return refuse
-
-
-class CountingSession(requests.Session):
-    """A requests session that counts the HTTP requests it completes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.requests = 0
-        self.hooks["response"].append(self._count)
-
-    def _count(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self.requests += 1
 
 
 def scan(

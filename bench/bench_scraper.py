@@ -31,9 +31,8 @@ import time
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
-import requests
+from counting_session import CountingSession
 
 from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
 from butler.adapters.prometheus_metrics import LatestStatus, ScraperCollector, metrics_registry, metrics_text
@@ -55,18 +54,6 @@ GOAL_REQUESTS = 10
 GOAL_SECONDS = 2.0
 GOAL_RSS_GROWTH = 0.05
 PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-class CountingSession(requests.Session):
-    """A requests session that counts the HTTP requests it completes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.requests = 0
-        self.hooks["response"].append(self._count)
-
-    def _count(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self.requests += 1
 
 
 def verdict(met: bool) -> str:
