@@ -13,13 +13,13 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import CollectorRegistry
 
+from butler.domain.config import WEI_PER_ETH
 from butler.domain.lifecycle import TRANSITIONS
 from butler.domain.scraper_config import AttesterState
 from butler.usecases.scrape_cycle import ScrapeStatus, Snapshot
 
 PREFIX = "aztec_butler_"
 SCRAPER = "chain"  # the `scraper` label: which reading loop a success, duration or timestamp is about
-WEI_PER_ETH = 10**18
 
 # Every (kept state, observed position) pair the lifecycle can refuse: exported from zero on, so that
 # rate() and increase() see the first rejection.

@@ -10,11 +10,11 @@ from collections.abc import Mapping, Sequence
 import attrs
 
 from butler.domain.address import Address
+from butler.domain.config import WEI_PER_ETH
 from butler.domain.errors import CheckFailed
 from butler.domain.keyfiles import ProductionKeyfile
 from butler.domain.safe import MULTISEND_CALL_ONLY, UINT256_LIMIT, SafeCall, batched
 
-WEI_PER_ETH = 10**18
 ETH_DECIMALS = 18
 
 DEFAULT_THRESHOLD_WEI = WEI_PER_ETH // 100
@@ -67,10 +67,6 @@ class PublisherFunding:
     top_up: int
     skipped: Skipped | None
 
-    @property
-    def shortfall(self) -> int:
-        return max(0, self.target - self.balance)
-
 
 @attrs.frozen
 class FundingPlan:
@@ -100,6 +96,11 @@ class FundingPlan:
         return batched(transfers, multisend) if transfers else None
 
 
+def required_top_up(attesters: int, balance: int, wei_per_attester: int) -> int:
+    """What a publisher lacks to hold `wei_per_attester` for each of its attesters (0 when it has enough)."""
+    return max(0, attesters * wei_per_attester - balance)
+
+
 def plan_funding(
     loads: Mapping[Address, int],
     balances: Mapping[Address, int],
@@ -119,10 +120,9 @@ def plan_funding(
         if attesters < 0:
             raise ValueError(f"publisher {publisher} has a negative attester count")
         balance = balances[publisher]
-        target = attesters * wei_per_attester
-        required = target - balance
+        required = required_top_up(attesters, balance, wei_per_attester)
         skipped = None
-        if required <= 0:
+        if required == 0:
             skipped = Skipped.AT_TARGET
         elif required < threshold:
             skipped = Skipped.BELOW_THRESHOLD
@@ -131,7 +131,7 @@ def plan_funding(
                 publisher=publisher,
                 attesters=attesters,
                 balance=balance,
-                target=target,
+                target=attesters * wei_per_attester,
                 top_up=required if skipped is None else 0,
                 skipped=skipped,
             )

@@ -12,9 +12,9 @@ import coincurve
 
 from butler.domain import bn254
 from butler.domain.address import Address
-from butler.domain.hashing import keccak256
 from butler.domain.hex_text import HEX_DIGITS
 from butler.domain.onchain import G1Point
+from butler.domain.secp256k1_public_keys import Secp256k1PublicKey
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 """The secp256k1 group order: Ethereum private keys satisfy 1 <= k < SECP256K1_N."""
@@ -101,7 +101,7 @@ def parse_bls_secret_key(text: object) -> BlsSecretKey:
 def attester_address(sk: EthSecretKey) -> Address:
     """Last 20 bytes of keccak-256 of the 64-byte uncompressed public key."""
     public = coincurve.PublicKey.from_secret(sk.scalar.to_bytes(32, "big")).format(compressed=False)
-    return Address(keccak256(public[1:])[-20:])
+    return Secp256k1PublicKey(public[1:]).address
 
 
 @attrs.frozen(repr=False)

@@ -17,6 +17,7 @@ import attrs
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ButlerError, ChainError, CheckFailed
+from butler.domain.funding import required_top_up
 from butler.domain.lifecycle import CoinbaseException, Observation, Position, coinbase_exception, next_state
 from butler.domain.onchain import AttesterView, DepositArgs, KeyStore
 from butler.domain.scraper_config import AttesterState, ScraperConfig, publisher_loads, with_states
@@ -223,7 +224,9 @@ def summarise(
         missing_coinbase=tuple(missing),
         missing_coinbase_urgent=tuple(urgent),
         balances={p: balances[p] for p in loads},
-        required_topups={p: max(0, load * min_wei_per_attester - balances[p]) for p, load in loads.items()},
+        required_topups={
+            p: required_top_up(load, balances[p], min_wei_per_attester) for p, load in loads.items()
+        },
         provider_queue_length=len(provider_queue),
         entry_queue_length=len(entry_queue),
         changes=tuple(changes),
