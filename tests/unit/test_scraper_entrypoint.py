@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from butler import __version__
+from butler.adapters.secret_sources import scraper_token
 from butler.domain.errors import UsageError
-from butler.entrypoints.scraper import parse_listen, run, scraper_token
+from butler.entrypoints.scraper import parse_listen, run
 
 NETWORK_TOML = """\
 network = "devnet"

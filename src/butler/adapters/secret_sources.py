@@ -18,10 +18,17 @@ PROPOSER_KEY_ENV = "AZTEC_BUTLER_SAFE_PROPOSER_KEY"
 PROPOSER_KEY_FILE_ENV = "AZTEC_BUTLER_SAFE_PROPOSER_KEY_FILE"
 API_KEY_ENV = "AZTEC_BUTLER_SAFE_API_KEY"
 API_KEY_FILE_ENV = "AZTEC_BUTLER_SAFE_API_KEY_FILE"
+SCRAPER_TOKEN_ENV = "AZTEC_BUTLER_SCRAPER_TOKEN"  # noqa: S105 - a variable name, not a token
+SCRAPER_TOKEN_FILE_ENV = "AZTEC_BUTLER_SCRAPER_TOKEN_FILE"  # noqa: S105
 
 
 def _read(
-    value_env: str, file_env: str, config_file: str | None, environ: Mapping[str, str]
+    value_env: str,
+    file_env: str,
+    config_file: str | None,
+    environ: Mapping[str, str],
+    *,
+    kind: str = "key file",
 ) -> tuple[str, str] | None:
     """(text, where it came from) or None when no source is set. The environment wins over the config."""
     if environ.get(value_env):
@@ -33,9 +40,9 @@ def _read(
     try:
         return path.read_text(encoding="utf-8").strip(), str(path)
     except FileNotFoundError:
-        raise UsageError(f"{path}: key file not found") from None
+        raise UsageError(f"{path}: {kind} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read key file: {type(exc).__name__}") from None
+        raise UsageError(f"{path}: cannot read {kind}: {type(exc).__name__}") from None
 
 
 def safe_proposer_key(sources: SecretSources, environ: Mapping[str, str]) -> EthSecretKey | None:
@@ -56,4 +63,16 @@ def safe_api_key(sources: SecretSources, environ: Mapping[str, str]) -> SecretTe
     text, where = found
     if not text or any(c.isspace() for c in text):
         raise UsageError(f"{where}: Safe API key: expected one token without spaces")
+    return SecretText(text)
+
+
+def scraper_token(environ: Mapping[str, str]) -> SecretText | None:
+    """The bearer token the scraper's /metrics requires, from the environment or a file it names."""
+    found = _read(SCRAPER_TOKEN_ENV, SCRAPER_TOKEN_FILE_ENV, None, environ, kind="token file")
+    if found is None:
+        return None
+    text, where = found
+    # It travels in an HTTP header: visible ASCII only.
+    if not text or not all("!" <= c <= "~" for c in text):
+        raise UsageError(f"{where}: the scraper token must be one word of visible ASCII characters")
     return SecretText(text)

@@ -7,7 +7,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -29,8 +29,6 @@ if TYPE_CHECKING:  # adapters load only once the arguments are known to be good
 PROG = "aztec-butler-scraper"
 DEFAULT_LISTEN = "127.0.0.1:9478"
 DEFAULT_INTERVAL = 60.0
-TOKEN_ENV = "AZTEC_BUTLER_SCRAPER_TOKEN"  # noqa: S105 - a variable name, not a token
-TOKEN_FILE_ENV = "AZTEC_BUTLER_SCRAPER_TOKEN_FILE"  # noqa: S105
 # A cycle gives up on a silent node well within a minute: the next cycle tries again anyway, and a
 # failure shown soon is worth more than a retry that keeps success at 1 for minutes.
 RPC_TIMEOUT_SECONDS = 10.0
@@ -101,6 +99,8 @@ def scraper(
     host, port = parse_listen(listen)
     if not (interval > 0 and math.isfinite(interval)):
         raise UsageError(f"--interval must be a positive number of seconds, got {interval:g}")
+    from butler.adapters.secret_sources import scraper_token
+
     token = None if once else scraper_token(os.environ)
 
     from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
@@ -153,28 +153,6 @@ def parse_listen(text: str) -> tuple[str, int]:
     elif ":" in host:
         raise UsageError(f"--listen: write an IPv6 address in brackets, e.g. [::1]:9478, got {text!r}")
     return host or "0.0.0.0", int(port_text)  # noqa: S104 - ":PORT" asks for every interface
-
-
-def scraper_token(environ: Mapping[str, str]) -> SecretText | None:
-    """The bearer token /metrics requires, from the environment or a file it names; None when unset."""
-    if environ.get(TOKEN_ENV):
-        text, where = environ[TOKEN_ENV].strip(), f"${TOKEN_ENV}"
-    elif environ.get(TOKEN_FILE_ENV):
-        where = environ[TOKEN_FILE_ENV]
-        try:
-            text = Path(where).read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            raise UsageError(f"{where} (${TOKEN_FILE_ENV}): token file not found") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(
-                f"{where} (${TOKEN_FILE_ENV}): cannot read token file: {type(exc).__name__}"
-            ) from None
-    else:
-        return None
-    # It travels in an HTTP header: visible ASCII only.
-    if not text or not all("!" <= c <= "~" for c in text):
-        raise UsageError(f"{where}: the scraper token must be one word of visible ASCII characters")
-    return SecretText(text)
 
 
 def _open_chain(network: NetworkConfig) -> Web3Chain:
