@@ -17,6 +17,7 @@ from butler.ports.chain import Chain
 from butler.ports.key_files import KeyFiles
 from butler.ports.multisig import Multisig, Proposal
 from butler.ports.scraper_config_files import ScraperConfigFiles
+from butler.usecases.chain_answers import answered
 
 Warn = Callable[[str], None]
 
@@ -88,7 +89,7 @@ def plan_publisher_funding(
     accounts = list(loads)
     if safe is not None and safe not in loads:
         accounts.append(safe)
-    balances = chain.balances(accounts) if accounts else {}
+    balances = answered(accounts, chain.balances(accounts), "balance for {} accounts") if accounts else {}
     plan = plan_funding(loads, balances, wei_per_attester=wei_per_attester, threshold=threshold)
     safe_balance = balances[safe] if safe is not None else None
     return Funding(plan, plan.transaction(), safe, safe_balance)

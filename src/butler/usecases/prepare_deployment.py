@@ -30,6 +30,7 @@ from butler.ports.chain import Chain
 from butler.ports.clock import Clock
 from butler.ports.key_files import KeyFiles
 from butler.ports.scraper_config_files import ScraperConfigFiles
+from butler.usecases.chain_answers import answered
 from butler.usecases.providers import resolve_provider
 
 T = TypeVar("T")
@@ -99,7 +100,7 @@ def prepare_deployment(
     )
 
     provider = resolve_provider(chain, network)
-    balances = chain.balances(plan.publishers())
+    balances = answered(plan.publishers(), chain.balances(plan.publishers()), "balance for {} publishers")
     unfunded, low_balances = funding_problems(plan, balances, network.min_wei_per_attester)
     if unfunded:
         raise CheckFailed(*unfunded)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from butler.domain.address import Address
-from butler.domain.errors import ChainError, CheckFailed
+from butler.domain.errors import CheckFailed
 from butler.domain.known_attesters import already_known
 from butler.ports.chain import Chain
+from butler.usecases.chain_answers import answered
 
 
 def ensure_not_on_chain(chain: Chain, provider_id: int, attesters: Sequence[Address]) -> None:
@@ -19,10 +20,7 @@ def ensure_not_on_chain(chain: Chain, provider_id: int, attesters: Sequence[Addr
     # two reads is then seen in the place it moved to, never missed.
     provider_queue = chain.provider_queue(provider_id)
     entry_queue = chain.entry_queue()
-    views = chain.attester_views(attesters)
-    unanswered = [a for a in attesters if a not in views]
-    if unanswered:
-        raise ChainError(f"the chain gave no status for {len(unanswered)} attesters (first: {unanswered[0]})")
+    views = answered(attesters, chain.attester_views(attesters), "status for {} attesters")
     known = already_known(attesters, provider_queue=provider_queue, entry_queue=entry_queue, views=views)
     if known:
         raise CheckFailed(*(f"attester {address}: already {where}" for address, where in known.items()))

@@ -16,7 +16,7 @@ import attrs
 
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
-from butler.domain.errors import ButlerError, ChainError, CheckFailed
+from butler.domain.errors import ButlerError, CheckFailed
 from butler.domain.funding import required_top_up
 from butler.domain.lifecycle import CoinbaseException, Observation, Position, coinbase_exception, next_state
 from butler.domain.onchain import AttesterView, DepositArgs, KeyStore
@@ -24,6 +24,7 @@ from butler.domain.scraper_config import AttesterState, ScraperConfig, publisher
 from butler.ports.chain import Chain
 from butler.ports.clock import Clock
 from butler.ports.scraper_config_files import ScraperConfigFiles
+from butler.usecases.chain_answers import answered
 
 
 @attrs.frozen
@@ -161,9 +162,9 @@ def _observe(config: ScraperConfig, chain: Chain, min_wei_per_attester: int, now
     # is seen in the place it moved to as well, never in neither.
     provider_queue = chain.provider_queue(config.staking_provider_id)
     entry_queue = chain.entry_queue()
-    views = chain.attester_views(attesters)
-    balances = chain.balances(list(loads))
-    _check_answers(attesters, views, list(loads), balances)
+    # A partial answer must fail the cycle: a missing view would otherwise read as "not on chain".
+    views = answered(attesters, chain.attester_views(attesters), "status for {} attesters")
+    balances = answered(list(loads), chain.balances(list(loads)), "balance for {} publishers")
     return summarise(
         config,
         provider_queue=provider_queue,
@@ -232,21 +233,6 @@ def summarise(
         changes=tuple(changes),
         rejected=tuple(rejected),
     )
-
-
-def _check_answers(
-    attesters: Sequence[Address],
-    views: Mapping[Address, AttesterView],
-    publishers: Sequence[Address],
-    balances: Mapping[Address, int],
-) -> None:
-    # A partial answer must fail the cycle: a missing view would otherwise read as "not on chain".
-    unanswered = [a for a in attesters if a not in views]
-    if unanswered:
-        raise ChainError(f"the chain gave no status for {len(unanswered)} attesters (first: {unanswered[0]})")
-    unfunded = [p for p in publishers if p not in balances]
-    if unfunded:
-        raise ChainError(f"the chain gave no balance for {len(unfunded)} publishers (first: {unfunded[0]})")
 
 
 def _seconds(started: datetime, finished: datetime) -> float:
