@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import plac
@@ -84,14 +83,13 @@ def generate_scraper_config(
     from butler.adapters.local_key_files import LocalKeyFiles
     from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
     from butler.adapters.local_signer_key_files import LocalPublisherKeyFiles
-    from butler.adapters.scraper_config_location import default_scraper_config_path
     from butler.adapters.system_clock import SystemClock
-    from butler.entrypoints.network import load_config
+    from butler.entrypoints.network import load_config, scraper_config_path
     from butler.usecases.generate_scraper_config import Sources
     from butler.usecases.generate_scraper_config import generate_scraper_config as generate
 
     _, network_config, _ = load_config(config, network)
-    target = output if output is not None else default_scraper_config_path(network_config.network, os.environ)
+    target = scraper_config_path(output, network_config.network)
     sources = Sources(
         production_keyfiles=tuple(production_keys or ()),
         signer=_signer(web3signer_keys, web3signer_url),

@@ -33,3 +33,10 @@ def open_multisig(config: NetworkConfig, secrets: SecretSources) -> Multisig | N
     if proposer is None:
         return None
     return SafeTxServiceMultisig.from_config(config, proposer, safe_api_key(secrets, os.environ))
+
+
+def scraper_config_path(given: Path | None, network: str) -> Path:
+    """The scraper config a command works on: the path given, else the network's default (SPEC §7)."""
+    from butler.adapters.scraper_config_location import default_scraper_config_path
+
+    return given if given is not None else default_scraper_config_path(network, os.environ)

@@ -108,9 +108,8 @@ def prepare_deployment(
 
     from butler.adapters.local_key_files import LocalKeyFiles
     from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
-    from butler.adapters.scraper_config_location import default_scraper_config_path
     from butler.adapters.system_clock import SystemClock
-    from butler.entrypoints.network import load_config, open_chain
+    from butler.entrypoints.network import load_config, open_chain, scraper_config_path
     from butler.usecases.prepare_deployment import prepare_deployment as prepare
 
     _, network_config, _ = load_config(config, network)
@@ -118,9 +117,7 @@ def prepare_deployment(
         production=production_keys,
         new_public_keys=new_public_keys,
         publishers=available_publishers,
-        scraper_config=scraper_config
-        if scraper_config is not None
-        else default_scraper_config_path(network_config.network, os.environ),
+        scraper_config=scraper_config_path(scraper_config, network_config.network),
         output=_output_place(output, production_keys),
         ha_count=high_availability_count,
     )

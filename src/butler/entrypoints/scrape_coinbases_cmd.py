@@ -90,9 +90,8 @@ def scrape_coinbases(
     )
     from butler.adapters.local_key_files import LocalKeyFiles
     from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
-    from butler.adapters.scraper_config_location import default_scraper_config_path
     from butler.adapters.system_clock import SystemClock
-    from butler.entrypoints.network import load_config, open_chain
+    from butler.entrypoints.network import load_config, open_chain, scraper_config_path
     from butler.usecases.scrape_coinbases import ScrapeRequest
     from butler.usecases.scrape_coinbases import scrape_coinbases as scrape
 
@@ -100,9 +99,7 @@ def scrape_coinbases(
     name = network_config.network
     request = ScrapeRequest(
         mapping_path=output if output is not None else default_coinbase_mapping_path(name, os.environ),
-        scraper_config_path=(
-            scraper_config if scraper_config is not None else default_scraper_config_path(name, os.environ)
-        ),
+        scraper_config_path=scraper_config_path(scraper_config, name),
         attesters_file=attesters,
         start_block=start_block,
         confirmations=confirmations,

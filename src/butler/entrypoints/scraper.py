@@ -104,17 +104,12 @@ def scraper(
     token = None if once else scraper_token(os.environ)
 
     from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
-    from butler.adapters.scraper_config_location import default_scraper_config_path
     from butler.adapters.system_clock import SystemClock
-    from butler.entrypoints.network import load_config
+    from butler.entrypoints.network import load_config, scraper_config_path
     from butler.usecases.scrape_cycle import check_scraper_config
 
     _, network, _ = load_config(config, None)  # the Safe secrets it may name are never read
-    path = (
-        scraper_config
-        if scraper_config is not None
-        else default_scraper_config_path(network.network, os.environ)
-    )
+    path = scraper_config_path(scraper_config, network.network)
     files = LocalScraperConfigFiles()
     if not files.exists(path):
         raise InputError(
