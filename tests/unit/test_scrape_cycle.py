@@ -125,7 +125,7 @@ def every_state_world() -> World:
     w.chain.flush(3)
     w.chain.exit(attester(7))
     w.chain.set_balance(PUB_A, 1 * WEI)  # load 3 x 0.5 = 1.5 ETH: needs 0.5
-    w.chain.set_balance(PUB_B, 3 * WEI)  # load 4 x 0.5 = 2 ETH: needs nothing
+    w.chain.set_balance(PUB_B, 3 * WEI)  # load 3 x 0.5 = 1.5 ETH (7 exited): needs nothing
     return w
 
 
@@ -168,6 +168,18 @@ def test_balances_and_required_top_ups_follow_each_publishers_load() -> None:
     assert snapshot is not None
     assert snapshot.balances == {PUB_A: 1 * WEI, PUB_B: 3 * WEI, PUB_IDLE: 0}
     assert snapshot.required_topups == {PUB_A: WEI // 2, PUB_B: 0, PUB_IDLE: 0}
+
+
+def test_an_attester_seen_exiting_needs_no_funds_from_that_very_cycle_on() -> None:
+    w = every_state_world()
+    # PUB_B serves 4, 5, 6 and 7; the file still holds 7 as NEW, but the chain shows it exited.
+    w.chain.set_balance(PUB_B, 3 * WEI // 2)
+
+    snapshot = w.cycle().snapshot
+
+    assert snapshot is not None
+    assert snapshot.states[attester(7)] is S.NO_LONGER_ACTIVE
+    assert snapshot.required_topups[PUB_B] == 0, "three attesters in service, 0.5 ETH each"
 
 
 def test_new_states_are_saved_and_an_unchanged_cycle_writes_nothing() -> None:

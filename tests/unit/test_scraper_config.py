@@ -95,6 +95,12 @@ def test_publisher_loads_count_assignments_of_attesters_still_in_service_and_lis
         publishers=(P1, P2, Address.from_int(0x503)),
     )
     assert publisher_loads(loaded) == {P1: 2, P2: 1, Address.from_int(0x503): 0}
+    # States just observed override the file's: A exited, C is (wrongly) back in service.
+    assert publisher_loads(loaded, {A: AttesterState.NO_LONGER_ACTIVE, C: AttesterState.ACTIVE}) == {
+        P1: 2,
+        P2: 2,
+        Address.from_int(0x503): 0,
+    }
 
 
 def test_with_states_changes_only_the_named_attesters():

@@ -124,13 +124,17 @@ def merged_scraper_config(
     )
 
 
-def publisher_loads(config: ScraperConfig) -> dict[Address, int]:
+def publisher_loads(
+    config: ScraperConfig, states: Mapping[Address, AttesterState] | None = None
+) -> dict[Address, int]:
     """Attesters assigned to each publisher; every listed publisher is present, unused ones with 0.
 
-    Attesters no longer active are not counted: they will not publish again, so they need no funds."""
+    Attesters no longer active are not counted: they will not publish again, so they need no funds.
+    `states`, when given, are the attesters' states just observed, newer than the file's."""
     loads = dict.fromkeys(config.publishers, 0)
     for attester in config.attesters:
-        if attester.last_seen_state is AttesterState.NO_LONGER_ACTIVE:
+        state = states.get(attester.address) if states is not None else None
+        if (state or attester.last_seen_state) is AttesterState.NO_LONGER_ACTIVE:
             continue
         for publisher in attester.publishers:
             loads[publisher] = loads.get(publisher, 0) + 1

@@ -217,7 +217,8 @@ def summarise(
             urgent.append(address)
     counts = dict.fromkeys(AttesterState, 0)
     counts.update(Counter(states.values()))
-    loads = publisher_loads(config)
+    # An attester that exited in this cycle needs no funds from this cycle on.
+    loads = publisher_loads(config, states)
     return Snapshot(
         taken_at=now,
         states=states,
