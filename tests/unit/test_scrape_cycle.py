@@ -3,7 +3,7 @@ exception sets, balances and top-ups, what is saved and when, and what a failed 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -194,6 +194,35 @@ def test_new_states_are_saved_and_an_unchanged_cycle_writes_nothing() -> None:
     assert w.saved.last_updated == "2026-01-01T00:00:00Z"
     assert second.snapshot is not None and second.snapshot.changes == ()
     assert second.cycles == 2 and second.last_success_at == w.clock.now()
+
+
+def test_a_file_replaced_during_the_cycle_is_kept_and_its_states_follow_next_cycle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    w = every_state_world()
+    replacement = scraper_config(
+        ScrapedAttester(attester(3), coinbase=COINBASE, publishers=(PUB_A,)),
+        ScrapedAttester(attester(8), publishers=(PUB_A,)),
+        publishers=(PUB_A,),
+    )
+    read_views = w.chain.attester_views
+
+    def operator_deploys_meanwhile(attesters: Sequence[Address]) -> Mapping[Address, AttesterView]:
+        w.files.files[PATH] = replacement
+        return read_views(attesters)
+
+    monkeypatch.setattr(w.chain, "attester_views", operator_deploys_meanwhile)
+    first = w.cycle()
+
+    assert first.succeeded and first.snapshot is not None
+    assert first.snapshot.states[attester(5)] is S.ACTIVE, "this cycle's values come from the file it read"
+    assert w.files.writes == 0 and w.saved == replacement, "the operator's file is not overwritten"
+
+    second = w.cycle(first)
+
+    assert second.snapshot is not None
+    assert second.snapshot.states == {attester(3): S.IN_STAKING_QUEUE, attester(8): S.NEW}
+    assert w.saved_states() == {attester(3): S.IN_STAKING_QUEUE, attester(8): S.NEW}
 
 
 def test_changes_name_each_attester_that_moved() -> None:

@@ -102,8 +102,9 @@ def scrape_cycle(
     """Run one cycle and return the status to show next.
 
     The scraper config is read afresh, so that an updated file takes effect without a restart, and
-    written back (atomically) only when an attester's state changed. An expected error (the chain, the
-    file) fails the cycle: `previous.snapshot` stays, the failure is recorded.
+    written back (atomically) only when an attester's state changed and the file is still the one read.
+    An expected error (the chain, the file) fails the cycle: `previous.snapshot` stays, the failure is
+    recorded.
     """
     started = clock.now()
     try:
@@ -121,7 +122,9 @@ def scrape_cycle(
             for a in config.attesters
             if a.last_seen_state is not snapshot.states[a.address]
         }
-        if unsaved:
+        # The operator may have replaced the file while the chain was read (new attesters, say): their
+        # file wins, and the states are worked out again from it on the next cycle.
+        if unsaved and files.read(config_path) == config:
             files.write(config_path, with_states(config, unsaved, clock.now()))
     except ButlerError as error:
         # The values are fresh, so they are shown; the states are computed again from the file next time.
