@@ -4,7 +4,8 @@ Tests talk to the node through the proxy: `posts` counts every HTTP request that
 `faults` (a queue consumed one per request) makes the next requests fail in a chosen way before the
 proxy forwards again. `every_nth = (n, fault)` makes every n-th request fail so when the queue is empty
 (a flaky service, for a whole scan); `faulted` counts the faults served. `intercept` may answer a decoded
-request itself (e.g. a node's range limit).
+request itself (e.g. a node's range limit). `rate_limit_error` is the error object the "rate-limited"
+faults answer with (Infura's by default).
 """
 
 from __future__ import annotations
@@ -25,8 +26,20 @@ from urllib.parse import urlsplit
 #   "stall": read the request and answer nothing for `stall_seconds`, then close;
 #   "garbage": answer 200 with a body that is not JSON;
 #   "lose-one": forward, then remove the last answer from a batch answer;
-#   "error-one": forward, then replace the first answer's result with an error object.
+#   "error-one": forward, then replace the first answer's result with an error object;
+#   "rate-limited": answer HTTP 200 with one `rate_limit_error` object (also to a batch), do not forward;
+#   "rate-limited-one": forward, then replace the last answer of a batch with `rate_limit_error`.
 Fault = int | str
+
+# How Infura says it is rate limiting: HTTP 200, a JSON-RPC error, and how long to back off.
+INFURA_RATE_LIMIT: dict[str, Any] = {
+    "code": -32005,
+    "message": "daily request count exceeded, request rate limited",
+    "data": {
+        "see": "https://infura.io/dashboard",
+        "rate": {"allowed_rps": 1, "backoff_seconds": 30, "current_rps": 1.4, "filtered_rps": 0.4},
+    },
+}
 
 # A path and query that must never appear in an error message: they stand for an API key.
 SECRET_PATH = "/v3/SECRETKEY0123?apikey=SECRETQUERY"
@@ -45,6 +58,7 @@ class RpcProxy:
         self.posts = 0
         self.faulted = 0
         self.bodies: list[Any] = []
+        self.rate_limit_error: dict[str, Any] = INFURA_RATE_LIMIT
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -70,6 +84,7 @@ class RpcProxy:
             self.after_forward = None
             self.every_nth = None
             self.faulted = 0
+            self.rate_limit_error = INFURA_RATE_LIMIT
 
     def calls_of(self, method: str) -> int:
         """How many JSON-RPC calls of `method` were sent (inside batches or alone)."""
@@ -140,6 +155,11 @@ class RpcProxy:
                 if fault == "garbage":
                     self._send(200, b"<html>bad gateway</html>")
                     return
+                if fault == "rate-limited":
+                    id_ = body.get("id") if isinstance(body, dict) else None
+                    limited = {"jsonrpc": "2.0", "id": id_, "error": proxy.rate_limit_error}
+                    self._send(200, json.dumps(limited).encode())
+                    return
                 answer = proxy.intercept(body) if proxy.intercept is not None else None
                 if answer is not None:
                     self._send(200, json.dumps(answer).encode())
@@ -147,6 +167,8 @@ class RpcProxy:
                 status, content = proxy.forward(raw)
                 if fault in ("lose-one", "error-one"):
                     content = _tamper(content, str(fault))
+                if fault == "rate-limited-one":
+                    content = _rate_limit_last(content, proxy.rate_limit_error)
                 if proxy.after_forward is not None:
                     proxy.after_forward(body)
                 self._send(status, content)
@@ -174,3 +196,11 @@ def _tamper(content: bytes, how: str) -> bytes:
         first["error"] = {"code": 3, "message": "execution reverted: injected", "data": "0x"}
         items = [first, *items[1:]]
     return json.dumps(items if isinstance(answer, list) else items[0] if items else []).encode()
+
+
+def _rate_limit_last(content: bytes, error: dict[str, Any]) -> bytes:
+    answer = json.loads(content)
+    items = answer if isinstance(answer, list) else [answer]
+    last = {key: value for key, value in items[-1].items() if key != "result"}
+    items = [*items[:-1], {**last, "error": error}]
+    return json.dumps(items if isinstance(answer, list) else items[0]).encode()

@@ -1,7 +1,8 @@
 """JSON-RPC transport against a real anvil behind a counting, misbehaving proxy.
 
 Covers batching (and how many HTTP requests reads of 1,000 items cost through the chain adapter),
-retries of transient failures, and the errors everything else becomes.
+retries of transient failures (rate limits inside HTTP 200 among them), and the errors everything else
+becomes.
 """
 
 from __future__ import annotations
@@ -11,12 +12,19 @@ from typing import Any
 
 import pytest
 
-from butler.adapters.rpc import RpcCall, RpcError, RpcTransport, exponential_backoff, redact_url
+from butler.adapters.rpc import (
+    RETRY_AFTER_CAP,
+    RpcCall,
+    RpcError,
+    RpcTransport,
+    exponential_backoff,
+    redact_url,
+)
 from butler.adapters.web3_chain import Web3Chain
 from butler.domain.address import Address
 from butler.domain.errors import ChainError
 from butler.domain.onchain import AttesterStatus, G1Point
-from tests.integration.rpc_proxy import SECRET_PATH, RpcProxy
+from tests.integration.rpc_proxy import INFURA_RATE_LIMIT, SECRET_PATH, RpcProxy
 from tests.integration.stub_node import ANVIL_CHAIN_ID, StubNode, proxy, stub_node
 
 __all__ = ["proxy", "stub_node"]  # fixtures used by the tests below
@@ -255,6 +263,147 @@ def test_a_server_error_that_is_not_transient_fails_at_once(proxy: RpcProxy) -> 
 
     assert proxy.posts == 1
     assert_no_secret(caught.value)
+
+
+# --- rate limits answered with HTTP 200 and a JSON-RPC error ------------------------------------
+
+ALCHEMY_RATE_LIMIT = {
+    "code": 429,
+    "message": "Your app has exceeded its compute units per second capacity. If you have retries enabled, "
+    "you can safely ignore this message. If not, check out https://docs.alchemy.com/reference/throughput",
+}
+RATE_LIMITS_WITHOUT_HINT = [
+    ALCHEMY_RATE_LIMIT,
+    {"code": -32007, "message": "100/second request limit reached - reduce calls per second"},
+    {"code": -32029, "message": "Too many requests"},
+    {"code": -32090, "message": "Too Many Requests"},
+    {"code": -32000, "message": "rate limit exceeded, retry later"},
+]
+FLAT_BACKOFF = exponential_backoff(base=0.5, factor=1.0)
+
+
+@pytest.mark.parametrize("error", RATE_LIMITS_WITHOUT_HINT, ids=lambda e: str(e["code"]))
+def test_a_rate_limited_request_is_sent_again_until_answered(proxy: RpcProxy, error: dict[str, Any]) -> None:
+    sleep = SleepRecorder()
+    rpc = transport(proxy.url, sleep=sleep, backoff=FLAT_BACKOFF, max_attempts=4)
+    proxy.rate_limit_error = error
+    proxy.faults.extend(["rate-limited", "rate-limited"])
+
+    assert int(rpc.request("eth_chainId"), 16) == ANVIL_CHAIN_ID
+    assert proxy.posts == 3
+    assert proxy.bodies[0] == proxy.bodies[1] == proxy.bodies[2]
+    assert sleep.delays == [0.5, 0.5]
+
+
+def test_a_batch_with_one_rate_limited_answer_is_sent_again_whole(
+    stub_node: StubNode, proxy: RpcProxy
+) -> None:
+    holders = accounts(4, offset=0xC000)
+    for i, holder in enumerate(holders):
+        stub_node.set_balance(holder, 7 * 10**15 + i)
+    rpc = transport(proxy.url)
+    proxy.faults.append("rate-limited-one")
+
+    results = rpc.batch([RpcCall("eth_getBalance", [h.checksum, "latest"]) for h in holders])
+
+    assert [int(r, 16) for r in results] == [7 * 10**15 + i for i in range(4)]
+    assert proxy.posts == 2
+    assert proxy.bodies[0] == proxy.bodies[1]
+    assert len(proxy.bodies[1]) == 4
+
+
+def test_a_batch_refused_with_a_single_rate_limit_error_is_sent_again(proxy: RpcProxy) -> None:
+    rpc = transport(proxy.url)
+    proxy.rate_limit_error = ALCHEMY_RATE_LIMIT
+    proxy.faults.append("rate-limited")
+
+    results = rpc.batch_results([RpcCall("eth_chainId", []), RpcCall("eth_blockNumber", [])])
+
+    assert int(results[0], 16) == ANVIL_CHAIN_ID
+    assert not any(isinstance(r, RpcError) for r in results)
+    assert proxy.posts == 2
+
+
+def test_the_backoff_a_rate_limit_error_asks_for_is_honoured(proxy: RpcProxy) -> None:
+    sleep = SleepRecorder()
+    rpc = transport(proxy.url, sleep=sleep, backoff=FLAT_BACKOFF)
+    proxy.faults.extend(["rate-limited", "rate-limited-one"])
+
+    rpc.batch([RpcCall("eth_chainId", []), RpcCall("eth_blockNumber", [])])
+
+    assert INFURA_RATE_LIMIT["data"]["rate"]["backoff_seconds"] == 30
+    assert sleep.delays == [30.0, 30.0]
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ({"rate": {"backoff_seconds": 3600}}, RETRY_AFTER_CAP),
+        ({"backoff_seconds": 2.5}, 2.5),  # Infura's older answers
+        ({"rate": {"backoff_seconds": 0.1}}, 0.5),  # never sooner than the transport's own backoff
+        ({"rate": {"backoff_seconds": "soon"}}, 0.5),
+    ],
+)
+def test_a_backoff_hint_is_capped_and_never_shortens_the_backoff(
+    proxy: RpcProxy, data: dict[str, Any], expected: float
+) -> None:
+    sleep = SleepRecorder()
+    rpc = transport(proxy.url, sleep=sleep, backoff=FLAT_BACKOFF)
+    proxy.rate_limit_error = {"code": -32005, "message": "project ID request rate exceeded", "data": data}
+    proxy.faults.append("rate-limited")
+
+    assert int(rpc.request("eth_chainId"), 16) == ANVIL_CHAIN_ID
+    assert sleep.delays == [expected]
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        {"code": 3, "message": "execution reverted: rate limit exceeded", "data": "0x08c379a0"},
+        {"code": -32000, "message": "execution reverted: too many requests"},
+        {"code": -32005, "message": "query returned more than 10000 results"},
+    ],
+    ids=["revert-with-data", "revert-message", "getlogs-too-large"],
+)
+def test_an_error_that_is_not_a_rate_limit_is_not_sent_again(proxy: RpcProxy, error: dict[str, Any]) -> None:
+    sleep = SleepRecorder()
+    rpc = transport(proxy.url, sleep=sleep)
+    proxy.intercept = lambda body: {"jsonrpc": "2.0", "id": body["id"], "error": error}
+
+    with pytest.raises(RpcError) as caught:
+        rpc.request("eth_call", [{"to": "0x" + "11" * 20, "data": "0x"}, "latest"])
+
+    assert caught.value.code == error["code"]
+    assert proxy.posts == 1
+    assert sleep.delays == []
+
+
+def test_an_injected_revert_in_a_batch_is_not_sent_again(proxy: RpcProxy) -> None:
+    proxy.faults.append("error-one")
+
+    results = transport(proxy.url).batch_results([RpcCall("eth_chainId", []), RpcCall("eth_blockNumber", [])])
+
+    assert isinstance(results[0], RpcError)
+    assert proxy.posts == 1
+
+
+def test_a_rate_limit_that_outlasts_the_attempts_is_one_line_without_secrets(proxy: RpcProxy) -> None:
+    sleep = SleepRecorder()
+    rpc = transport(proxy.url, sleep=sleep, max_attempts=3)
+    proxy.faults.extend(["rate-limited"] * 4)
+
+    with pytest.raises(ChainError) as caught:
+        rpc.request("eth_blockNumber")
+
+    message = str(caught.value)
+    assert proxy.posts == 3
+    assert len(sleep.delays) == 2
+    assert not isinstance(caught.value, RpcError)
+    assert message.startswith(f"rpc {proxy.node}: eth_blockNumber failed after 3 attempts: rate limited")
+    assert "daily request count exceeded" in message
+    assert "\n" not in message
+    assert_no_secret(caught.value)
+    assert caught.value.__cause__ is None
 
 
 # --- errors that are not retried ------------------------------------------------------------------

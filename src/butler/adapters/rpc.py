@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -24,6 +25,15 @@ RETRY_AFTER_CAP = 60.0
 
 # Statuses a gateway or rate limiter answers with while the node itself may be fine.
 TRANSIENT_HTTP_STATUSES = frozenset({429, 502, 503, 504})
+
+# JSON-RPC error codes hosted services use for nothing but rate limits (see `is_rate_limit`).
+RATE_LIMIT_CODES = frozenset({429, -32007, -32029, -32090})
+# Infura's "limit exceeded": a rate limit, but also its answer to an eth_getLogs result that is too large.
+_LIMIT_EXCEEDED_CODE = -32005
+_RATE_LIMIT_MESSAGE = re.compile(
+    r"\brate[\s_-]?limit|\btoo many requests\b|\brequest limit\b"
+    r"|\bexceeded\b.*\b(?:capacity|rate)\b|\b(?:capacity|rate)\b.*\bexceeded\b"
+)
 
 
 class RpcCall(NamedTuple):
@@ -66,6 +76,48 @@ def exponential_backoff(base: float = 0.25, factor: float = 2.0, cap: float = 8.
     return delay
 
 
+def is_rate_limit(error: Any) -> bool:
+    """Whether a JSON-RPC error object says the service is rate limiting us (so asking again later helps).
+
+    Hosted services answer with HTTP 200 and such an error object rather than HTTP 429:
+      429     Alchemy ("Your app has exceeded its compute units per second capacity ...");
+      -32005  Infura ("daily request count exceeded, request rate limited", data.rate.backoff_seconds);
+              the same code is Infura's answer to an eth_getLogs result that is too large, so it counts
+              only with rate-limit words in the message or a backoff hint in its data;
+      -32007  "request limit reached" (QuickNode and others);
+      -32029  "Too many requests";
+      -32090  Chainstack ("Too Many Requests").
+    Any other code counts when the message clearly says so ("rate limit", "too many requests", "request
+    limit", "exceeded" with "capacity" or "rate"). A revert (code 3, revert data, "revert" in the message)
+    never does.
+    """
+    if not isinstance(error, dict):
+        return False
+    code = error.get("code")
+    message = str(error.get("message", "")).lower()
+    data = error.get("data")
+    if code == 3 or "revert" in message or (isinstance(data, str) and data.startswith("0x")):
+        return False
+    says_so = _RATE_LIMIT_MESSAGE.search(message) is not None
+    if code == _LIMIT_EXCEEDED_CODE:
+        return says_so or backoff_hint(error) is not None
+    return code in RATE_LIMIT_CODES or says_so
+
+
+def backoff_hint(error: Any) -> float | None:
+    """Seconds a rate-limit error object asks us to wait: Infura's data.rate.backoff_seconds (or, in
+    its older answers, data.backoff_seconds); None when it does not say."""
+    data = error.get("data") if isinstance(error, dict) else None
+    if not isinstance(data, dict):
+        return None
+    rate = data.get("rate")
+    for holder in (rate if isinstance(rate, dict) else {}, data):
+        seconds = holder.get("backoff_seconds")
+        if isinstance(seconds, int | float) and not isinstance(seconds, bool) and 0 <= seconds < float("inf"):
+            return float(seconds)
+    return None
+
+
 class _Transient(Exception):
     """A failure worth retrying; `reason` is safe to show (it never contains the url)."""
 
@@ -79,9 +131,11 @@ class RpcTransport:
     """Sends JSON-RPC requests and batches to one node.
 
     `batch` splits long lists into POSTs of at most `max_batch` calls and returns results in call
-    order. Connection failures, timeouts and HTTP 429/502/503/504 are retried up to `max_attempts`
-    times in all, sleeping `backoff(n)` seconds before retry `n` (or what a 429's Retry-After asks,
-    capped). Anything else raises `ChainError` naming the node as `scheme://host` only.
+    order. Connection failures, timeouts, HTTP 429/502/503/504 and answers carrying a rate-limit error
+    object (`is_rate_limit`: the whole answer, or any item of a batch answer) are retried up to
+    `max_attempts` times in all, the whole POST again, sleeping `backoff(n)` seconds before retry `n`
+    (or longer if a 429's Retry-After or the error's backoff hint asks, capped at RETRY_AFTER_CAP).
+    Anything else raises `ChainError` naming the node as `scheme://host` only.
     """
 
     def __init__(
@@ -203,6 +257,7 @@ class RpcTransport:
             raise ChainError(f"rpc {self.node}: {describe} failed: HTTP {response.status_code}{detail}")
         if decoded is None:
             raise ChainError(f"rpc {self.node}: {describe}: the answer is not JSON")
+        _raise_if_rate_limited(decoded)
         return decoded
 
     def _match_answers(self, calls: Sequence[RpcCall], ids: list[int], answer: Any) -> list[Any]:
@@ -274,6 +329,18 @@ def _error_text(error: Any) -> str:
     if isinstance(data, str) and data:
         text += f" data {one_line(data, 200)}"
     return text
+
+
+def _raise_if_rate_limited(answer: Any) -> None:
+    # One rate-limited item makes the whole POST transient: every call here is a read, so sending the
+    # answered ones again is harmless, and it keeps a batch's results from one moment of the chain.
+    items = answer if isinstance(answer, list) else [answer]
+    errors = [item.get("error") for item in items if isinstance(item, dict)]
+    limits = [error for error in errors if is_rate_limit(error)]
+    if not limits:
+        return
+    hints = [hint for hint in map(backoff_hint, limits) if hint is not None]
+    raise _Transient(f"rate limited: {_error_text(limits[0])}", retry_after=max(hints, default=None))
 
 
 def _retry_after(value: str | None) -> float | None:
