@@ -29,6 +29,8 @@ INFURA = {
         {"code": -32000, "message": "rate limit exceeded"},
         {"code": -32016, "message": "Over rate-limit, slow down"},
         {"code": -32603, "message": "request limit reached"},
+        {"code": -32000, "message": "You have exceeded your daily quota"},
+        {"code": -32001, "message": "Not enough compute credits left this month"},
     ],
 )
 def test_rate_limits_of_hosted_services_are_recognised(error: dict[str, Any]) -> None:

@@ -31,7 +31,8 @@ RATE_LIMIT_CODES = frozenset({429, -32007, -32029, -32090})
 # Infura's "limit exceeded": a rate limit, but also its answer to an eth_getLogs result that is too large.
 _LIMIT_EXCEEDED_CODE = -32005
 _RATE_LIMIT_MESSAGE = re.compile(
-    r"\brate[\s_-]?limit|\btoo many requests\b|\brequest limit\b"
+    r"\brate[\s_-]?limit|\btoo many requests\b|\brequest limit\b|\brequest count\b|\bper second\b"
+    r"|\bquota\b|\bcredits\b"
     r"|\bexceeded\b.*\b(?:capacity|rate)\b|\b(?:capacity|rate)\b.*\bexceeded\b"
 )
 
@@ -50,6 +51,11 @@ class RpcError(ChainError):
         self.code = code
         self.rpc_message = rpc_message
         self.data = data
+
+    @property
+    def rate_limited(self) -> bool:
+        """Whether the service refused for now, not for good (see `is_rate_limit`)."""
+        return is_rate_limit({"code": self.code, "message": self.rpc_message, "data": self.data})
 
 
 def redact_url(url: str) -> str:
@@ -88,8 +94,8 @@ def is_rate_limit(error: Any) -> bool:
       -32029  "Too many requests";
       -32090  Chainstack ("Too Many Requests").
     Any other code counts when the message clearly says so ("rate limit", "too many requests", "request
-    limit", "exceeded" with "capacity" or "rate"). A revert (code 3, revert data, "revert" in the message)
-    never does.
+    limit", "request count", "per second", "quota", "credits", "exceeded" with "capacity" or "rate"). A
+    revert (code 3, revert data, "revert" in the message) never does.
     """
     if not isinstance(error, dict):
         return False

@@ -54,16 +54,9 @@ _TOO_LARGE_WORDS = (
     "limit",
     "exceed",
 )
-_RATE_LIMIT_WORDS = (
-    "rate",
-    "per second",
-    "request count",
-    "credits",
-    "capacity",
-    "quota",
-    "too many requests",
-)
-_RATE_LIMIT_CODE = 429
+# Words of errors that say the node lacks the block just asked for (a load-balanced service whose
+# backends lag behind each other): the same read soon succeeds, aggregated or not.
+_BLOCK_UNKNOWN_WORDS = ("header not found", "unknown block", "block not found")
 
 _LATEST = "latest"
 
@@ -98,13 +91,14 @@ class _Read(NamedTuple):
 
 class _Aggregate(NamedTuple):
     """One `eth_call` reading `function` for `items` items (see `aggregate_calls`): its result is the
-    list of their answers, each `size` bytes."""
+    list of their answers, each `size` bytes. `unaggregated` gives the same reads one `eth_call` each."""
 
     contract: _Contract
     function: abis.AbiFunction
     call: RpcCall
     items: int
     size: int
+    unaggregated: Callable[[], list[_Read]]
 
 
 _Request = _Read | _Aggregate | RpcCall
@@ -120,7 +114,9 @@ class Web3Chain:
     accepts them (see `LogSpan`). What the adapter learns about the node's limit lasts across calls.
     With `aggregate`, the items of the queues and the attester views are read up to a few hundred per
     `eth_call` (see `aggregate_calls`) rather than one `eth_call` each: far fewer calls and requests
-    for thousands of attesters, the same answers and errors.
+    for thousands of attesters, the same answers and errors. Nodes that refuse such calls (no `to`, too
+    much gas or data) get the same items one `eth_call` each, at the same block; once those answer,
+    the adapter stops aggregating for good (see `aggregating` and `aggregation_refused`).
     """
 
     def __init__(
@@ -143,6 +139,7 @@ class Web3Chain:
             raise ValueError("max_log_span must be at least 1")
         self._log_span = LogSpan(max_log_span)
         self._aggregate = aggregate
+        self._aggregation_refused: str | None = None
         self._chain_checked = False
         self._gse: _Contract | None = None
 
@@ -171,6 +168,16 @@ class Web3Chain:
     def close(self) -> None:
         """Releases the transport's pooled connections."""
         self._rpc.close()
+
+    @property
+    def aggregating(self) -> bool:
+        """Whether item reads are still aggregated: asked for, and not refused by the node."""
+        return self._aggregate
+
+    @property
+    def aggregation_refused(self) -> str | None:
+        """How the node refused aggregated reads (its error message and code), once it has."""
+        return self._aggregation_refused
 
     # -- Chain -----------------------------------------------------------------------------------
 
@@ -365,32 +372,41 @@ class Web3Chain:
     ) -> list[_Read | _Aggregate]:
         """Reads of `function(*leading, item)` for each item: one eth_call each, or aggregated."""
         if not self._aggregate:
-            return [
-                self._call(
-                    contract,
-                    function,
-                    *leading,
-                    item.checksum if isinstance(item, Address) else item,
-                    block=block,
-                )
-                for item in items
-            ]
+            return [*self._plain_reads(contract, function, leading, items, block)]
         layout = _layout(function)
         if layout is None:
             raise TypeError(f"{function.signature} has a result of dynamic size: it cannot be aggregated")
         # With static arguments only, the call is the selector, the leading arguments' words, then the item's.
         prefix = function.selector + encode(list(function.input_types[:-1]), list(leading))
-        words = [
-            bytes(12) + item.raw if isinstance(item, Address) else item.to_bytes(32, "big") for item in items
-        ]
         chunk = aggregate_calls.max_items(layout.size)
         reads: list[_Read | _Aggregate] = []
-        for start in range(0, len(words), chunk):
-            part = words[start : start + chunk]
-            data = aggregate_calls.call_data(contract.address, prefix, part, layout.size)
+        for start in range(0, len(items), chunk):
+            part = items[start : start + chunk]
+            words = [bytes(12) + i.raw if isinstance(i, Address) else i.to_bytes(32, "big") for i in part]
+            data = aggregate_calls.call_data(contract.address, prefix, words, layout.size)
             call = RpcCall("eth_call", [{"data": "0x" + data.hex()}, block])
-            reads.append(_Aggregate(contract, function, call, len(part), layout.size))
+            plain = functools.partial(self._plain_reads, contract, function, leading, part, block)
+            reads.append(_Aggregate(contract, function, call, len(part), layout.size, plain))
         return reads
+
+    def _plain_reads(
+        self,
+        contract: _Contract,
+        function: abis.AbiFunction,
+        leading: tuple[Any, ...],
+        items: Sequence[int] | Sequence[Address],
+        block: str,
+    ) -> list[_Read]:
+        return [
+            self._call(
+                contract,
+                function,
+                *leading,
+                item.checksum if isinstance(item, Address) else item,
+                block=block,
+            )
+            for item in items
+        ]
 
     def _answers(self, reads: Sequence[_Read | _Aggregate], results: Sequence[Any]) -> list[bytes]:
         """The answer to every item of `reads` (their successful `results`), in order."""
@@ -415,17 +431,48 @@ class Web3Chain:
 
         An `_Aggregate`'s result is the list of its items' answers."""
         calls = [request if isinstance(request, RpcCall) else request.call for request in requests]
-        results = self._rpc.batch_results(calls)
-        return [
+        results = [
             self._aggregated(request, result)
             if isinstance(request, _Aggregate)
             else self._read_failed(request, result)
             if isinstance(result, RpcError) and isinstance(request, _Read)
             else result
-            for request, result in zip(requests, results, strict=True)
+            for request, result in zip(requests, self._rpc.batch_results(calls), strict=True)
+        ]
+        refused = [
+            (i, request, result)
+            for i, (request, result) in enumerate(zip(requests, results, strict=True))
+            if isinstance(request, _Aggregate) and isinstance(result, RpcError)
+        ]
+        if refused:
+            unaggregated = self._unaggregated([request for _, request, _ in refused], refused[0][2])
+            for (i, _, _), answers in zip(refused, unaggregated, strict=True):
+                results[i] = answers
+        return results
+
+    def _unaggregated(self, refused: Sequence[_Aggregate], error: RpcError) -> list[list[bytes] | ChainError]:
+        """The results of `refused` aggregated reads, read again one `eth_call` per item at the same block.
+
+        When every item answers, the node refused the aggregation, not the reads (it may forbid calls
+        without `to`, or cap their gas or size): the adapter stops aggregating. Otherwise each read
+        fails as it would without aggregation (e.g. the contract reverts) and aggregation stays on."""
+        reads = [each for aggregate in refused for each in aggregate.unaggregated()]
+        results = iter(self._batch_results(reads))
+        per_aggregate = [[next(results) for _ in range(aggregate.items)] for aggregate in refused]
+        failures = [
+            next((r for r in answers if isinstance(r, ChainError)), None) for answers in per_aggregate
+        ]
+        if not any(failures):
+            self._aggregate = False
+            self._aggregation_refused = f"{one_line(error.rpc_message)} (code {error.code})"
+        return [
+            failure or [self._data(r, aggregate.function.name) for r in answers]
+            for aggregate, answers, failure in zip(refused, per_aggregate, failures, strict=True)
         ]
 
     def _aggregated(self, read: _Aggregate, result: Any) -> list[bytes] | ChainError:
+        """The answers to an aggregated read, or its error; an `RpcError` (as the node said it) when
+        the node may have refused the aggregation itself, for `_unaggregated` to read the items again."""
         what = f"rpc {self._rpc.node}: {read.function.signature} on {read.contract.name}"
         hint = f"is the configured {read.contract.setting} address right?"
         if isinstance(result, RpcError):
@@ -433,7 +480,7 @@ class Web3Chain:
                 aggregate_calls.unexpected_size(_hex_bytes(result.data)) if _is_revert(result) else None
             )
             if wrong_size is None:
-                return self._read_failed(read, result)
+                return self._read_failed(read, result) if _is_transient(result) else result
             _, size = wrong_size
             if size == 0:
                 return ChainError(f"{what} returned no data (no contract there?): {hint}")
@@ -605,10 +652,14 @@ def _hex_bytes(data: Any) -> bytes | None:
 
 
 def _says_too_large(error: RpcError) -> bool:
-    text = error.rpc_message.lower()
-    if error.code == _RATE_LIMIT_CODE or any(word in text for word in _RATE_LIMIT_WORDS):
+    if error.rate_limited:
         return False
-    return error.code == -32005 or any(word in text for word in _TOO_LARGE_WORDS)
+    return error.code == -32005 or any(word in error.rpc_message.lower() for word in _TOO_LARGE_WORDS)
+
+
+def _is_transient(error: RpcError) -> bool:
+    """Whether the node will likely answer the same call later: no sign of what it accepts."""
+    return error.rate_limited or any(word in error.rpc_message.lower() for word in _BLOCK_UNKNOWN_WORDS)
 
 
 def _address(value: str) -> Address:

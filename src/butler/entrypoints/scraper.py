@@ -189,6 +189,7 @@ class _Service:
             ScraperCollector(network=network.network, version=__version__, status=self.latest.get)
         )
         self.failures_in_a_row = 0
+        self.aggregating = chain.aggregating
 
     def once(self) -> int:
         from butler.adapters.prometheus_metrics import metrics_text
@@ -249,6 +250,12 @@ class _Service:
             )
             status = failed(previous, started=started, finished=self.clock.now(), error=text)
         self.latest.set(status)
+        if self.aggregating and not self.chain.aggregating:
+            self.aggregating = False
+            note(
+                f"the node refused aggregated calls ({self.chain.aggregation_refused}): "
+                "reading items one call each from now on"
+            )
         self._log(previous, status)
         return status
 
