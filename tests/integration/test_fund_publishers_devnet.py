@@ -58,7 +58,7 @@ def write_keyfile(path: Path, attesters: list[PublicAttester], publishers: list[
         DeployedValidator(a, publishers[i % len(publishers)], None, FeeRecipient(bytes(32)))
         for i, a in enumerate(attesters)
     )
-    LocalKeyFiles().write_production_keyfile(
+    LocalKeyFiles().create_production_keyfile(
         path, ProductionKeyfile(1, "https://signer.example:8080", validators)
     )
     return path

@@ -17,6 +17,7 @@ from butler.domain.publisher_sets import PublisherSets
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from butler.ports.chain_fake import FakeChain
 from butler.ports.clock_fake import FixedClock
+from butler.ports.key_files import KeyfileLeftBehind
 from butler.ports.key_files_fake import FakeKeyFiles
 from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
 from butler.usecases.prepare_deployment import (
@@ -331,3 +332,148 @@ def test_the_production_structure_is_kept_even_with_an_unusual_remote_signer() -
 
     written = world.keyfile("prod.json.new")
     assert (written.remote_signer, written.schema_version) == (signer, 3)
+
+
+# A failure while writing: the keyfiles this run created are removed again, newest first.
+
+
+class ScraperConfigsFailingToWrite(FakeScraperConfigFiles):
+    """Pass every check, then fail the write itself (a full disk)."""
+
+    def write(self, path: Path, config: ScraperConfig) -> None:
+        raise ButlerError(f"{path}: cannot write: No space left on device")
+
+
+def ha_names(suffix: str = ".new", sets: str = "ABC") -> list[Path]:
+    return [FOLDER / f"{name}_prod.json{suffix}" for name in sets]
+
+
+def test_a_keyfile_failing_mid_way_removes_the_ones_before_it_and_leaves_the_scraper_config_alone() -> None:
+    world = World(P)
+    a, b, _ = ha_names()
+    world.files = FakeKeyFiles(world.files.files, fail_creating={b: "No space left on device"})
+
+    problems = refused(world, ButlerError, ha_count=3)
+
+    assert problems == [
+        f"{b}: cannot write: No space left on device",
+        f"nothing was written: the keyfile(s) already created were removed again ({a})",
+    ]
+
+
+def test_the_only_keyfile_failing_writes_nothing() -> None:
+    world = World()
+    target = FOLDER / "prod.json.new"
+    world.files = FakeKeyFiles(world.files.files, fail_creating={target: "Input/output error"})
+
+    problems = refused(world, ButlerError)
+
+    assert problems == [f"{target}: cannot write: Input/output error", "nothing was written"]
+
+
+def test_a_scraper_config_failing_to_write_removes_every_keyfile() -> None:
+    world = World(P)
+    world.scraper = ScraperConfigsFailingToWrite()
+
+    problems = refused(world, ButlerError, ha_count=3)
+
+    created = ", ".join(str(p) for p in ha_names())
+    assert problems == [
+        f"{SCRAPER}: cannot write: No space left on device",
+        f"nothing was written: the keyfile(s) already created were removed again ({created})",
+    ]
+
+
+def test_a_file_appearing_after_the_checks_is_never_replaced_and_the_run_can_simply_be_repeated() -> None:
+    world = World(P)
+    a, b, _ = ha_names()
+    world.files = FakeKeyFiles(world.files.files, appearing={b: "another process's file"})
+    before = dict(world.files.files)
+
+    with pytest.raises(CheckFailed) as failed:
+        world.run(ha_count=3)
+
+    assert list(failed.value.problems) == [
+        f"{b}: already exists; creating a keyfile never replaces a file",
+        f"{b} appeared after the checks; run prepare-deployment again: it picks the next free name",
+        f"nothing was written: the keyfile(s) already created were removed again ({a})",
+    ]
+    assert world.files.files == {**before, b: "another process's file"}
+    assert (world.scraper.files, world.scraper.writes) == ({}, 0)
+
+    result = world.run(ha_count=3)
+
+    assert [w.path for w in result.keyfiles] == ha_names(".new2")
+    assert world.files.files[b] == "another process's file"
+
+
+def test_a_file_appearing_at_an_exact_output_name_asks_for_another_name() -> None:
+    world = World()
+    target = Path("/out/keys.json")
+    world.files = FakeKeyFiles(world.files.files, appearing={target: "another process's file"})
+
+    with pytest.raises(CheckFailed) as failed:
+        world.run(output=OutputPlace(Path("/out"), "keys.json", exact=True))
+
+    assert list(failed.value.problems) == [
+        f"{target}: already exists; creating a keyfile never replaces a file",
+        f"{target} appeared after the checks; choose another -o",
+        "nothing was written",
+    ]
+    assert world.files.files[target] == "another process's file"
+
+
+def test_a_keyfile_that_cannot_be_removed_again_is_named_as_left_behind() -> None:
+    world = World(P)
+    a, b, c = ha_names()
+    world.files = FakeKeyFiles(
+        world.files.files,
+        fail_creating={c: "No space left on device"},
+        fail_removing={b: "Read-only file system"},
+    )
+
+    with pytest.raises(ButlerError) as failed:
+        world.run(ha_count=3)
+
+    assert list(failed.value.problems) == [
+        f"{c}: cannot write: No space left on device",
+        f"{b}: cannot remove: Read-only file system",
+        f"left behind, remove by hand: {b}; nothing else was written",
+    ]
+    assert [p for p in ha_names() if world.files.exists(p)] == [b]
+    assert not world.files.exists(a)
+    assert (world.scraper.files, world.scraper.writes) == ({}, 0)
+
+
+class KeyFilesLeavingPartOfAFailedCreate(FakeKeyFiles):
+    """A create of `path` that fails and cannot clean up after itself (the disk turned read-only)."""
+
+    def __init__(self, files: dict[Path, object], path: Path) -> None:
+        super().__init__(files)
+        self._path = path
+
+    def create_production_keyfile(self, path: Path, keyfile: ProductionKeyfile) -> None:
+        if path != self._path:
+            return super().create_production_keyfile(path, keyfile)
+        self.files[path] = keyfile
+        raise KeyfileLeftBehind(
+            (path,),
+            f"{path}: cannot write: Input/output error",
+            f"{path}: cannot remove: Read-only file system",
+        )
+
+
+def test_what_a_failed_create_could_not_remove_is_named_as_left_behind() -> None:
+    world = World(P)
+    a, b, _ = ha_names()
+    world.files = KeyFilesLeavingPartOfAFailedCreate(world.files.files, b)
+
+    with pytest.raises(ButlerError) as failed:
+        world.run(ha_count=3)
+
+    assert list(failed.value.problems) == [
+        f"{b}: cannot write: Input/output error",
+        f"{b}: cannot remove: Read-only file system",
+        f"left behind, remove by hand: {b}; nothing else was written",
+    ]
+    assert not world.files.exists(a)

@@ -1,11 +1,26 @@
-"""Atomic file writes: a temporary file in the target folder, fsynced, then renamed over the target."""
+"""Atomic file writes: a temporary file in the target folder, fsynced, then given the target's name.
+
+`write_atomically` renames over the target (replacing it); `create_atomically` links, which refuses an
+existing name.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
+
+
+class LeftBehind(Exception):
+    """`create_atomically` failed with `cause`, and files it had made could not be removed again."""
+
+    def __init__(self, cause: OSError, left: tuple[tuple[Path, OSError], ...]) -> None:
+        super().__init__(cause, left)
+        self.cause = cause
+        self.left = left
+        """Each file still on disk, with the error that kept it there."""
 
 
 def write_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
@@ -22,7 +37,62 @@ def write_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
-    # The rename is durable only once the folder itself is on disk.
+    _sync_folder(folder)
+
+
+def create_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
+    """Create `path` holding `text`, all or nothing, never replacing whatever is there.
+
+    A hard link names the finished temporary file: unlike a rename it fails (FileExistsError) when the name
+    is taken, in the same step that would take it, so a file another process creates meanwhile is never
+    replaced. On any failure what this call made is removed again before the error is re-raised; when that
+    removal fails too, `LeftBehind` names what stayed.
+    """
+    folder = path.parent
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    tmp = Path(tmp_name)
+    linked = False
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.link(tmp, path)
+        linked = True
+        os.unlink(tmp)
+        # Until the folder is on disk, a crash could lose the new name; that counts as not created.
+        _sync_folder(folder)
+    except BaseException as error:
+        left = _remove_all([tmp, path] if linked else [tmp])
+        if left and isinstance(error, OSError):
+            raise LeftBehind(error, left) from error
+        raise
+
+
+def remove_durably(path: Path) -> None:
+    """Remove the file at `path` (a missing one is fine) and make the removal survive a crash."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return
+    _sync_folder(path.parent)
+
+
+def _remove_all(paths: Iterable[Path]) -> tuple[tuple[Path, OSError], ...]:
+    left = []
+    for path in paths:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            left.append((path, error))
+    return tuple(left)
+
+
+def _sync_folder(folder: Path) -> None:
+    # A rename, link or unlink is durable only once the folder itself is on disk.
     folder_fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(folder_fd)

@@ -6,9 +6,12 @@ import os
 from pathlib import Path
 
 from butler.adapters import codecs
+from butler.adapters.atomic_file import LeftBehind, create_atomically, remove_durably
 from butler.adapters.json_files import check_writable, read_decoded, read_json, write_json
+from butler.domain.errors import ButlerError
 from butler.domain.keyfiles import PrivateKeysFile, ProductionKeyfile, PublicKeysFile
 from butler.domain.publisher_sets import PublisherSets
+from butler.ports.key_files import KeyfileExists, KeyfileLeftBehind
 
 
 class LocalKeyFiles:
@@ -28,11 +31,32 @@ class LocalKeyFiles:
     def read_production_keyfile(self, path: Path) -> ProductionKeyfile:
         return read_json(path, ProductionKeyfile)
 
-    def write_production_keyfile(self, path: Path, keyfile: ProductionKeyfile) -> None:
-        write_json(path, keyfile)
+    def create_production_keyfile(self, path: Path, keyfile: ProductionKeyfile) -> None:
+        try:
+            create_atomically(path, codecs.dump_json(keyfile))
+        except FileExistsError:
+            raise KeyfileExists(path) from None
+        except LeftBehind as failure:
+            raise KeyfileLeftBehind(
+                tuple(p for p, _ in failure.left),
+                f"{path}: cannot write: {_reason(failure.cause)}",
+                *(f"{p}: cannot remove: {_reason(error)}" for p, error in failure.left),
+            ) from None
+        except OSError as error:
+            raise ButlerError(f"{path}: cannot write: {_reason(error)}") from None
+
+    def remove(self, path: Path) -> None:
+        try:
+            remove_durably(path)
+        except OSError as error:
+            raise ButlerError(f"{path}: cannot remove: {_reason(error)}") from None
 
     def read_public_keys(self, path: Path) -> PublicKeysFile:
         return read_json(path, PublicKeysFile)
 
     def read_available_publishers(self, path: Path) -> PublisherSets:
         return read_decoded(path, codecs.structure_publisher_sets)
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or type(error).__name__

@@ -5,8 +5,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from butler.domain.errors import ButlerError, CheckFailed
 from butler.domain.keyfiles import PrivateKeysFile, ProductionKeyfile, PublicKeysFile
 from butler.domain.publisher_sets import PublisherSets
+
+
+class KeyfileExists(CheckFailed):
+    """`create_production_keyfile` found `path` taken; whatever is there was left as it was."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path}: already exists; creating a keyfile never replaces a file")
+        self.path = path
+
+
+class KeyfileLeftBehind(ButlerError):
+    """`create_production_keyfile` failed after it had made files, and could not remove `paths` again."""
+
+    def __init__(self, paths: tuple[Path, ...], *problems: str) -> None:
+        super().__init__(*problems)
+        self.paths = paths
 
 
 class KeyFiles(Protocol):
@@ -28,7 +45,19 @@ class KeyFiles(Protocol):
 
     def read_production_keyfile(self, path: Path) -> ProductionKeyfile: ...
 
-    def write_production_keyfile(self, path: Path, keyfile: ProductionKeyfile) -> None: ...
+    def create_production_keyfile(self, path: Path, keyfile: ProductionKeyfile) -> None:
+        """Create `path` as a new file, atomically; never replace anything.
+
+        KeyfileExists when `path` is taken, even by a file that appeared after the caller's own check.
+        Any other failure raises ButlerError naming `path` and leaves nothing behind, or KeyfileLeftBehind
+        naming what it could not remove again.
+        """
+        ...
+
+    def remove(self, path: Path) -> None:
+        """Remove `path`, a file this run created (to undo `create_production_keyfile`). A missing file is
+        fine; ButlerError naming `path` when it stays."""
+        ...
 
     def read_public_keys(self, path: Path) -> PublicKeysFile: ...
 

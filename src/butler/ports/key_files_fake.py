@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
 from butler.domain.errors import ButlerError, InputError
 from butler.domain.keyfiles import PrivateKeysFile, ProductionKeyfile, PublicKeysFile
 from butler.domain.publisher_sets import PublisherSets
-from butler.ports.key_files import KeyFiles
+from butler.ports.key_files import KeyfileExists, KeyFiles
 
 T = TypeVar("T")
 
 
 class FakeKeyFiles:
-    def __init__(self, files: dict[Path, object] | None = None, *, unwritable: Iterable[Path] = ()) -> None:
+    """`unwritable` paths fail `check_writable` (and every write). `fail_creating` and `fail_removing` map
+    paths to the reason their create or remove fails, after the checks passed (a full disk, an I/O error).
+    `appearing` holds files another process creates at a path just before this one creates it there."""
+
+    def __init__(
+        self,
+        files: dict[Path, object] | None = None,
+        *,
+        unwritable: Iterable[Path] = (),
+        fail_creating: Mapping[Path, str] | None = None,
+        fail_removing: Mapping[Path, str] | None = None,
+        appearing: Mapping[Path, object] | None = None,
+    ) -> None:
         self.files: dict[Path, object] = dict(files or {})
         self._unwritable = frozenset(unwritable)
+        self._fail_creating = dict(fail_creating or {})
+        self._fail_removing = dict(fail_removing or {})
+        self._appearing = dict(appearing or {})
 
     def exists(self, path: Path) -> bool:
         return path in self.files
@@ -36,9 +51,20 @@ class FakeKeyFiles:
     def read_production_keyfile(self, path: Path) -> ProductionKeyfile:
         return self._read(path, ProductionKeyfile, "a production keyfile")
 
-    def write_production_keyfile(self, path: Path, keyfile: ProductionKeyfile) -> None:
+    def create_production_keyfile(self, path: Path, keyfile: ProductionKeyfile) -> None:
         self.check_writable(path)
+        if path in self._appearing:
+            self.files.setdefault(path, self._appearing.pop(path))
+        if path in self.files:
+            raise KeyfileExists(path)
+        if path in self._fail_creating:
+            raise ButlerError(f"{path}: cannot write: {self._fail_creating[path]}")
         self.files[path] = keyfile
+
+    def remove(self, path: Path) -> None:
+        if path in self._fail_removing:
+            raise ButlerError(f"{path}: cannot remove: {self._fail_removing[path]}")
+        self.files.pop(path, None)
 
     def read_public_keys(self, path: Path) -> PublicKeysFile:
         return self._read(path, PublicKeysFile, "a public-keys file")

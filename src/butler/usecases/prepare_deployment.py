@@ -1,7 +1,8 @@
 """Phase 3: the keyfile(s) for the node servers, and the scraper config that watches them (SPEC §5-7).
 
 Every check runs before the first write: the input files, duplicates and coinbases, the publishers, the
-output names, the scraper config merge and the publishers' funding on chain.
+output names, the scraper config merge and the publishers' funding on chain. The writes are all or nothing:
+keyfiles are created, never replacing a file, and removed again when a later write fails.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from butler.domain.errors import ButlerError, CheckFailed, InputError
 from butler.domain.scraper_config import ScraperConfig, merged_scraper_config
 from butler.ports.chain import Chain
 from butler.ports.clock import Clock
-from butler.ports.key_files import KeyFiles
+from butler.ports.key_files import KeyfileExists, KeyfileLeftBehind, KeyFiles
 from butler.ports.scraper_config_files import ScraperConfigFiles
 from butler.usecases.chain_answers import answered
 from butler.usecases.providers import resolve_provider
@@ -117,19 +118,19 @@ def prepare_deployment(
         files.check_writable(target)
     scraper_configs.check_writable(request.scraper_config)
 
-    written = _write_keyfiles(plan, targets, files)
+    created: list[WrittenKeyfile] = []
     try:
+        for target, planned in zip(targets, plan.files, strict=True):
+            files.create_production_keyfile(target, planned.keyfile)
+            created.append(WrittenKeyfile(target, planned))
+        # Last: it replaces the config atomically, and nothing after it can fail and need it undone.
         scraper_configs.write(request.scraper_config, updated)
-    except ButlerError as error:
-        raise ButlerError(
-            *error.problems,
-            f"the keyfile(s) {', '.join(str(w.path) for w in written)} were written; the scraper config "
-            "was not updated",
-        ) from None
+    except ButlerError as failure:
+        raise _undone(failure, [w.path for w in created], files, request.output) from None
     known_before = len(existing.attesters) if existing is not None else 0
     return DeploymentResult(
         plan=plan,
-        keyfiles=written,
+        keyfiles=tuple(created),
         balances=balances,
         low_balances=tuple(low_balances),
         scraper_config_path=request.scraper_config,
@@ -191,16 +192,28 @@ def _targets(plan: DeploymentPlan, place: OutputPlace, files: KeyFiles) -> list[
     return targets
 
 
-def _write_keyfiles(plan: DeploymentPlan, targets: list[Path], files: KeyFiles) -> tuple[WrittenKeyfile, ...]:
-    written: list[WrittenKeyfile] = []
-    for target, planned in zip(targets, plan.files, strict=True):
+def _undone(failure: ButlerError, created: list[Path], files: KeyFiles, place: OutputPlace) -> ButlerError:
+    """The error to raise for `failure`, once the keyfiles `created` by this run are removed again."""
+    problems = list(failure.problems)
+    left = list(failure.paths) if isinstance(failure, KeyfileLeftBehind) else []
+    for path in reversed(created):
         try:
-            files.write_production_keyfile(target, planned.keyfile)
+            files.remove(path)
         except ButlerError as error:
-            done = ", ".join(str(w.path) for w in written)
-            raise ButlerError(
-                *error.problems,
-                *([f"already written before the failure: {done}"] if done else []),
-            ) from None
-        written.append(WrittenKeyfile(target, planned))
-    return tuple(written)
+            problems += error.problems
+            left.append(path)
+    if isinstance(failure, KeyfileExists):
+        retry = (
+            "choose another -o"
+            if place.exact
+            else "run prepare-deployment again: it picks the next free name"
+        )
+        problems.append(f"{failure.path} appeared after the checks; {retry}")
+    if left:
+        problems.append(f"left behind, remove by hand: {', '.join(map(str, left))}; nothing else was written")
+    elif created:
+        removed = ", ".join(map(str, created))
+        problems.append(f"nothing was written: the keyfile(s) already created were removed again ({removed})")
+    else:
+        problems.append("nothing was written")
+    return CheckFailed(*problems) if isinstance(failure, KeyfileExists) else ButlerError(*problems)
