@@ -24,20 +24,14 @@ class LeftBehind(Exception):
 
 
 def write_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
-    folder = path.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    tmp = _finished_temporary(path, text, mode)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as tmp:
-            tmp.write(text)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, path)
+        os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
+            os.unlink(tmp)
         raise
-    _sync_folder(folder)
+    _sync_folder(path.parent)
 
 
 def create_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
@@ -48,26 +42,35 @@ def create_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
     replaced. On any failure what this call made is removed again before the error is re-raised; when that
     removal fails too, `LeftBehind` names what stayed.
     """
-    folder = path.parent
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    tmp = Path(tmp_name)
+    tmp = _finished_temporary(path, text, mode)
     linked = False
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
         os.link(tmp, path)
         linked = True
         os.unlink(tmp)
         # Until the folder is on disk, a crash could lose the new name; that counts as not created.
-        _sync_folder(folder)
+        _sync_folder(path.parent)
     except BaseException as error:
         left = _remove_all([tmp, path] if linked else [tmp])
         if left and isinstance(error, OSError):
             raise LeftBehind(error, left) from error
         raise
+
+
+def _finished_temporary(path: Path, text: str, mode: int) -> Path:
+    """A hidden file beside `path` holding `text` on disk with `mode`, to be given `path`'s name."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, mode)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    return Path(tmp_name)
 
 
 def remove_durably(path: Path) -> None:
