@@ -129,17 +129,18 @@ class Scraper:
     def settle_on(self, expected: Series) -> Series:
         """The metrics of the first successful cycle that shows `expected`; failing that, the difference
         from the last metrics served, with the scraper's log."""
-        deadline = time.monotonic() + WAIT_SECONDS
-        while True:
-            last = self.metrics()
-            if last.get(key("scrape_success", scraper="chain")) == 1 and scraped(last) == expected:
-                return last
-            if time.monotonic() > deadline:
-                break
-            assert self.process.poll() is None, f"the scraper exited:\n{self.stderr}"
-            time.sleep(0.05)
-        assert scraped(last) == expected, f"no cycle showed the expected metrics; stderr:\n{self.stderr}"
-        raise AssertionError(f"no successful cycle within {WAIT_SECONDS} s; stderr:\n{self.stderr}")
+        last: Series = {}
+
+        def settled(series: Series) -> bool:
+            nonlocal last
+            last = series
+            return series.get(key("scrape_success", scraper="chain")) == 1 and scraped(series) == expected
+
+        try:
+            return self.wait_for_metrics("the expected metrics", settled)
+        except AssertionError:
+            assert scraped(last) == expected, f"no cycle showed the expected metrics; stderr:\n{self.stderr}"
+            raise
 
     def stop(self) -> int:
         if self.process.poll() is None:

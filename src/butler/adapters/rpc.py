@@ -52,11 +52,6 @@ class RpcError(ChainError):
         self.rpc_message = rpc_message
         self.data = data
 
-    @property
-    def rate_limited(self) -> bool:
-        """Whether the service refused for now, not for good (see `is_rate_limit`)."""
-        return is_rate_limit({"code": self.code, "message": self.rpc_message, "data": self.data})
-
 
 def redact_url(url: str) -> str:
     """`scheme://host[:port]` only: paths, queries and user info of RPC urls often carry API keys."""

@@ -480,7 +480,7 @@ class Web3Chain:
                 aggregate_calls.unexpected_size(_hex_bytes(result.data)) if _is_revert(result) else None
             )
             if wrong_size is None:
-                return self._read_failed(read, result) if _is_transient(result) else result
+                return self._read_failed(read, result) if _lacks_block(result) else result
             _, size = wrong_size
             if size == 0:
                 return ChainError(f"{what} returned no data (no contract there?): {hint}")
@@ -652,14 +652,14 @@ def _hex_bytes(data: Any) -> bytes | None:
 
 
 def _says_too_large(error: RpcError) -> bool:
-    if error.rate_limited:
-        return False
+    # Rate limits never get here: the transport retries them and then fails the call outright.
     return error.code == -32005 or any(word in error.rpc_message.lower() for word in _TOO_LARGE_WORDS)
 
 
-def _is_transient(error: RpcError) -> bool:
-    """Whether the node will likely answer the same call later: no sign of what it accepts."""
-    return error.rate_limited or any(word in error.rpc_message.lower() for word in _BLOCK_UNKNOWN_WORDS)
+def _lacks_block(error: RpcError) -> bool:
+    """Whether the node said it lacks the block asked for: the same call soon succeeds, so it is no sign of
+    what calls the node accepts."""
+    return any(word in error.rpc_message.lower() for word in _BLOCK_UNKNOWN_WORDS)
 
 
 def _address(value: str) -> Address:
