@@ -3,7 +3,7 @@
 Run: .venv/bin/python bench/bench_chain_reads.py [--items 1000] [--repeat 3] [--max-batch 500]
 
 Starts a bare anvil on a free port with the chain-read stub (the contract the adapter tests read), then
-reads the same items through `Web3Chain` twice: over a transport that batches up to `--max-batch` calls
+reads the same items through `JsonRpcChain` twice: over a transport that batches up to `--max-batch` calls
 per POST, and over one that sends every call in its own POST, one after the other (the naive way). Both
 sides do the same ABI encoding and decoding, so the difference is the batching. Reports the best wall
 time of `--repeat` runs, the HTTP requests one read sends, the ratios, and the peak Python memory
@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from counting_session import CountingSession
 
+from butler.adapters.jsonrpc_chain import JsonRpcChain
 from butler.adapters.rpc import RpcTransport
-from butler.adapters.web3_chain import Web3Chain
 from butler.domain.address import Address
 
 if TYPE_CHECKING:
@@ -45,9 +45,9 @@ def running_stub_node() -> AbstractContextManager[StubNode]:
     return start()
 
 
-def adapter(node: StubNode, max_batch: int) -> tuple[Web3Chain, CountingSession]:
+def adapter(node: StubNode, max_batch: int) -> tuple[JsonRpcChain, CountingSession]:
     session = CountingSession()
-    chain = Web3Chain(
+    chain = JsonRpcChain(
         RpcTransport(node.rpc_url, max_batch=max_batch, session=session),
         chain_id=ANVIL_CHAIN_ID,
         staking_registry=node.address,
@@ -99,7 +99,7 @@ def rows(args: argparse.Namespace, node: StubNode) -> Iterator[tuple[str, float,
         node.set_balance(holder, 10**17 + i)
     batched, batched_session = adapter(node, args.max_batch)
     sequential, sequential_session = adapter(node, 1)
-    reads: list[tuple[str, Callable[[Web3Chain], Mapping[Address, Any]]]] = [
+    reads: list[tuple[str, Callable[[JsonRpcChain], Mapping[Address, Any]]]] = [
         (f"{args.items} attester views", lambda chain: chain.attester_views(attesters)),
         (f"{args.items} balances", lambda chain: chain.balances(holders)),
     ]

@@ -30,9 +30,9 @@ sys.path.insert(0, str(REPO))
 
 from tests.integration.rpc_proxy import RpcProxy  # noqa: E402
 
+from butler.adapters.jsonrpc_chain import JsonRpcChain  # noqa: E402
 from butler.adapters.rpc import RpcTransport  # noqa: E402
 from butler.adapters.system_clock import SystemClock  # noqa: E402
-from butler.adapters.web3_chain import Web3Chain  # noqa: E402
 from butler.domain.config import NetworkConfig  # noqa: E402
 from butler.ports.coinbase_mapping_files_fake import FakeCoinbaseMappingFiles  # noqa: E402
 from butler.ports.key_files_fake import FakeKeyFiles  # noqa: E402
@@ -61,7 +61,7 @@ def scan(
     mappings: FakeCoinbaseMappingFiles,
     session: requests.Session | None = None,
 ) -> tuple[float, int, Any]:
-    chain = Web3Chain.from_config(config, RpcTransport(url, sleep=lambda _: None, session=session))
+    chain = JsonRpcChain.from_config(config, RpcTransport(url, sleep=lambda _: None, session=session))
     started = time.perf_counter()
     result = scrape_coinbases(
         ScrapeRequest(mapping_path=MAPPING, scraper_config_path=Path("/bench/none.json")),

@@ -9,7 +9,7 @@ waiting in the rollup entry queue, the rest of `--queued` keys in the provider q
 registration data: the registry stores it unchecked), and the remaining attesters unknown to the chain.
 The scraper config lists all of them with `--publishers` publishers, half of them funded.
 
-Then runs the scraper's own cycle (`scrape_cycle` over `Web3Chain`, the local scraper-config file and
+Then runs the scraper's own cycle (`scrape_cycle` over `JsonRpcChain`, the local scraper-config file and
 the system clock, with the transport settings of `aztec-butler-scraper`) and renders /metrics after each
 cycle, as the service does. Reports HTTP requests per cycle (counted on the transport's session), the
 first cycle (which saves every attester's state) and the median / worst of `--cycles` steady cycles,
@@ -34,11 +34,11 @@ from pathlib import Path
 
 from counting_session import CountingSession
 
+from butler.adapters.jsonrpc_chain import JsonRpcChain
 from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
 from butler.adapters.prometheus_metrics import LatestStatus, ScraperCollector, metrics_registry, metrics_text
 from butler.adapters.rpc import RpcTransport
 from butler.adapters.system_clock import SystemClock
-from butler.adapters.web3_chain import Web3Chain
 from butler.devnet.actions import DevnetActions, random_validator
 from butler.devnet.runner import start_devnet
 from butler.domain.address import Address
@@ -213,7 +213,7 @@ def main() -> None:
             max_attempts=scraper_entrypoint.RPC_ATTEMPTS,
             session=session,
         )
-        chain = Web3Chain.from_config(network, transport, aggregate=True)  # as aztec-butler-scraper
+        chain = JsonRpcChain.from_config(network, transport, aggregate=True)  # as aztec-butler-scraper
         chain.chain_id()  # the start-up check, as the service does it before its first cycle
         loop = Loop(chain, network, path)
 

@@ -18,13 +18,13 @@ settings.register_profile("butler", deadline=None)
 settings.load_profile("butler")
 
 
+REFERENCE_DIR = REPO_ROOT / "tests" / "data"
+
+
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    """The read-only reference material (`../shared` beside the checkout)."""
-    path = REPO_ROOT.parent / "shared"
-    if not path.is_dir():
-        pytest.fail(f"reference material not found at {path}: check out the repo beside shared/")
-    return path
+def reference_dir() -> Path:
+    """The reference material kept in the repository (`tests/data/`, see its README)."""
+    return REFERENCE_DIR
 
 
 @pytest.fixture

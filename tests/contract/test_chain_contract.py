@@ -86,12 +86,12 @@ class FakeWorld:
 class DevnetWorld:
     def __init__(self, devnet: DevnetHandle, *, aggregate: bool = False) -> None:
         from butler.adapters.config_file import load_network_config
-        from butler.adapters.web3_chain import Web3Chain
+        from butler.adapters.jsonrpc_chain import JsonRpcChain
         from butler.devnet import accounts
 
         config, _ = load_network_config(devnet.config_path)
         self.devnet = devnet
-        self.chain: Chain = Web3Chain.from_config(config, aggregate=aggregate)
+        self.chain: Chain = JsonRpcChain.from_config(config, aggregate=aggregate)
         self.chain_id = devnet.chain_id
         self.provider_admin = devnet.safe
         self.rollup = devnet.rollup
@@ -325,9 +325,9 @@ def test_registration_digests_are_distinct_deterministic_curve_points(world: Wor
 
 @pytest.mark.devnet
 def test_the_adapter_refuses_a_node_on_another_chain(devnet: DevnetHandle) -> None:
-    from butler.adapters.web3_chain import Web3Chain
+    from butler.adapters.jsonrpc_chain import JsonRpcChain
 
-    chain = Web3Chain(
+    chain = JsonRpcChain(
         devnet.rpc_url,
         chain_id=devnet.chain_id + 1,
         staking_registry=devnet.staking_registry,

@@ -25,9 +25,9 @@ EXPECTED_ATTESTERS = [
 
 
 @pytest.fixture(params=["fake", "local"])
-def world(request, tmp_path, shared_dir):
+def world(request, tmp_path, reference_dir):
     """(port, path of the phase-1 private-keys file as the port sees it)."""
-    reference = shared_dir / PHASE1
+    reference = reference_dir / PHASE1
     target = tmp_path / "new-private-keys.json"
     if request.param == "local":
         shutil.copy(reference, target)
@@ -61,8 +61,8 @@ def test_written_files_exist_and_absent_ones_do_not(world, tmp_path):
 PRODUCTION = "key-flow/after_phase3/on-dev-machine/prod-testnet-keyfile.json.new"
 
 
-def reference_keyfile(shared_dir: Path) -> ProductionKeyfile:
-    return LocalKeyFiles().read_production_keyfile(shared_dir / PRODUCTION)
+def reference_keyfile(reference_dir: Path) -> ProductionKeyfile:
+    return LocalKeyFiles().read_production_keyfile(reference_dir / PRODUCTION)
 
 
 def stored(files: KeyFiles, path: Path) -> object:
@@ -79,9 +79,9 @@ def names_in(files: KeyFiles, folder: Path) -> list[str]:
     return sorted(os.listdir(folder))
 
 
-def test_a_production_keyfile_reads_back_as_written(world, tmp_path, shared_dir):
+def test_a_production_keyfile_reads_back_as_written(world, tmp_path, reference_dir):
     files, _ = world
-    keyfile = reference_keyfile(shared_dir)
+    keyfile = reference_keyfile(reference_dir)
     target = tmp_path / "prod.json.new"
     files.create_production_keyfile(target, keyfile)
     again = files.read_production_keyfile(target)
@@ -90,21 +90,21 @@ def test_a_production_keyfile_reads_back_as_written(world, tmp_path, shared_dir)
     assert [v.coinbase is None for v in again.validators] == [False, False, True, True, True]
 
 
-def test_creating_over_an_existing_file_is_refused_and_leaves_it_as_it_was(world, tmp_path, shared_dir):
+def test_creating_over_an_existing_file_is_refused_and_leaves_it_as_it_was(world, tmp_path, reference_dir):
     files, path = world
     before = stored(files, path), names_in(files, tmp_path)
 
     with pytest.raises(KeyfileExists) as refused:
-        files.create_production_keyfile(path, reference_keyfile(shared_dir))
+        files.create_production_keyfile(path, reference_keyfile(reference_dir))
 
     assert refused.value.problems == (f"{path}: already exists; creating a keyfile never replaces a file",)
     assert (stored(files, path), names_in(files, tmp_path)) == before
     assert files.read_private_keys(path).schema_version == 1
 
 
-def test_a_second_create_of_the_same_keyfile_is_refused_too(world, tmp_path, shared_dir):
+def test_a_second_create_of_the_same_keyfile_is_refused_too(world, tmp_path, reference_dir):
     files, _ = world
-    first = reference_keyfile(shared_dir)
+    first = reference_keyfile(reference_dir)
     target = tmp_path / "prod.json.new"
     files.create_production_keyfile(target, first)
     before = stored(files, target)
@@ -116,12 +116,12 @@ def test_a_second_create_of_the_same_keyfile_is_refused_too(world, tmp_path, sha
     assert files.read_production_keyfile(target) == first
 
 
-def test_create_then_remove_leaves_the_folder_as_it_was(world, tmp_path, shared_dir):
+def test_create_then_remove_leaves_the_folder_as_it_was(world, tmp_path, reference_dir):
     files, _ = world
     before = names_in(files, tmp_path)
     target = tmp_path / "prod.json.new"
 
-    files.create_production_keyfile(target, reference_keyfile(shared_dir))
+    files.create_production_keyfile(target, reference_keyfile(reference_dir))
     assert names_in(files, tmp_path) == sorted([*before, target.name])
     files.remove(target)
 
@@ -138,8 +138,8 @@ def test_removing_a_missing_file_is_fine(world, tmp_path):
 # The local adapter's bytes: what the nodes read and what the operator diffs.
 
 
-def test_a_created_keyfile_has_exactly_the_reference_bytes_and_the_usual_mode(tmp_path, shared_dir):
-    reference = shared_dir / PRODUCTION
+def test_a_created_keyfile_has_exactly_the_reference_bytes_and_the_usual_mode(tmp_path, reference_dir):
+    reference = reference_dir / PRODUCTION
     target = tmp_path / "prod.json.new"
 
     LocalKeyFiles().create_production_keyfile(target, LocalKeyFiles().read_production_keyfile(reference))
@@ -149,12 +149,12 @@ def test_a_created_keyfile_has_exactly_the_reference_bytes_and_the_usual_mode(tm
     assert os.listdir(tmp_path) == [target.name]
 
 
-def test_a_folder_in_the_way_is_refused_and_no_temporary_file_stays(tmp_path, shared_dir):
+def test_a_folder_in_the_way_is_refused_and_no_temporary_file_stays(tmp_path, reference_dir):
     target = tmp_path / "prod.json.new"
     target.mkdir()
 
     with pytest.raises(KeyfileExists):
-        LocalKeyFiles().create_production_keyfile(target, reference_keyfile(shared_dir))
+        LocalKeyFiles().create_production_keyfile(target, reference_keyfile(reference_dir))
 
     assert target.is_dir() and not any(target.iterdir())
     assert os.listdir(tmp_path) == [target.name]

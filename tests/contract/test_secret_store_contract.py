@@ -139,9 +139,9 @@ def expected(*validators: DerivedValidator) -> Held:
     return keys
 
 
-def reference_validators(shared_dir: Path) -> tuple[list[DerivedValidator], Held]:
+def reference_validators(reference_dir: Path) -> tuple[list[DerivedValidator], Held]:
     """The phase-1 reference file, and its keys as written in it (not through our own parsing)."""
-    doc = json.loads((shared_dir / PHASE1).read_text())
+    doc = json.loads((reference_dir / PHASE1).read_text())
     validators, keys = [], {}
     for entry, address in zip(doc["validators"], REFERENCE_ATTESTERS, strict=True):
         eth, bls, publisher = entry["attester"]["eth"], entry["attester"]["bls"], entry["publisher"]
@@ -169,15 +169,15 @@ def assert_no_key_material(text: str, keys: Iterable[str]) -> None:
 # -- the contract ---------------------------------------------------------------------------------------
 
 
-def test_every_key_handed_over_can_be_got_back_exactly(world, shared_dir):
-    validators, keys = reference_validators(shared_dir)
+def test_every_key_handed_over_can_be_got_back_exactly(world, reference_dir):
+    validators, keys = reference_validators(reference_dir)
     world.store.check(validators)
     world.store.store(validators)
     assert world.held() == keys
 
 
-def test_the_report_names_each_key_once_and_holds_nothing_secret(world, shared_dir):
-    validators, keys = reference_validators(shared_dir)
+def test_the_report_names_each_key_once_and_holds_nothing_secret(world, reference_dir):
+    validators, keys = reference_validators(reference_dir)
     report = list(world.store.store(validators))
     if not world.remembers:
         assert report == []  # the console names no place: the keys went to the terminal
@@ -188,8 +188,8 @@ def test_the_report_names_each_key_once_and_holds_nothing_secret(world, shared_d
     assert_no_key_material(repr(report) + str(report), keys.values())
 
 
-def test_storing_the_same_keys_again_changes_nothing(world, shared_dir):
-    validators, keys = reference_validators(shared_dir)
+def test_storing_the_same_keys_again_changes_nothing(world, reference_dir):
+    validators, keys = reference_validators(reference_dir)
     first = list(world.store.store(validators))
     world.store.check(validators)
     second = list(world.store.store(validators))
@@ -199,8 +199,8 @@ def test_storing_the_same_keys_again_changes_nothing(world, shared_dir):
         assert not any(stored.created for stored in second)
 
 
-def test_check_writes_nothing(world, shared_dir):
-    validators, _ = reference_validators(shared_dir)
+def test_check_writes_nothing(world, reference_dir):
+    validators, _ = reference_validators(reference_dir)
     world.store.check(validators)
     assert world.held() == {}
 

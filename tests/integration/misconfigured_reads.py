@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from butler.adapters.web3_chain import Web3Chain
+from butler.adapters.jsonrpc_chain import JsonRpcChain
 from butler.domain.address import Address
 from butler.domain.onchain import G1Point
 
-Read = Callable[[Web3Chain], object]
+Read = Callable[[JsonRpcChain], object]
 
 _SOMEONE = Address.from_int(0x5011)
 

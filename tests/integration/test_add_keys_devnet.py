@@ -95,10 +95,10 @@ def stake_and_flush_everything(devnet: DevnetHandle) -> dict[Address, tuple[bool
 
 
 def test_reference_keys_are_proposed_executed_queued_and_accepted_by_the_gse(
-    isolated_devnet: DevnetHandle, workdir: Path, shared_dir: Path, capsys: pytest.CaptureFixture[str]
+    isolated_devnet: DevnetHandle, workdir: Path, reference_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     devnet = isolated_devnet
-    shutil.copy(shared_dir / PHASE1, workdir / KEYS_NAME)
+    shutil.copy(reference_dir / PHASE1, workdir / KEYS_NAME)
     doc = json.loads((workdir / KEYS_NAME).read_text())
     attesters = [v.attester for v in validators_of(doc)]
     queue_before = devnet.actions.provider_queue()

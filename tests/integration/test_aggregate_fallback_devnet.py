@@ -15,8 +15,8 @@ import attrs
 import pytest
 
 from butler.adapters.config_file import load_network_config
+from butler.adapters.jsonrpc_chain import JsonRpcChain
 from butler.adapters.rpc import RpcTransport
-from butler.adapters.web3_chain import Web3Chain
 from butler.devnet.actions import random_validator
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
@@ -81,10 +81,10 @@ def config_of(devnet: DevnetHandle, **fields: Any) -> NetworkConfig:
     return attrs.evolve(config, **fields)
 
 
-def aggregating(config: NetworkConfig, proxy: RpcProxy, **transport: Any) -> Web3Chain:
+def aggregating(config: NetworkConfig, proxy: RpcProxy, **transport: Any) -> JsonRpcChain:
     """An aggregate=True adapter (as the scraper opens it) through `proxy`, its chain id checked."""
     rpc = RpcTransport(proxy.url, sleep=lambda _: None, **transport)
-    chain = Web3Chain.from_config(config, rpc, aggregate=True)
+    chain = JsonRpcChain.from_config(config, rpc, aggregate=True)
     chain.chain_id()
     proxy.reset()
     return chain
@@ -121,7 +121,7 @@ def queues(isolated_devnet: DevnetHandle) -> Queues:
     )
 
 
-READS: dict[str, Callable[[Web3Chain, Queues], object]] = {
+READS: dict[str, Callable[[JsonRpcChain, Queues], object]] = {
     "provider_queue": lambda chain, q: list(chain.provider_queue(q.provider_id)),
     "entry_queue": lambda chain, q: list(chain.entry_queue()),
     "attester_views": lambda chain, q: dict(chain.attester_views(q.attesters)),
@@ -132,7 +132,7 @@ READS: dict[str, Callable[[Web3Chain, Queues], object]] = {
 def test_a_refused_aggregation_reads_each_item_alone_with_the_same_answers_and_is_not_tried_again(
     queues: Queues, proxy: RpcProxy, first: str
 ) -> None:
-    plain = Web3Chain.from_config(queues.config)
+    plain = JsonRpcChain.from_config(queues.config)
     chain = aggregating(queues.config, proxy)
     proxy.intercept = refuse_calls_without_to(proxy)
 
@@ -173,7 +173,7 @@ def test_a_reverting_rollup_fails_as_without_aggregation_and_aggregation_stays_o
 ) -> None:
     config = config_of(devnet, rollup=devnet.staking_registry)
     chain = aggregating(config, proxy)
-    plain = Web3Chain.from_config(config, RpcTransport(proxy.url))
+    plain = JsonRpcChain.from_config(config, RpcTransport(proxy.url))
 
     said = []
     for adapter in (chain, plain):

@@ -192,11 +192,11 @@ def drain_into_the_gse(devnet: DevnetHandle) -> dict[Address, Flushed]:
 
 
 def test_add_keys_from_a_private_keys_file_queues_its_attesters_and_the_real_gse_accepts_them(
-    isolated_devnet: DevnetHandle, tmp_path: Path, shared_dir: Path, capsys: pytest.CaptureFixture[str]
+    isolated_devnet: DevnetHandle, tmp_path: Path, reference_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     keys = tmp_path / "new-private-keys.json"
-    shutil.copy(shared_dir / PHASE1, keys)
-    reference = json.loads((shared_dir / PHASE2).read_text())
+    shutil.copy(reference_dir / PHASE1, keys)
+    reference = json.loads((reference_dir / PHASE2).read_text())
     expected = [Address.parse(v["attester"]["eth"]) for v in reference["validators"]]
     actions = isolated_devnet.actions
     before = actions.provider_queue()

@@ -61,10 +61,10 @@ def running() -> Iterator[RunningStub]:
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, shared_dir: Path) -> Path:
+def workdir(tmp_path: Path, reference_dir: Path) -> Path:
     folder = tmp_path / "work"
     folder.mkdir()
-    shutil.copy(shared_dir / PHASE1, folder / KEYS_NAME)
+    shutil.copy(reference_dir / PHASE1, folder / KEYS_NAME)
     return folder
 
 
@@ -149,12 +149,12 @@ def error_lines(stderr: str) -> list[str]:
 
 
 def test_stores_every_key_reads_it_back_writes_the_public_file_and_prints_no_private_key(
-    running, workdir, environment, shared_dir
+    running, workdir, environment, reference_dir
 ):
     done = butler(workdir, environment, *gcp_args(running))
     keys = private_keys(workdir)
     assert done.returncode == 0, done.stderr
-    assert (workdir / OUTPUT_NAME).read_text() == (shared_dir / PHASE2).read_text()
+    assert (workdir / OUTPUT_NAME).read_text() == (reference_dir / PHASE2).read_text()
     assert {secret: running.stub.latest(project, secret) for project, secret in running.stub.secrets} == {
         secret: key.text.lower().encode() for secret, key in keys.items()
     }

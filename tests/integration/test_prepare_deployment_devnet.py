@@ -31,12 +31,12 @@ ZERO_ADDRESS = "0x" + "00" * 20
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, shared_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def workdir(tmp_path: Path, reference_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The operator's folder with the phase-2 files, as the current directory; scraper data under tmp."""
     folder = tmp_path / "work"
     folder.mkdir()
     for name in (PROD, NEW, PUBS):
-        shutil.copy(shared_dir / PHASE2 / name, folder / name)
+        shutil.copy(reference_dir / PHASE2 / name, folder / name)
     monkeypatch.chdir(folder)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.delenv("AZTEC_BUTLER_CONFIG", raising=False)
@@ -44,8 +44,8 @@ def workdir(tmp_path: Path, shared_dir: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 @pytest.fixture
-def reference_publishers_funded(devnet: DevnetHandle, shared_dir: Path) -> list[Address]:
-    publishers = [Address.parse(a) for a in json.loads((shared_dir / PHASE2 / PUBS).read_text())]
+def reference_publishers_funded(devnet: DevnetHandle, reference_dir: Path) -> list[Address]:
+    publishers = [Address.parse(a) for a in json.loads((reference_dir / PHASE2 / PUBS).read_text())]
     devnet.actions.fund(Decimal(1), publishers)
     return publishers
 
@@ -103,11 +103,11 @@ def funded_publishers(devnet: DevnetHandle, count: int) -> list[str]:
 def test_the_phase2_files_give_the_phase3_reference_and_a_second_run_never_overwrites(
     devnet: DevnetHandle,
     workdir: Path,
-    shared_dir: Path,
+    reference_dir: Path,
     reference_publishers_funded: list[Address],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    expected = (shared_dir / PHASE3 / f"{PROD}.new").read_bytes()
+    expected = (reference_dir / PHASE3 / f"{PROD}.new").read_bytes()
 
     assert prepare(devnet) == 0, capsys.readouterr().err
     first = capsys.readouterr().err
@@ -325,12 +325,12 @@ def test_an_object_of_named_sets_gives_one_keyfile_per_server(
 def test_an_output_path_that_is_not_a_folder_names_the_keyfile_exactly_and_is_never_replaced(
     devnet: DevnetHandle,
     workdir: Path,
-    shared_dir: Path,
+    reference_dir: Path,
     reference_publishers_funded: list[Address],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert prepare(devnet, "-o", "next.json") == 0, capsys.readouterr().err
-    assert (workdir / "next.json").read_bytes() == (shared_dir / PHASE3 / f"{PROD}.new").read_bytes()
+    assert (workdir / "next.json").read_bytes() == (reference_dir / PHASE3 / f"{PROD}.new").read_bytes()
     capsys.readouterr()
     before = folder_state(workdir)
 

@@ -49,11 +49,11 @@ class InterferedKeyFiles(LocalKeyFiles):
 
 
 @pytest.fixture
-def folder(tmp_path: Path, shared_dir: Path) -> Path:
+def folder(tmp_path: Path, reference_dir: Path) -> Path:
     work = tmp_path / "work"
     work.mkdir()
     for name in (PROD, NEW, PUBS):
-        shutil.copy(shared_dir / PHASE2 / name, work / name)
+        shutil.copy(reference_dir / PHASE2 / name, work / name)
     return work
 
 

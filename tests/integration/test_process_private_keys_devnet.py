@@ -102,10 +102,10 @@ def assert_no_key_material(text: str, doc: dict[str, Any]) -> None:
 
 
 def test_reference_file_checked_on_the_devnet_gives_the_phase2_reference(
-    devnet: DevnetHandle, workdir: Path, shared_dir: Path, capsys: pytest.CaptureFixture[str]
+    devnet: DevnetHandle, workdir: Path, reference_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = workdir / KEYS_NAME
-    shutil.copy(shared_dir / PHASE1, source)
+    shutil.copy(reference_dir / PHASE1, source)
     reference = {v.attester for v in validators_of(json.loads(source.read_text()))}
     leaked = reference & {*devnet.actions.provider_queue(), *devnet.actions.entry_queue()}
     leaked |= {a for a in reference if devnet.actions.attester_status(a) is not AttesterStatus.NONE}
@@ -115,7 +115,7 @@ def test_reference_file_checked_on_the_devnet_gives_the_phase2_reference(
 
     captured = capsys.readouterr()
     assert code == 0, captured.err
-    assert (workdir / OUTPUT_NAME).read_bytes() == (shared_dir / PHASE2).read_bytes()
+    assert (workdir / OUTPUT_NAME).read_bytes() == (reference_dir / PHASE2).read_bytes()
     assert "checked 2 attesters on devnet: none is known on chain yet" in captured.err
     assert_no_key_material(captured.out, json.loads(source.read_text()))
 
@@ -163,10 +163,10 @@ def test_attesters_already_on_chain_are_named_and_nothing_is_written(
 
 
 def test_the_reference_keys_are_refused_once_queued(
-    isolated_devnet: DevnetHandle, workdir: Path, shared_dir: Path, capsys: pytest.CaptureFixture[str]
+    isolated_devnet: DevnetHandle, workdir: Path, reference_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     source = workdir / KEYS_NAME
-    shutil.copy(shared_dir / PHASE1, source)
+    shutil.copy(reference_dir / PHASE1, source)
     doc = json.loads(source.read_text())
     first, second = validators_of(doc)
     bring_to(isolated_devnet, [second], "provider queue")

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from butler.adapters.jsonrpc_chain import JsonRpcChain
 from butler.adapters.rpc import (
     RETRY_AFTER_CAP,
     RpcCall,
@@ -20,7 +21,6 @@ from butler.adapters.rpc import (
     exponential_backoff,
     redact_url,
 )
-from butler.adapters.web3_chain import Web3Chain
 from butler.domain.address import Address
 from butler.domain.errors import ChainError
 from butler.domain.onchain import AttesterStatus, G1Point
@@ -95,8 +95,8 @@ def big_stub(stub_node: StubNode) -> StubNode:
     return stub_node
 
 
-def stub_chain(node: StubNode, url: str) -> Web3Chain:
-    return Web3Chain(
+def stub_chain(node: StubNode, url: str) -> JsonRpcChain:
+    return JsonRpcChain(
         RpcTransport(url, max_batch=MAX_BATCH),
         chain_id=ANVIL_CHAIN_ID,
         staking_registry=node.address,
@@ -104,7 +104,7 @@ def stub_chain(node: StubNode, url: str) -> Web3Chain:
     )
 
 
-def ready_chain(node: StubNode, proxy: RpcProxy) -> Web3Chain:
+def ready_chain(node: StubNode, proxy: RpcProxy) -> JsonRpcChain:
     """An adapter that has done its one-off chain id check, with the proxy's counter reset after it."""
     chain = stub_chain(node, proxy.url)
     chain.chain_id()

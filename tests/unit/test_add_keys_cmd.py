@@ -42,9 +42,9 @@ def test_the_command_is_listed_in_the_overview(capsys: pytest.CaptureFixture[str
 
 @pytest.mark.parametrize("size", ["0", "-2"])
 def test_a_chunk_size_below_one_is_a_usage_error(
-    workdir: Path, shared_dir: Path, capsys: pytest.CaptureFixture[str], size: str
+    workdir: Path, reference_dir: Path, capsys: pytest.CaptureFixture[str], size: str
 ) -> None:
-    shutil.copy(shared_dir / PHASE1, workdir / "keys.json")
+    shutil.copy(reference_dir / PHASE1, workdir / "keys.json")
     assert run(["add-keys", "keys.json", "-c", "net.toml", "--chunk-size", size]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""

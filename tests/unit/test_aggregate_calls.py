@@ -1,5 +1,5 @@
-"""The aggregated eth_call's data and answers, without a node (tests/integration/test_web3_chain_aggregated.py
-runs the program on anvil)."""
+"""The aggregated eth_call's data and answers, without a node
+(tests/integration/test_jsonrpc_chain_aggregated.py runs the program on anvil)."""
 
 from __future__ import annotations
 

@@ -64,14 +64,14 @@ def test_command_help_teaches(capsys):
 
 
 def test_offline_run_matches_the_reference_and_keeps_keys_off_stdout(
-    tmp_path, monkeypatch, capsys, shared_dir
+    tmp_path, monkeypatch, capsys, reference_dir
 ):
     monkeypatch.chdir(tmp_path)
     source = tmp_path / "new-private-keys.json"
-    shutil.copy(shared_dir / PHASE1, source)
+    shutil.copy(reference_dir / PHASE1, source)
     assert run(["process-private-keys", str(source), "--offline"]) == 0
     written = (tmp_path / "public-new-private-keys.json").read_text()
-    assert written == (shared_dir / PHASE2).read_text()
+    assert written == (reference_dir / PHASE2).read_text()
     captured = capsys.readouterr()
     validators = json.loads(source.read_text())["validators"]
     private_keys = [v["attester"][kind].lower() for v in validators for kind in ("eth", "bls")]
@@ -82,10 +82,10 @@ def test_offline_run_matches_the_reference_and_keeps_keys_off_stdout(
 
 
 def test_bad_file_exits_1_with_one_line_per_problem_and_writes_nothing(
-    tmp_path, monkeypatch, capsys, shared_dir
+    tmp_path, monkeypatch, capsys, reference_dir
 ):
     monkeypatch.chdir(tmp_path)
-    doc = json.loads((shared_dir / PHASE1).read_text())
+    doc = json.loads((reference_dir / PHASE1).read_text())
     secret = doc["validators"][1]["attester"]["eth"]
     doc["validators"][0]["attester"]["bls"] = "0x" + "f" * 64
     doc["validators"][1]["attester"]["eth"] = secret + "00"
@@ -104,10 +104,10 @@ def test_bad_file_exits_1_with_one_line_per_problem_and_writes_nothing(
     assert list(tmp_path.iterdir()) == [source]
 
 
-def test_missing_network_config_is_a_usage_error(tmp_path, monkeypatch, capsys, shared_dir):
+def test_missing_network_config_is_a_usage_error(tmp_path, monkeypatch, capsys, reference_dir):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("AZTEC_BUTLER_CONFIG", raising=False)
-    assert run(["process-private-keys", str(shared_dir / PHASE1)]) == 2
+    assert run(["process-private-keys", str(reference_dir / PHASE1)]) == 2
     assert "no network config" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
@@ -161,12 +161,12 @@ def test_an_unreadable_input_path_is_one_line_naming_it(tmp_path, monkeypatch, c
     ],
 )
 def test_an_output_that_cannot_be_written_fails_before_any_key_is_shown(
-    tmp_path, monkeypatch, capsys, shared_dir, output, reason
+    tmp_path, monkeypatch, capsys, reference_dir, output, reason
 ):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a-file").write_text("")
     (tmp_path / "a-folder").mkdir()
-    shutil.copy(shared_dir / PHASE1, tmp_path / "keys.json")
+    shutil.copy(reference_dir / PHASE1, tmp_path / "keys.json")
     assert run(["process-private-keys", "keys.json", "--offline", "--force", "-o", output]) == 1
     err = capsys.readouterr().err
     assert [line for line in err.splitlines() if line.startswith("error:")] == [
@@ -177,15 +177,15 @@ def test_an_output_that_cannot_be_written_fails_before_any_key_is_shown(
 
 
 def test_the_output_may_not_be_the_private_keys_file_even_with_force(
-    tmp_path, monkeypatch, capsys, shared_dir
+    tmp_path, monkeypatch, capsys, reference_dir
 ):
     monkeypatch.chdir(tmp_path)
     source = tmp_path / "keys.json"
-    shutil.copy(shared_dir / PHASE1, source)
+    shutil.copy(reference_dir / PHASE1, source)
     assert run(["process-private-keys", "keys.json", "--offline", "--force", "-o", str(source)]) == 2
     err = capsys.readouterr().err
     assert [line for line in err.splitlines() if line.startswith("error:")] == [
         f"error: {source}: is the private-keys file itself; write the public keys elsewhere"
     ]
     assert "CONSOLE SECRET STORE" not in err
-    assert source.read_bytes() == (shared_dir / PHASE1).read_bytes()
+    assert source.read_bytes() == (reference_dir / PHASE1).read_bytes()

@@ -22,12 +22,12 @@ def problems(text: str) -> list[str]:
 
 
 @pytest.fixture
-def private_doc(shared_dir):
-    return json.loads((shared_dir / PHASE1).read_text())
+def private_doc(reference_dir):
+    return json.loads((reference_dir / PHASE1).read_text())
 
 
-def test_public_keys_file_round_trips_byte_for_byte(shared_dir):
-    text = (shared_dir / PHASE2).read_text()
+def test_public_keys_file_round_trips_byte_for_byte(reference_dir):
+    text = (reference_dir / PHASE2).read_text()
     assert codecs.dump_json(codecs.structure(codecs.parse_json(text), PublicKeysFile)) == text
 
 
@@ -129,27 +129,27 @@ def test_no_problem_ever_repeats_key_material(private_doc_factory, scalar, field
 
 
 @pytest.fixture(scope="module")
-def private_doc_factory(shared_dir):
-    text = (shared_dir / PHASE1).read_text()
+def private_doc_factory(reference_dir):
+    text = (reference_dir / PHASE1).read_text()
     return lambda: json.loads(text)
 
 
-def test_private_keys_can_never_be_serialised(shared_dir):
-    parsed = codecs.structure(json.loads((shared_dir / PHASE1).read_text()), PrivateKeysFile)
+def test_private_keys_can_never_be_serialised(reference_dir):
+    parsed = codecs.structure(json.loads((reference_dir / PHASE1).read_text()), PrivateKeysFile)
     with pytest.raises(TypeError, match="never serialised"):
         codecs.dump_json(parsed)
 
 
 @pytest.mark.parametrize("phase", ["after_phase2", "after_phase3", "after_phase5"])
-def test_production_keyfiles_are_written_back_byte_for_byte(shared_dir, phase):
-    for path in (shared_dir / "key-flow" / phase).glob("*/prod-testnet-keyfile.json*"):
+def test_production_keyfiles_are_written_back_byte_for_byte(reference_dir, phase):
+    for path in (reference_dir / "key-flow" / phase).glob("*/prod-testnet-keyfile.json*"):
         text = path.read_text()
         assert codecs.dump_json(codecs.structure(codecs.parse_json(text), ProductionKeyfile)) == text
 
 
-def test_a_production_keyfile_needs_a_remote_signer(shared_dir):
+def test_a_production_keyfile_needs_a_remote_signer(reference_dir):
     data = json.loads(
-        (shared_dir / "key-flow/after_phase2/on-dev-machine/prod-testnet-keyfile.json").read_text()
+        (reference_dir / "key-flow/after_phase2/on-dev-machine/prod-testnet-keyfile.json").read_text()
     )
     del data["remoteSigner"]
     with pytest.raises(codecs.DecodeProblems) as failure:

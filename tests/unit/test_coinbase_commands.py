@@ -45,10 +45,10 @@ def test_both_commands_are_listed() -> None:
     "flags", [["--production-keys", "a.json", "b.json"], ["-p", "a.json", "--production-keys", "b.json"]]
 )
 def test_keyfiles_after_one_flag_or_repeated_flags_are_all_read(
-    workdir: Path, shared_dir: Path, flags: list[str], capsys: pytest.CaptureFixture[str]
+    workdir: Path, reference_dir: Path, flags: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    shutil.copy(shared_dir / PHASE3_KEYFILE, workdir / "a.json")
-    shutil.copy(shared_dir / PHASE1_KEYFILE, workdir / "b.json")
+    shutil.copy(reference_dir / PHASE3_KEYFILE, workdir / "a.json")
+    shutil.copy(reference_dir / PHASE1_KEYFILE, workdir / "b.json")
 
     code = run(["generate-scraper-config", "-c", "testnet.toml", *flags])
 
@@ -67,9 +67,9 @@ def test_keyfiles_after_one_flag_or_repeated_flags_are_all_read(
 
 
 def test_publisher_keys_from_a_private_keys_file_are_never_written_or_shown(
-    workdir: Path, shared_dir: Path, capsys: pytest.CaptureFixture[str]
+    workdir: Path, reference_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    shutil.copy(shared_dir / PHASE1_PRIVATE, workdir / "keys.json")
+    shutil.copy(reference_dir / PHASE1_PRIVATE, workdir / "keys.json")
     code = run(
         ["generate-scraper-config", "-c", "testnet.toml", "--publisher-keys", "keys.json", "-o", "out.json"]
     )

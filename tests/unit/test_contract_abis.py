@@ -11,8 +11,8 @@ from butler.adapters import contract_abis as abis
 
 
 @pytest.mark.parametrize("file_name", [abis.STAKING_REGISTRY, abis.ROLLUP, abis.GSE])
-def test_the_shipped_abis_are_the_reference_abis(shared_dir: Path, file_name: str) -> None:
-    reference = json.loads((shared_dir / "abi" / file_name).read_text())
+def test_the_shipped_abis_are_the_reference_abis(reference_dir: Path, file_name: str) -> None:
+    reference = json.loads((reference_dir / "abi" / file_name).read_text())
 
     assert list(abis.abi_json(file_name)) == reference
 

@@ -48,8 +48,8 @@ def load_artifact(name: str) -> dict[str, Any]:
     return artifact
 
 
-def load_shared_abi(shared_dir: Path, file_name: str) -> list[Entry]:
-    abi: list[Entry] = json.loads((shared_dir / "abi" / file_name).read_text())
+def load_reference_abi(reference_dir: Path, file_name: str) -> list[Entry]:
+    abi: list[Entry] = json.loads((reference_dir / "abi" / file_name).read_text())
     return abi
 
 
@@ -87,24 +87,24 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("artifact_name", "shared_file", "required"), CASES)
+@pytest.mark.parametrize(("artifact_name", "reference_file", "required"), CASES)
 def test_required_entries_are_present(
-    shared_dir: Path, artifact_name: str, shared_file: str, required: set[tuple[str, str]] | None
+    reference_dir: Path, artifact_name: str, reference_file: str, required: set[tuple[str, str]] | None
 ) -> None:
-    shared = by_key(load_shared_abi(shared_dir, shared_file))
+    reference = by_key(load_reference_abi(reference_dir, reference_file))
     ours = by_key(load_artifact(artifact_name)["abi"])
-    wanted = set(shared) if required is None else required
-    assert wanted <= set(shared), "a required entry is not in the real ABI"
+    wanted = set(reference) if required is None else required
+    assert wanted <= set(reference), "a required entry is not in the real ABI"
     assert sorted(wanted - set(ours)) == []
 
 
-@pytest.mark.parametrize(("artifact_name", "shared_file", "required"), CASES)
+@pytest.mark.parametrize(("artifact_name", "reference_file", "required"), CASES)
 def test_implemented_entries_are_abi_identical(
-    shared_dir: Path, artifact_name: str, shared_file: str, required: set[tuple[str, str]] | None
+    reference_dir: Path, artifact_name: str, reference_file: str, required: set[tuple[str, str]] | None
 ) -> None:
     ours = by_key(load_artifact(artifact_name)["abi"])
     compared = 0
-    for key, real in by_key(load_shared_abi(shared_dir, shared_file)).items():
+    for key, real in by_key(load_reference_abi(reference_dir, reference_file)).items():
         if key not in ours:
             continue
         mine = ours[key]
@@ -120,9 +120,11 @@ def test_implemented_entries_are_abi_identical(
     assert compared > 0
 
 
-def test_staked_with_provider_topic_is_the_real_one(shared_dir: Path) -> None:
+def test_staked_with_provider_topic_is_the_real_one(reference_dir: Path) -> None:
     (real,) = [
-        e for e in load_shared_abi(shared_dir, "StakingRegistry.json") if e["name"] == "StakedWithProvider"
+        e
+        for e in load_reference_abi(reference_dir, "StakingRegistry.json")
+        if e["name"] == "StakedWithProvider"
     ]
     (mine,) = [e for e in load_artifact("StakingRegistry")["abi"] if e.get("name") == "StakedWithProvider"]
     assert selector(mine) == selector(real)

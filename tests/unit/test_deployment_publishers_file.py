@@ -31,9 +31,9 @@ def read_errors(path: Path) -> list[str]:
     return list(failed.value.problems)
 
 
-def test_the_reference_list_reads_in_file_order(shared_dir: Path) -> None:
+def test_the_reference_list_reads_in_file_order(reference_dir: Path) -> None:
     sets = LocalKeyFiles().read_available_publishers(
-        shared_dir / REFERENCE / "testnet_available_publisher_addresses.json"
+        reference_dir / REFERENCE / "testnet_available_publisher_addresses.json"
     )
 
     assert sets == PublisherSets.single(
@@ -100,8 +100,8 @@ def test_a_missing_file_is_named(tmp_path: Path) -> None:
     assert read_errors(tmp_path / "absent.json") == [f"{tmp_path / 'absent.json'}: file not found"]
 
 
-def test_the_public_keys_reference_reads(shared_dir: Path) -> None:
-    keys = LocalKeyFiles().read_public_keys(shared_dir / REFERENCE / "new-public-keys.json")
+def test_the_public_keys_reference_reads(reference_dir: Path) -> None:
+    keys = LocalKeyFiles().read_public_keys(reference_dir / REFERENCE / "new-public-keys.json")
 
     assert [str(v.attester.eth) for v in keys.validators] == [
         "0x5FAC75C9bD29CDf5599C74e31A8a88850a573748",
@@ -109,8 +109,8 @@ def test_the_public_keys_reference_reads(shared_dir: Path) -> None:
     ]
 
 
-def test_a_public_key_off_the_curve_is_refused(shared_dir: Path, tmp_path: Path) -> None:
-    doc = json.loads((shared_dir / REFERENCE / "new-public-keys.json").read_text())
+def test_a_public_key_off_the_curve_is_refused(reference_dir: Path, tmp_path: Path) -> None:
+    doc = json.loads((reference_dir / REFERENCE / "new-public-keys.json").read_text())
     doc["validators"][1]["attester"]["bls"] = "0x" + "00" * 31 + "04"  # no point has x = 4
     path = tmp_path / "new-public-keys.json"
     path.write_text(json.dumps(doc))

@@ -23,8 +23,8 @@ EXPECTED_FIELDS = {"eth", "eth_address", "bls", "bls_pubkey"}
 
 
 @pytest.fixture(scope="module")
-def key_vectors(shared_dir: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((shared_dir / "vectors" / "key-vectors.json").read_text())
+def key_vectors(reference_dir: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((reference_dir / "vectors" / "key-vectors.json").read_text())
     assert data["format"] == "butler-key-vectors-v1"
     return data
 

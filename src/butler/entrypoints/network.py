@@ -19,9 +19,9 @@ def load_config(config: str | None, network: str | None) -> tuple[Path, NetworkC
 
 
 def open_chain(config: NetworkConfig) -> Chain:
-    from butler.adapters.web3_chain import Web3Chain
+    from butler.adapters.jsonrpc_chain import JsonRpcChain
 
-    return Web3Chain.from_config(config)
+    return JsonRpcChain.from_config(config)
 
 
 def open_multisig(config: NetworkConfig, secrets: SecretSources) -> Multisig | None:

@@ -21,7 +21,7 @@ from butler.domain.secret_text import SecretText
 from butler.entrypoints.console import exit_with, note, report_error, run_plac
 
 if TYPE_CHECKING:  # adapters load only once the arguments are known to be good
-    from butler.adapters.web3_chain import Web3Chain
+    from butler.adapters.jsonrpc_chain import JsonRpcChain
     from butler.ports.clock import Clock
     from butler.ports.scraper_config_files import ScraperConfigFiles
     from butler.usecases.scrape_cycle import ScrapeStatus
@@ -150,15 +150,15 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host or "0.0.0.0", int(port_text)  # noqa: S104 - ":PORT" asks for every interface
 
 
-def _open_chain(network: NetworkConfig) -> Web3Chain:
+def _open_chain(network: NetworkConfig) -> JsonRpcChain:
     """The chain adapter, its chain id checked now: a wrong chain stops the start; an unreachable node
     only delays the check to the first cycle that reaches it (the service keeps reporting)."""
+    from butler.adapters.jsonrpc_chain import JsonRpcChain, WrongChain
     from butler.adapters.rpc import RpcTransport
-    from butler.adapters.web3_chain import Web3Chain, WrongChain
 
     transport = RpcTransport(network.rpc_url, timeout=RPC_TIMEOUT_SECONDS, max_attempts=RPC_ATTEMPTS)
     # Thousands of attesters: a few hundred reads per eth_call, a handful of HTTP requests per cycle.
-    chain = Web3Chain.from_config(network, transport, aggregate=True)
+    chain = JsonRpcChain.from_config(network, transport, aggregate=True)
     try:
         chain.chain_id()
     except WrongChain:
@@ -175,7 +175,7 @@ class _Stop(BaseException):
 
 class _Service:
     def __init__(
-        self, network: NetworkConfig, chain: Web3Chain, files: ScraperConfigFiles, path: Path, clock: Clock
+        self, network: NetworkConfig, chain: JsonRpcChain, files: ScraperConfigFiles, path: Path, clock: Clock
     ) -> None:
         from butler.adapters.prometheus_metrics import LatestStatus, ScraperCollector, metrics_registry
 

@@ -8,8 +8,8 @@ import attrs
 import pytest
 
 from butler.adapters.config_file import load_network_config
+from butler.adapters.jsonrpc_chain import JsonRpcChain
 from butler.adapters.rpc import redact_url
-from butler.adapters.web3_chain import Web3Chain
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ChainError
@@ -28,7 +28,7 @@ def config_of(devnet: DevnetHandle) -> NetworkConfig:
 
 
 def failure(config: NetworkConfig, read: Read) -> str:
-    chain = Web3Chain.from_config(config)
+    chain = JsonRpcChain.from_config(config)
     try:
         with pytest.raises(ChainError) as caught:
             read(chain)
@@ -76,7 +76,7 @@ def test_a_rollup_set_to_an_account_without_code_says_there_is_no_contract(devne
 
 
 def test_the_right_config_reads_without_error(devnet: DevnetHandle) -> None:
-    chain = Web3Chain.from_config(config_of(devnet))
+    chain = JsonRpcChain.from_config(config_of(devnet))
     try:
         provider = chain.provider_by_id(devnet.provider_id)
         chain.entry_queue()

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from butler.adapters.jsonrpc_chain import JsonRpcChain
 from butler.adapters.rpc import RpcTransport
-from butler.adapters.web3_chain import Web3Chain
 from butler.domain.address import Address
 from butler.domain.errors import ChainError
 from tests.integration.rpc_proxy import RpcProxy
@@ -20,8 +20,8 @@ __all__ = ["proxy", "stub_node"]  # fixtures used by the tests below
 TOO_LARGE = {"code": -32005, "message": "query returned more than 10000 results"}
 
 
-def chain_for(node: StubNode, url: str) -> Web3Chain:
-    return Web3Chain(
+def chain_for(node: StubNode, url: str) -> JsonRpcChain:
+    return JsonRpcChain(
         RpcTransport(url, sleep=lambda _: None),
         chain_id=ANVIL_CHAIN_ID,
         staking_registry=node.address,

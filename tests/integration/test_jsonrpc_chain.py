@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from eth_abi.abi import encode
 
+from butler.adapters.jsonrpc_chain import JsonRpcChain
 from butler.adapters.rpc import RpcTransport
-from butler.adapters.web3_chain import Web3Chain
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ChainError
@@ -31,8 +31,8 @@ STAKER_IMPLEMENTATION = Address.from_int(0xBEEF)
 COINBASE_OFFSET = 0xC0FFEE
 
 
-def chain_for(node: StubNode, url: str, **options: Any) -> Web3Chain:
-    return Web3Chain(
+def chain_for(node: StubNode, url: str, **options: Any) -> JsonRpcChain:
+    return JsonRpcChain(
         RpcTransport(url, sleep=lambda _: None),
         chain_id=ANVIL_CHAIN_ID,
         staking_registry=node.address,
@@ -294,7 +294,7 @@ def test_a_node_on_another_chain_is_refused_before_any_read(stub_node: StubNode,
         staking_registry=stub_node.address,
         rollup=stub_node.address,
     )
-    chain = Web3Chain.from_config(config)
+    chain = JsonRpcChain.from_config(config)
 
     with pytest.raises(ChainError) as caught:
         chain.balances([Address.from_int(1)])
@@ -312,10 +312,10 @@ def test_a_node_on_another_chain_is_refused_before_any_read(stub_node: StubNode,
 REVERTS_ALWAYS = "0x60006000fd"
 
 
-def misconfigured(node: StubNode, url: str, field: str, address: Address) -> Web3Chain:
+def misconfigured(node: StubNode, url: str, field: str, address: Address) -> JsonRpcChain:
     """An adapter whose `field` ("rollup" or "staking_registry") is `address`, the other one right."""
     addresses = {"staking_registry": node.address, "rollup": node.address, field: address}
-    return Web3Chain(RpcTransport(url), chain_id=ANVIL_CHAIN_ID, **addresses)
+    return JsonRpcChain(RpcTransport(url), chain_id=ANVIL_CHAIN_ID, **addresses)
 
 
 def one_line_without_secrets(error: ChainError) -> str:

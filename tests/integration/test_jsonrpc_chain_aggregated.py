@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 
 from butler.adapters import aggregate_calls
+from butler.adapters.jsonrpc_chain import JsonRpcChain
 from butler.adapters.rpc import RpcTransport
-from butler.adapters.web3_chain import Web3Chain
 from butler.domain.address import Address
 from butler.domain.errors import ChainError
 from tests.integration.misconfigured_reads import SETTING_READS, Read
 from tests.integration.rpc_proxy import RpcProxy
 from tests.integration.stub_node import ANVIL_CHAIN_ID, StubNode, proxy, stub_node
-from tests.integration.test_web3_chain import REVERTS_ALWAYS, answer_eth_calls_with
+from tests.integration.test_jsonrpc_chain import REVERTS_ALWAYS, answer_eth_calls_with
 
 __all__ = ["proxy", "stub_node"]  # fixtures used by the tests below
 
@@ -27,14 +27,14 @@ VIEWS_PER_CALL = aggregate_calls.max_items(11 * 32)
 KEYSTORES_PER_CALL = aggregate_calls.max_items(9 * 32)
 
 
-def adapter(node: StubNode, url: str, *, aggregate: bool, **addresses: Address) -> Web3Chain:
+def adapter(node: StubNode, url: str, *, aggregate: bool, **addresses: Address) -> JsonRpcChain:
     contracts = {"staking_registry": node.address, "rollup": node.address, **addresses}
-    return Web3Chain(
+    return JsonRpcChain(
         RpcTransport(url, sleep=lambda _: None), chain_id=ANVIL_CHAIN_ID, aggregate=aggregate, **contracts
     )
 
 
-def ready(node: StubNode, proxy: RpcProxy, **addresses: Address) -> Web3Chain:
+def ready(node: StubNode, proxy: RpcProxy, **addresses: Address) -> JsonRpcChain:
     chain = adapter(node, proxy.url, aggregate=True, **addresses)
     chain.chain_id()
     proxy.reset()

@@ -104,7 +104,7 @@ class _Aggregate(NamedTuple):
 _Request = _Read | _Aggregate | RpcCall
 
 
-class Web3Chain:
+class JsonRpcChain:
     """Reads the StakingRegistry, the Rollup and its GSE through one JSON-RPC node.
 
     `rpc` is the node's url or a ready `RpcTransport` (to tune timeouts, retries and batch size).
@@ -151,7 +151,7 @@ class Web3Chain:
         *,
         max_log_span: int | None = None,
         aggregate: bool = False,
-    ) -> Web3Chain:
+    ) -> JsonRpcChain:
         return cls(
             rpc if rpc is not None else RpcTransport(config.rpc_url),
             chain_id=config.chain_id,
@@ -163,7 +163,7 @@ class Web3Chain:
         )
 
     def __repr__(self) -> str:
-        return f"Web3Chain({self._rpc.node}, chain_id={self._expected_chain_id})"
+        return f"JsonRpcChain({self._rpc.node}, chain_id={self._expected_chain_id})"
 
     def close(self) -> None:
         """Releases the transport's pooled connections."""
