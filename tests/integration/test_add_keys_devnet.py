@@ -166,10 +166,10 @@ def test_running_again_before_the_owners_sign_posts_nothing_new(
 ) -> None:
     devnet = isolated_devnet
     write_keys_file(workdir / KEYS_NAME, [random_validator() for _ in range(3)])
-    assert add_keys(devnet, "-k", "2") == 0
+    assert add_keys(devnet, "--chunk-size", "2") == 0
     first = proposed(capsys.readouterr().err)
 
-    assert add_keys(devnet, "-k", "2") == 0
+    assert add_keys(devnet, "--chunk-size", "2") == 0
 
     err = capsys.readouterr().err
     assert proposed(err) == []

@@ -118,7 +118,9 @@ def test_three_short_publishers_one_multisend_proposal_executed_to_exact_targets
     files, publishers = ha_set
     before = pending(devnet)
 
-    code, out, err = fund(capsys, devnet.config_path, "-k", str(files[0]), "-k", str(files[1]), "--json")
+    code, out, err = fund(
+        capsys, devnet.config_path, "--keyfile", str(files[0]), "--keyfile", str(files[1]), "--json"
+    )
 
     assert code == 0, err
     (call,) = json.loads(out)
@@ -144,7 +146,7 @@ def test_three_short_publishers_one_multisend_proposal_executed_to_exact_targets
 
     assert proposal["safeTxHash"] in [e.safe_tx_hash for e in executed]
     assert balances(devnet, publishers) == [3 * PER_ATTESTER, 2 * PER_ATTESTER, 3 * PER_ATTESTER, ETH]
-    code, out, err = fund(capsys, devnet.config_path, "-k", str(files[0]), str(files[1]))
+    code, out, err = fund(capsys, devnet.config_path, "--keyfile", str(files[0]), str(files[1]))
     assert (code, out) == (0, "")
     assert "nothing to fund" in err
     assert pending(devnet) == []
@@ -157,7 +159,7 @@ def test_no_propose_prints_the_same_calldata_and_proposes_nothing(
 ) -> None:
     devnet = isolated_devnet
     files, _ = ha_set
-    keyfiles = ["-k", str(files[0]), "-k", str(files[1])]
+    keyfiles = ["--keyfile", str(files[0]), "--keyfile", str(files[1])]
     before = pending(devnet)
 
     code, printed, err = fund(capsys, devnet.config_path, *keyfiles, "--no-propose")
@@ -221,7 +223,9 @@ def test_without_a_proposer_the_transaction_is_printed_and_not_proposed(
     keyfile = write_keyfile(workdir / "prod.json", [fresh_attester()], [publisher])
     before = pending(devnet)
 
-    code, out, err = fund(capsys, config_without_proposer(devnet, tmp_path / "cfg"), "-k", str(keyfile))
+    code, out, err = fund(
+        capsys, config_without_proposer(devnet, tmp_path / "cfg"), "--keyfile", str(keyfile)
+    )
 
     assert code == 0, err
     assert f"to:        {publisher}" in out
@@ -236,7 +240,7 @@ def test_a_safe_short_of_the_total_is_warned_about(
     keyfile = write_keyfile(workdir / "prod.json", [fresh_attester() for _ in range(2)], [fresh_address()])
     set_balance(devnet, devnet.safe, ETH // 20)
 
-    code, _, err = fund(capsys, devnet.config_path, "-k", str(keyfile), "--no-propose")
+    code, _, err = fund(capsys, devnet.config_path, "--keyfile", str(keyfile), "--no-propose")
 
     assert code == 0, err
     assert (
@@ -252,7 +256,9 @@ def test_a_threshold_above_every_shortfall_funds_nothing(
     keyfile = write_keyfile(workdir / "prod.json", [fresh_attester()], [publisher])
     before = pending(devnet)
 
-    code, out, err = fund(capsys, devnet.config_path, "-k", str(keyfile), "--threshold", "0.5", "--json")
+    code, out, err = fund(
+        capsys, devnet.config_path, "--keyfile", str(keyfile), "--threshold", "0.5", "--json"
+    )
 
     assert (code, json.loads(out)) == (0, [])
     assert re.search(rf"{publisher}\s+1\s+0\s+0\.1\s+-\s+top-up below threshold", err), err

@@ -208,25 +208,42 @@ def test_attesters_without_publishers_beside_others_are_warned_about():
 # --- the command's usage errors (before any config or network) -----------------------------------
 
 
+ONE_SOURCE = (
+    "give exactly one source of loads: --production-keys/--new-public-keys/--available-publishers, "
+    "--keyfile FILE ..., or --scraper-config PATH"
+)
+
+
 @pytest.mark.parametrize(
     ("args", "problem"),
     [
-        ([], "give either --keyfile FILE ... or --scraper-config PATH (exactly one of them)"),
+        ([], ONE_SOURCE),
+        (["--keyfile", "a.json", "-s", "c.json"], ONE_SOURCE),
+        (["-p", "p.json", "-k", "n.json", "-a", "a.json", "-s", "c.json"], ONE_SOURCE),
         (
-            ["-k", "a.json", "-s", "c.json"],
-            "give either --keyfile FILE ... or --scraper-config PATH (exactly one of them)",
+            ["-p", "p.json", "-a", "a.json"],
+            "--new-public-keys is required with the other prepare-deployment inputs",
         ),
-        (["-k", "a.json", "--threshold", "-0.5"], "--threshold: must not be negative"),
         (
-            ["-k", "a.json", "--threshold", "1e-3"],
+            ["-s", "c.json", "-H", "2"],
+            "--high-availability-count goes with --production-keys, --new-public-keys and "
+            "--available-publishers",
+        ),
+        (
+            ["-p", "p.json", "-k", "n.json", "-a", "a.json", "-H", "1"],
+            "--high-availability-count must be between 2 and 26",
+        ),
+        (["--keyfile", "a.json", "--threshold", "-0.5"], "--threshold: must not be negative"),
+        (
+            ["--keyfile", "a.json", "--threshold", "1e-3"],
             "--threshold: expected a decimal amount of ETH such as 0.05 (digits and one point only)",
         ),
         (
-            ["-k", "a.json", "-k", "sub/../a.json"],
+            ["--keyfile", "a.json", "--keyfile", "sub/../a.json"],
             "--keyfile: sub/../a.json is given twice (as a.json); its publishers would count twice",
         ),
         (
-            ["-k", "a.json", "b.json", "a.json"],
+            ["--keyfile", "a.json", "b.json", "a.json"],
             "--keyfile: a.json is given twice (as a.json); its publishers would count twice",
         ),
     ],

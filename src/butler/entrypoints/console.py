@@ -51,12 +51,15 @@ def run_plac(function: object, prog: str, argv: list[str], *, repeatable: Sequen
 
     import plac
 
+    from butler.entrypoints.options import without_placeholder_shorts
+
     parser = plac.parser_from(
         function,
         prog=prog,
         description=inspect.cleandoc(getattr(function, "__doc__", None) or ""),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    without_placeholder_shorts(parser)
     for action in parser._actions:
         if action.dest in repeatable:
             # plac cannot declare such an option; argparse's own `extend` action collects every value.

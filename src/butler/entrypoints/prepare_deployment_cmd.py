@@ -8,9 +8,8 @@ from pathlib import Path
 import plac
 
 from butler.domain.errors import UsageError
-from butler.domain.publisher_sets import HA_SET_NAMES
 from butler.entrypoints.console import note, run_plac
-from butler.entrypoints.options import network_options
+from butler.entrypoints.options import check_ha_count, network_options
 from butler.usecases.prepare_deployment import (
     DeploymentRequest,
     DeploymentResult,
@@ -105,8 +104,7 @@ def prepare_deployment(
     if missing:
         raise UsageError(*missing)
     assert production_keys is not None and new_public_keys is not None and available_publishers is not None
-    if high_availability_count is not None and not 2 <= high_availability_count <= len(HA_SET_NAMES):
-        raise UsageError(f"--high-availability-count must be between 2 and {len(HA_SET_NAMES)}")
+    check_ha_count(high_availability_count)
 
     from butler.adapters.local_key_files import LocalKeyFiles
     from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles

@@ -19,6 +19,7 @@ from butler.domain.config import NetworkConfig
 from butler.domain.errors import ButlerError, ChainError, InputError, UsageError
 from butler.domain.secret_text import SecretText
 from butler.entrypoints.console import exit_with, note, report_error, run_plac
+from butler.entrypoints.options import long_flg
 
 if TYPE_CHECKING:  # adapters load only once the arguments are known to be good
     from butler.adapters.jsonrpc_chain import JsonRpcChain
@@ -59,7 +60,7 @@ LOGGED_CHANGES = 20
     abbrev="i",
     metavar="SECONDS",
 )
-@plac.flg("once", "run one cycle, print the metrics on stdout and exit (1 if the cycle failed)", abbrev="o")
+@long_flg("once", "run one cycle, print the metrics on stdout and exit (1 if the cycle failed)")
 @plac.flg("version", "print the version and exit", abbrev="V")
 def scraper(
     config: str | None = None,

@@ -9,6 +9,7 @@ from pathlib import Path
 import attrs
 
 from butler.domain.address import Address
+from butler.domain.deployment import plan_deployment
 from butler.domain.errors import CheckFailed
 from butler.domain.funding import FundingPlan, keyfile_loads, plan_funding
 from butler.domain.safe import SafeCall
@@ -18,6 +19,7 @@ from butler.ports.key_files import KeyFiles
 from butler.ports.multisig import Multisig, Proposal
 from butler.ports.scraper_config_files import ScraperConfigFiles
 from butler.usecases.chain_answers import answered
+from butler.usecases.prepare_deployment import read_deployment_inputs
 
 Warn = Callable[[str], None]
 
@@ -26,6 +28,15 @@ def loads_from_keyfiles(paths: Sequence[Path], files: KeyFiles) -> dict[Address,
     """Validators per publisher over the production keyfiles about to be deployed (an HA set is
     several files, each with publishers of its own)."""
     return keyfile_loads([(str(path), files.read_production_keyfile(path)) for path in paths])
+
+
+def loads_from_deployment_inputs(
+    production: Path, new_public_keys: Path, publishers: Path, files: KeyFiles, *, ha_count: int | None
+) -> dict[Address, int]:
+    """Validators per publisher in the deployment prepare-deployment would write from the same inputs:
+    the same plan, so the publishers can be funded before the keyfiles exist (its 0-ETH check passes)."""
+    inputs = read_deployment_inputs(production, new_public_keys, publishers, files)
+    return plan_deployment(inputs, ha_count=ha_count).loads()
 
 
 def loads_from_scraper_config(
