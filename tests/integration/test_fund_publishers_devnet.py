@@ -264,3 +264,57 @@ def test_a_threshold_above_every_shortfall_funds_nothing(
     assert re.search(rf"{publisher}\s+1\s+0\s+0\.1\s+-\s+top-up below threshold", err), err
     assert "nothing to fund" in err
     assert pending(devnet) == before
+
+
+def test_fresh_publishers_funded_from_the_phase3_inputs_pass_prepare_deployments_funding_check(
+    isolated_devnet: DevnetHandle, workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    """Phase 2 writes publishers-<FILE> (three fresh 0-ETH publishers); prepare-deployment refuses them;
+    fund-publishers given the same -p -k -a -H proposes their funding; once the Safe executes it
+    (`aztec-butler-devnet execute-pending`), prepare-deployment passes, without a warning."""
+    from butler.devnet.actions import random_validator
+    from butler.entrypoints.devnet_cli import run as run_devnet
+
+    devnet = isolated_devnet
+    config = str(devnet.config_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(workdir / "data"))
+    new = [random_validator() for _ in range(3)]
+    doc = {
+        "schemaVersion": 1,
+        "validators": [
+            {
+                "attester": {"eth": v.eth_key.reveal_hex(), "bls": v.bls_key.reveal_hex()},
+                "publisher": random_validator().eth_key.reveal_hex(),
+                "feeRecipient": "0x" + "00" * 32,
+            }
+            for v in new
+        ],
+    }
+    (workdir / "new-private-keys.json").write_text(json.dumps(doc))
+    assert run(["process-private-keys", "new-private-keys.json", "-c", config]) == 0
+    publishers = [Address.parse(line) for line in capsys.readouterr().out.split()]
+    assert balances(devnet, publishers) == [0, 0, 0]
+    write_keyfile(workdir / "prod-keyfile.json", [fresh_attester(), fresh_attester()], [fresh_address()])
+    devnet.actions.fund(Decimal(2), [devnet.safe])
+    inputs = ["-p", "prod-keyfile.json", "-k", "public-new-private-keys.json"]
+    inputs += ["-a", "publishers-new-private-keys.json", "-H", "2", "-c", config]
+
+    assert run(["prepare-deployment", *inputs, "--dry-run"]) == 1
+    assert "balance is 0 ETH" in capsys.readouterr().err
+
+    code, out, err = fund(capsys, devnet.config_path, *inputs[:-2], "--json")
+    assert code == 0, err
+    assert f"proposed to Safe {devnet.safe}" in err
+    # Five validators: set A is publisher 0 alone (5 duties), set B publishers 1 and 2 (3 and 2).
+    assert [(t.to, t.value) for t in multisend_calls(bytes.fromhex(json.loads(out)[0]["data"][2:]))] == [
+        (publishers[0], 5 * PER_ATTESTER),
+        (publishers[1], 3 * PER_ATTESTER),
+        (publishers[2], 2 * PER_ATTESTER),
+    ]
+    assert run_devnet(["execute-pending", "--config", config]) == 0
+    capsys.readouterr()
+
+    assert run(["prepare-deployment", *inputs]) == 0
+    err = capsys.readouterr().err
+    assert "warning" not in err
+    assert (workdir / "A_prod-keyfile.json.new").exists() and (workdir / "B_prod-keyfile.json.new").exists()

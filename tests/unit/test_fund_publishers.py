@@ -4,6 +4,7 @@ errors, which come before any config or network is touched."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from butler.domain.errors import CheckFailed, InputError
 from butler.domain.funding import DEFAULT_THRESHOLD_WEI, Skipped
 from butler.domain.keyfiles import DeployedValidator, FeeRecipient, ProductionKeyfile, PublicAttester
 from butler.domain.keys import BlsSecretKey, bls_public_key
+from butler.domain.publisher_sets import PublisherSets
 from butler.domain.safe import Operation, SafeCall, multisend_calls
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from butler.entrypoints.cli import run
@@ -22,6 +24,7 @@ from butler.ports.multisig_fake import FakeMultisig
 from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
 from butler.usecases.fund_publishers import (
     Funding,
+    loads_from_deployment_inputs,
     loads_from_keyfiles,
     loads_from_scraper_config,
     plan_publisher_funding,
@@ -256,3 +259,66 @@ def test_usage_errors_exit_2_with_one_line(args, problem, capsys, monkeypatch, t
     assert code == 2
     assert captured.err.splitlines() == [f"error: {problem}"]
     assert captured.out == ""
+
+
+# --- from prepare-deployment's own inputs: fund first, then deploy --------------------------------
+
+
+@pytest.mark.parametrize("ha_count", [None, 2])
+def test_funding_from_the_deployment_inputs_lets_prepare_deployment_pass_with_no_warning(ha_count):
+    from butler.domain.config import NetworkConfig
+    from butler.ports.clock_fake import FixedClock
+    from butler.usecases.prepare_deployment import DeploymentRequest, default_output, prepare_deployment
+    from tests.unit.deployment_values import deployed, new_keys, production
+
+    prod, new, pubs = Path("/ops/prod.json"), Path("/ops/public-new.json"), Path("/ops/publishers-new.json")
+    files = FakeKeyFiles(
+        {
+            prod: production(deployed(1), deployed(2), deployed(3)),
+            new: new_keys(4, 5, 6, 7),
+            pubs: PublisherSets.single(tuple(P[:4])),
+        }
+    )
+    chain = FakeChain(chain_id=31337)  # every publisher holds 0 ETH
+    chain.set_balance(SAFE, 10 * ETH)
+    network = NetworkConfig(
+        network="devnet",
+        chain_id=31337,
+        rpc_url="http://127.0.0.1:1",
+        staking_registry=Address.from_int(0x5E),
+        rollup=Address.from_int(0x70),
+        provider_id=chain.add_provider(SAFE),
+    )
+    request = DeploymentRequest(prod, new, pubs, SCRAPER, default_output(prod), ha_count)
+
+    def deploy():
+        return prepare_deployment(
+            request,
+            network=network,
+            files=files,
+            chain=chain,
+            scraper_configs=FakeScraperConfigFiles(),
+            clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)),
+        )
+
+    with pytest.raises(CheckFailed, match="balance is 0 ETH"):
+        deploy()
+    loads = loads_from_deployment_inputs(prod, new, pubs, files, ha_count=ha_count)
+    # Seven validators round-robin over the four publishers, or over two sets of two each.
+    assert loads == (
+        {P[0]: 2, P[1]: 2, P[2]: 2, P[3]: 1} if ha_count is None else {P[0]: 4, P[1]: 3, P[2]: 4, P[3]: 3}
+    )
+    funding = plan(chain, loads)
+    assert funding.transaction is not None
+    execute(funding.transaction, chain)
+
+    result = deploy()
+    assert result.low_balances == ()
+    assert result.plan.loads() == loads
+
+
+def test_the_deployment_inputs_problems_are_those_prepare_deployment_reports():
+    prod, new, pubs = Path("/ops/prod.json"), Path("/ops/new.json"), Path("/ops/pubs.json")
+    with pytest.raises(InputError) as failed:
+        loads_from_deployment_inputs(prod, new, pubs, FakeKeyFiles(), ha_count=None)
+    assert failed.value.problems == tuple(f"{path}: file not found" for path in (prod, new, pubs))

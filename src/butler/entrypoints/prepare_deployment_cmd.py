@@ -9,7 +9,7 @@ import plac
 
 from butler.domain.errors import UsageError
 from butler.entrypoints.console import note, run_plac
-from butler.entrypoints.options import check_ha_count, network_options
+from butler.entrypoints.options import check_ha_count, long_flg, network_options
 from butler.usecases.prepare_deployment import (
     DeploymentRequest,
     DeploymentResult,
@@ -56,6 +56,7 @@ from butler.usecases.prepare_deployment import (
     abbrev="s",
     metavar="PATH",
 )
+@long_flg("dry_run", "plan and check everything (the chain included), name the files; write nothing")
 @network_options
 def prepare_deployment(
     production_keys: Path | None = None,
@@ -64,6 +65,7 @@ def prepare_deployment(
     high_availability_count: int | None = None,
     output: str | None = None,
     scraper_config: Path | None = None,
+    dry_run: bool = False,
     config: str | None = None,
     network: str | None = None,
 ) -> int:
@@ -86,6 +88,10 @@ def prepare_deployment(
     same names; -o PATH (not an existing folder) names the keyfile exactly (HA: A_<name>, ... in PATH's
     folder) and fails if it exists. The scraper config then gains every attester (new ones NEW) and lists
     the publishers of every keyfile written.
+
+    --dry-run runs every check above and prints the plan and the names the files would get, but writes
+    nothing. Publishers with 0 ETH: fund them first with `fund-publishers` given the same -p -k -a
+    (and -H) as this command.
 
     example:
       aztec-butler prepare-deployment --production-keys prod-testnet-keyfile.json \\
@@ -128,6 +134,7 @@ def prepare_deployment(
         chain=open_chain(network_config),
         scraper_configs=LocalScraperConfigFiles(),
         clock=SystemClock(),
+        dry_run=dry_run,
     )
     _summary(result, request)
     return 0
@@ -154,7 +161,8 @@ def _summary(result: DeploymentResult, request: DeploymentRequest) -> None:
     )
     for written in result.keyfiles:
         loads = written.planned.loads()
-        note(f"wrote {written.path}: {len(plan.validators)} validators over {len(loads)} publisher(s)")
+        verb = "would write" if result.dry_run else "wrote"
+        note(f"{verb} {written.path}: {len(plan.validators)} validators over {len(loads)} publisher(s)")
         for publisher, load in loads.items():
             note(f"  {publisher}  {load} attester(s)  {format_eth(result.balances[publisher])} ETH")
     for low in result.low_balances:
@@ -164,9 +172,12 @@ def _summary(result: DeploymentResult, request: DeploymentRequest) -> None:
         )
     config = result.scraper_config
     note(
-        f"updated {result.scraper_config_path}: {len(config.attesters)} attesters "
-        f"({result.scraper_attesters_added} added), {len(config.publishers)} publishers"
+        f"{'would update' if result.dry_run else 'updated'} {result.scraper_config_path}: "
+        f"{len(config.attesters)} attesters ({result.scraper_attesters_added} added), "
+        f"{len(config.publishers)} publishers"
     )
+    if result.dry_run:
+        note("--dry-run: every check passed; nothing was written")
 
 
 def main(prog: str, argv: list[str]) -> int:
