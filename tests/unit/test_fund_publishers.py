@@ -189,10 +189,19 @@ def test_a_scraper_config_of_another_network_is_refused():
         read_loads(scraper_config(network="mainnet", chain_id=1))
 
 
-def test_a_scraper_config_without_any_publisher_assignment_is_refused():
-    config = scraper_config(ScrapedAttester(attester(1).eth), publishers=P[:2])
-    with pytest.raises(CheckFailed, match="none names its publishers"):
-        read_loads(config)
+def test_a_scraper_config_without_any_publisher_assignment_assumes_an_even_split_and_says_so():
+    config = scraper_config(
+        *(ScrapedAttester(attester(n).eth) for n in range(1, 6)),
+        ScrapedAttester(attester(6).eth, None, AttesterState.NO_LONGER_ACTIVE),
+        publishers=P[:2],
+    )
+    loads, warnings = read_loads(config)
+    assert loads == {P[0]: 3, P[1]: 3}  # five attesters still counted, over two publishers
+    assert warnings == [
+        f"{SCRAPER}: no attester names its publishers: assuming the attesters split evenly over the 2 "
+        "publishers (attesters / publishers, rounded up); pass the deployment's keyfiles with --keyfile "
+        "for the exact loads"
+    ]
 
 
 def test_attesters_without_publishers_beside_others_are_warned_about():

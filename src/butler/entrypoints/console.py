@@ -23,20 +23,36 @@ def note(message: str) -> None:
 
 
 class ProgressLine:
-    """Progress for long work: at most a few lines a second, and only when there is enough to wait for."""
+    """Progress for long work, at most one line per `interval`: from the start when the total is at least
+    `min_total`, else once the work has taken `delay` seconds (a slow node makes a short scan long)."""
 
-    def __init__(self, verb: str, *, min_total: int = 500, interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        verb: str,
+        *,
+        min_total: int = 500,
+        interval: float = 1.0,
+        delay: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._verb = verb
         self._min_total = min_total
         self._interval = interval
-        self._last = time.monotonic()
+        self._clock = clock
+        self._started = clock()
+        self._delay = delay
+        self._last = self._started
+        self._shown = False
 
     def __call__(self, done: int, total: int) -> None:
-        if total < self._min_total:
+        now = self._clock()
+        if total < self._min_total and not self._shown and now - self._started < self._delay:
             return
-        now = time.monotonic()
-        if done == total or now - self._last >= self._interval:
+        if (
+            done == total and (self._shown or total >= self._min_total)
+        ) or now - self._last >= self._interval:
             self._last = now
+            self._shown = True
             sys.stderr.write(f"{self._verb} {done:,}/{total:,} ({100 * done // total}%)\n")
 
 

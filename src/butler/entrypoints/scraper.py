@@ -104,11 +104,15 @@ def scraper(
 
     token = None if once else scraper_token(os.environ)
 
+    from butler.adapters.config_file import CONFIG_ENV
     from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
     from butler.adapters.system_clock import SystemClock
     from butler.entrypoints.network import load_config, scraper_config_path
     from butler.usecases.scrape_cycle import check_scraper_config
 
+    if not config and not os.environ.get(CONFIG_ENV):
+        # The operator CLI's lookup by --network does not exist here: one config per process, named.
+        raise UsageError(f"no network config: pass --config NETWORK.toml or set {CONFIG_ENV}")
     _, network, _ = load_config(config, None)  # the Safe secrets it may name are never read
     path = scraper_config_path(scraper_config, network.network)
     files = LocalScraperConfigFiles()
@@ -276,6 +280,11 @@ class _Service:
         if previous.snapshot is None:
             counts = ", ".join(f"{state.value} {n}" for state, n in snapshot.counts.items())
             note(f"first scrape in {status.duration_seconds:.2f} s: {counts}")
+        if snapshot.even_split and (previous.snapshot is None or not previous.snapshot.even_split):
+            note(
+                "the scraper config names no attester's publishers: required top-ups assume the attesters "
+                "split evenly over the publishers (attesters / publishers, rounded up)"
+            )
         for change in snapshot.changes[:LOGGED_CHANGES]:
             note(f"attester {change.attester}: {change.previous.value} -> {change.state.value}")
         if len(snapshot.changes) > LOGGED_CHANGES:
