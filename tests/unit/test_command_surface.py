@@ -23,7 +23,10 @@ def _help(run: Callable[[Sequence[str]], int], argv: list[str], capsys: pytest.C
 
 
 def every_help(capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
-    helps = {f"aztec-butler {name}": _help(cli.run, [name], capsys) for name in cli.COMMANDS}
+    subcommands = {"config": ["config", "init"]}
+    helps = {
+        f"aztec-butler {name}": _help(cli.run, subcommands.get(name, [name]), capsys) for name in cli.COMMANDS
+    }
     helps |= {
         f"aztec-butler-devnet {name}": _help(devnet_cli.run, [name], capsys) for name in devnet_cli.COMMANDS
     }
