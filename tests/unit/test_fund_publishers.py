@@ -275,10 +275,9 @@ def test_usage_errors_exit_2_with_one_line(args, problem, capsys, monkeypatch, t
 
 @pytest.mark.parametrize("ha_count", [None, 2])
 def test_funding_from_the_deployment_inputs_lets_prepare_deployment_pass_with_no_warning(ha_count):
-    from butler.domain.config import NetworkConfig
     from butler.ports.clock_fake import FixedClock
     from butler.usecases.prepare_deployment import DeploymentRequest, default_output, prepare_deployment
-    from tests.unit.deployment_values import deployed, new_keys, production
+    from tests.unit.deployment_values import deployed, devnet_network, new_keys, production
 
     prod, new, pubs = Path("/ops/prod.json"), Path("/ops/public-new.json"), Path("/ops/publishers-new.json")
     files = FakeKeyFiles(
@@ -290,14 +289,7 @@ def test_funding_from_the_deployment_inputs_lets_prepare_deployment_pass_with_no
     )
     chain = FakeChain(chain_id=31337)  # every publisher holds 0 ETH
     chain.set_balance(SAFE, 10 * ETH)
-    network = NetworkConfig(
-        network="devnet",
-        chain_id=31337,
-        rpc_url="http://127.0.0.1:1",
-        staking_registry=Address.from_int(0x5E),
-        rollup=Address.from_int(0x70),
-        provider_id=chain.add_provider(SAFE),
-    )
+    network = devnet_network(chain.add_provider(SAFE))
     request = DeploymentRequest(prod, new, pubs, SCRAPER, default_output(prod), ha_count)
 
     def deploy():
