@@ -233,6 +233,26 @@ def test_without_a_proposer_the_transaction_is_printed_and_not_proposed(
     assert pending(devnet) == before
 
 
+def test_when_proposing_cannot_start_the_transaction_is_still_printed(
+    devnet: DevnetHandle, workdir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    publisher = fresh_address()
+    keyfile = write_keyfile(workdir / "prod.json", [fresh_attester()], [publisher])
+    config = config_without_proposer(devnet, tmp_path / "cfg")
+    config.write_text('safe_proposer_key_file = "no-such.key"\n' + config.read_text())  # before [devnet]
+    before = pending(devnet)
+
+    code, out, err = fund(capsys, config, "--keyfile", str(keyfile))
+
+    assert code == 2
+    assert f"to:        {publisher}" in out
+    assert err.splitlines()[-2:] == [
+        f"error: {config.parent / 'no-such.key'}: key file not found",
+        "error: not proposed: the transaction above is on stdout for a Safe owner to propose",
+    ]
+    assert pending(devnet) == before
+
+
 def test_a_safe_short_of_the_total_is_warned_about(
     isolated_devnet: DevnetHandle, workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
