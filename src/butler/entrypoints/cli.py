@@ -26,7 +26,7 @@ COMMANDS = {
     ),
     "process-private-keys": Command(
         "butler.entrypoints.process_private_keys_cmd",
-        "phase 2: derive public keys from fresh private keys; refuse keys already on chain",
+        "phase 2: public keys and publisher addresses from fresh private keys; refuse keys on chain",
     ),
     "prepare-deployment": Command(
         "butler.entrypoints.prepare_deployment_cmd",
