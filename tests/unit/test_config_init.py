@@ -72,7 +72,7 @@ def test_each_preset_becomes_a_config_that_network_finds(
 def test_an_existing_config_is_kept_unless_forced(xdg, capsys):
     assert run(flags()) == 0
     before = (xdg / "testnet.toml").read_bytes()
-    assert run(flags("testnet", "--provider-id", "8")) == 2
+    assert run(flags("testnet", "--provider-id", "8")) == 1
     assert "already exists; pass --force" in capsys.readouterr().err
     assert (xdg / "testnet.toml").read_bytes() == before
     assert run([*flags(), "--force"]) == 0

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, TypeVar
 import plac
 
 from butler.domain.address import Address, AddressFormatError
-from butler.domain.errors import UsageError
+from butler.domain.errors import CheckFailed, UsageError
 from butler.entrypoints.console import note, run_plac
 from butler.entrypoints.options import long_opt
 
@@ -101,7 +101,7 @@ def init(
     preset = read_preset(network)
     target = output if output is not None else config_dir(os.environ) / f"{preset.network}.toml"
     if not force and os.path.lexists(target):
-        raise UsageError(f"{target}: already exists; pass --force to replace it (nothing was written)")
+        raise CheckFailed(f"{target}: already exists; pass --force to replace it (nothing was written)")
     ask = _Asker(interactive=sys.stdin is not None and sys.stdin.isatty())
 
     url = ask.value("--rpc-url", rpc_url, "Ethereum JSON-RPC URL", _url)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from json import dumps
 from pathlib import Path
 
 import plac
@@ -57,6 +59,7 @@ from butler.usecases.prepare_deployment import (
     metavar="PATH",
 )
 @long_flg("dry_run", "plan and check everything (the chain included), name the files; write nothing")
+@plac.flg("json", "print the plan on stdout as JSON: keyfiles, publisher loads and balances", abbrev="j")
 @network_options
 def prepare_deployment(
     production_keys: Path | None = None,
@@ -66,6 +69,7 @@ def prepare_deployment(
     output: str | None = None,
     scraper_config: Path | None = None,
     dry_run: bool = False,
+    json: bool = False,
     config: str | None = None,
     network: str | None = None,
 ) -> int:
@@ -137,6 +141,8 @@ def prepare_deployment(
         dry_run=dry_run,
     )
     _summary(result, request)
+    if json:
+        sys.stdout.write(dumps(plan_json(result), indent=2) + "\n")
     return 0
 
 
@@ -149,6 +155,39 @@ def _output_place(output: str | None, production: Path) -> OutputPlace:
     if output.endswith(os.sep) or not path.name:
         raise UsageError(f"{output}: no such folder")
     return OutputPlace(folder=path.parent, base=path.name, exact=True)
+
+
+def plan_json(result: DeploymentResult) -> dict[str, object]:
+    """What the run wrote (or, with --dry-run, would write), for tools: amounts in wei as strings."""
+    low = {w.publisher for w in result.low_balances}
+    return {
+        "dry_run": result.dry_run,
+        "validators": len(result.plan.validators),
+        "existing": result.plan.existing,
+        "new": result.plan.new,
+        "keyfiles": [
+            {
+                "path": str(written.path),
+                "set": written.planned.group.name,
+                "publishers": [
+                    {
+                        "address": publisher.checksum,
+                        "attesters": load,
+                        "balance_wei": str(result.balances[publisher]),
+                        "below_target": publisher in low,
+                    }
+                    for publisher, load in written.planned.loads().items()
+                ],
+            }
+            for written in result.keyfiles
+        ],
+        "scraper_config": {
+            "path": str(result.scraper_config_path),
+            "attesters": len(result.scraper_config.attesters),
+            "added": result.scraper_attesters_added,
+            "publishers": len(result.scraper_config.publishers),
+        },
+    }
 
 
 def _summary(result: DeploymentResult, request: DeploymentRequest) -> None:

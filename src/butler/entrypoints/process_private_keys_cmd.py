@@ -95,7 +95,8 @@ def process_private_keys(
 
     example:
       aztec-butler process-private-keys new-private-keys.json --config devnet.toml
-      aztec-butler process-private-keys new-private-keys.json -n testnet --secret-store gcp --gcp-project my-project
+      aztec-butler process-private-keys new-private-keys.json -n testnet --secret-store gcp \\
+        --gcp-project my-project
     """
     target = output if output is not None else default_output(private_key_file, Path.cwd())
     publishers_target = (
