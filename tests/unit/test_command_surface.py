@@ -44,6 +44,7 @@ def test_a_short_flag_means_one_long_option_everywhere(capsys):
                 clashes.append(f"{short}: {first[0]} in {first[1]}, {long} in {command}")
     assert clashes == []
     assert meaning["-j"][0] == "--json" and meaning["-k"][0] == "--new-public-keys"
+    assert len(meaning) >= 20, "the help of every command was read"
 
 
 def test_no_command_offers_as_json(capsys):
@@ -51,6 +52,8 @@ def test_no_command_offers_as_json(capsys):
         assert "--as-json" not in _LONG.findall(text), command
 
 
-@pytest.mark.parametrize("name", ["add-keys", "fund-publishers", "scrape-coinbases", "process-private-keys"])
+@pytest.mark.parametrize(
+    "name", ["add-keys", "fund-publishers", "scrape-coinbases", "process-private-keys", "prepare-deployment"]
+)
 def test_commands_with_machine_output_offer_json(name, capsys):
     assert "--json" in _LONG.findall(_help(cli.run, [name], capsys))
