@@ -140,6 +140,17 @@ def test_an_existing_publishers_file_is_kept_and_nothing_is_stored():
     assert files.files[PUBLISHERS] == "earlier batch" and OUTPUT not in files.files and not secrets.stored
 
 
+def test_a_publishers_file_failing_to_write_takes_the_new_public_keys_file_with_it():
+    class FailingPublishers(FakeKeyFiles):
+        def write_available_publishers(self, path, publishers):
+            raise ButlerError(f"{path}: cannot write: disk full")
+
+    files = FailingPublishers({SOURCE: keys_file(validator(1))})
+    with pytest.raises(ButlerError, match="disk full"):
+        run(files, FakeSecretStore())
+    assert set(files.files) == {SOURCE}
+
+
 def test_the_publishers_file_goes_beside_the_public_keys_file():
     assert default_publishers_output(SOURCE, OUTPUT) == PUBLISHERS
 

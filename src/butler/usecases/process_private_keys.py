@@ -14,7 +14,7 @@ from butler.domain.derivation import (
     public_keys_file,
     publisher_addresses,
 )
-from butler.domain.errors import CheckFailed, InputError
+from butler.domain.errors import ButlerError, CheckFailed, InputError
 from butler.domain.keyfiles import DerivedValidator, PrivateKeysFile
 from butler.ports.key_files import KeyFiles
 from butler.ports.secret_store import SecretStore, StoredKey
@@ -88,8 +88,14 @@ def process_private_keys(
     secrets.check(derived)
     stored = tuple(secrets.store(derived))
     publishers = publisher_addresses(keys_file)
+    new_public_file = not files.exists(output)
     files.write_public_keys(output, public_keys_file(keys_file, (d.public for d in derived)))
-    files.write_available_publishers(publishers_output, publishers)
+    try:
+        files.write_available_publishers(publishers_output, publishers)
+    except ButlerError:
+        if new_public_file:
+            files.remove(output)  # both files or neither
+        raise
     return Processed(
         output=output,
         validators=total,
