@@ -152,7 +152,15 @@ def _json_object(
             raise _StrictTypeError(f"expected an object, got {_json_type(value)}")
         unknown = [name for name in value if name not in declared]
         if unknown:
-            raise _UnknownFields(unknown, declared)
+            # Refused, yet the declared fields are still checked, so one run names every problem.
+            unknown_fields = _UnknownFields(unknown, declared)
+            try:
+                structure_fields({**defaults, **value}, type_)
+            except cattrs.ClassValidationError as exc:
+                raise cattrs.ClassValidationError(
+                    exc.message, [unknown_fields, *exc.exceptions], cls
+                ) from None
+            raise unknown_fields
         built = structure_fields({**defaults, **value}, type_)
         if kept_attribute is None:
             return built
@@ -291,13 +299,13 @@ def _problems(exc: BaseException, path: str, type_: object) -> Iterator[str]:
     """`<json path>: <reason>` for every failure cattrs collected under `exc`, in file order."""
     if isinstance(exc, cattrs.IterableValidationError | cattrs.ClassValidationError):
         with_notes, without = exc.group_exceptions()
+        for inner in without:
+            yield from _problems(inner, path, None)
         for inner, note in with_notes:
             if isinstance(note, cattrs.AttributeValidationNote):
                 yield from _problems(inner, _member(path, _camel(note.name)), note.type)
             else:
                 yield from _problems(inner, f"{path}[{note.index!r}]", note.type)
-        for inner in without:
-            yield from _problems(inner, path, None)
     elif isinstance(exc, _UnknownFields):
         for name in exc.names:
             yield unknown_field(path, name, exc.declared)
@@ -315,7 +323,7 @@ def unknown_field(path: str, name: str, declared: tuple[str, ...]) -> str:
         # A long name may be a key pasted in the wrong place: it is not repeated.
         return f"{path or 'top level'}: a field with a long name is not part of this format"
     by_case = {known.lower(): known for known in declared}
-    close = difflib.get_close_matches(name.lower(), by_case, n=1, cutoff=0.75)
+    close = difflib.get_close_matches(name.lower(), by_case, n=1, cutoff=0.6)
     hint = f'did you mean "{by_case[close[0]]}"?' if close else f"expected {', '.join(declared)}"
     return f"{_member(path, name)}: unknown field; {hint}"
 
