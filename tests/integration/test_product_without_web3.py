@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.integration.devnet_fixture import DevnetHandle
+from tests.integration.python_process import run_python
 
 pytestmark = pytest.mark.devnet
 
@@ -39,22 +39,12 @@ main()
 def run(module: str, prog: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "AZTEC_BUTLER_CONFIG"}
     env["XDG_DATA_HOME"] = str(cwd / "data")
-    return subprocess.run(
-        [sys.executable, "-c", WITHOUT_DEV_LIBRARIES % (module, prog), *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    return run_python(WITHOUT_DEV_LIBRARIES % (module, prog), *args, cwd=cwd, env=env)
 
 
 def test_the_blocker_really_blocks(tmp_path: Path) -> None:
     code = WITHOUT_DEV_LIBRARIES.replace("from butler.entrypoints.%s import main", "import web3")
-    done = subprocess.run(
-        [sys.executable, "-c", code % "x", "--help"], capture_output=True, text=True, check=False
-    )
+    done = run_python(code % "x", "--help", cwd=tmp_path, env=os.environ)
     assert done.returncode != 0 and "blocked by the test" in done.stderr
 
 
