@@ -12,8 +12,10 @@ write.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
+import typing
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -145,12 +147,13 @@ def _json_object(
     """A JSON object as `cls`: only the fields it declares, `unset` ones optional, kept ones set aside."""
     kept_attribute, kept = _kept_attribute(cls) or (None, ())
     declared = tuple(_camel(f.name) for f in attrs.fields(cls) if f.name != kept_attribute) + kept
+    accepted = frozenset(declared)
     defaults = dict.fromkeys(_camel(name) for name in unset)
 
     def structure(value: object, type_: object) -> Any:
         if not isinstance(value, dict):
             raise _StrictTypeError(f"expected an object, got {_json_type(value)}")
-        unknown = [name for name in value if name not in declared]
+        unknown = [name for name in value if name not in accepted]
         if unknown:
             # Refused, yet the declared fields are still checked, so one run names every problem.
             unknown_fields = _UnknownFields(unknown, declared)
@@ -328,12 +331,22 @@ def unknown_field(path: str, name: str, declared: tuple[str, ...]) -> str:
     return f"{_member(path, name)}: unknown field; {hint}"
 
 
+@functools.cache
+def _may_keep(type_: Any) -> bool:
+    """Whether values of `type_` may hold kept fields anywhere inside: other values are not walked."""
+    if attrs.has(type_):
+        return _kept_attribute(type_) is not None or any(
+            _may_keep(f.type) for f in attrs.fields(attrs.resolve_types(type_))
+        )
+    return any(_may_keep(arg) for arg in typing.get_args(type_))
+
+
 def kept_fields(value: object, path: str = "") -> list[str]:
     """JSON paths of the fields `value` keeps verbatim (see KEPT_JSON_FIELDS), in file order."""
     if isinstance(value, tuple):
         return [p for i, item in enumerate(value) for p in kept_fields(item, f"{path}[{i}]")]
     cls: Any = type(value)
-    if not attrs.has(cls):
+    if not attrs.has(cls) or not _may_keep(cls):
         return []
     kept_attribute = (_kept_attribute(cls) or (None, ()))[0]
     found = [_member(path, name) for name in getattr(value, kept_attribute)] if kept_attribute else []

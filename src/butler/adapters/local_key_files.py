@@ -59,13 +59,12 @@ def _secrets_in_kept_fields(data: object) -> list[str]:
 
 def _secret_fields(value: object, path: str) -> list[str]:
     if isinstance(value, dict):
-        return [
-            found
-            for key, item in value.items()
-            for found in (
-                [f"{path}.{key}"] if key in _SECRET_NAMES else _secret_fields(item, f"{path}.{key}")
-            )
-        ]
+        found = []
+        for key, item in value.items():
+            # A long name may be a key pasted in the wrong place: it is not repeated.
+            here = f"{path}.{key if len(key) <= 32 else '<long name>'}"
+            found += [here] if key in _SECRET_NAMES else _secret_fields(item, here)
+        return found
     if isinstance(value, list):
         return [found for i, item in enumerate(value) for found in _secret_fields(item, f"{path}[{i}]")]
     return []
