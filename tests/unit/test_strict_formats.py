@@ -466,3 +466,34 @@ def test_an_unknown_field_never_echoes_a_long_name(tmp_path, reference_dir):
     assert problems_of(data, PublicKeysFile) == [
         "top level: a field with a long name is not part of this format"
     ]
+
+
+def test_prepare_deployment_refuses_a_misspelt_coinbase_and_writes_nothing(
+    tmp_path, reference_dir, monkeypatch, capsys, closed_port
+):
+    from butler.entrypoints.cli import run
+
+    phase2 = reference_dir / "key-flow/after_phase2/on-dev-machine"
+    data = json.loads((phase2 / "prod-testnet-keyfile.json").read_text())
+    data["validators"][0]["coinBase"] = data["validators"][0].pop("coinbase")
+    write(tmp_path, data, "prod.json")
+    for name in ("new-public-keys.json", "testnet_available_publisher_addresses.json"):
+        (tmp_path / name).write_text((phase2 / name).read_text())
+    (tmp_path / "testnet.toml").write_text(
+        f'network = "testnet"\nchain_id = 11155111\nrpc_url = "http://127.0.0.1:{closed_port}"\n'
+        f'staking_registry = "{Address.from_int(1).checksum}"\nrollup = "{Address.from_int(2).checksum}"\n'
+        "provider_id = 7\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    before = sorted(tmp_path.iterdir())
+    args = ["--production-keys", "prod.json", "--new-public-keys", "new-public-keys.json"]
+    args += ["--available-publishers", "testnet_available_publisher_addresses.json"]
+
+    assert run(["prepare-deployment", "-c", "testnet.toml", *args]) == 1
+
+    assert (
+        capsys.readouterr().err
+        == 'error: prod.json: validators[0].coinBase: unknown field; did you mean "coinbase"?\n'
+    )
+    assert sorted(tmp_path.iterdir()) == before
