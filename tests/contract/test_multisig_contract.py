@@ -239,6 +239,30 @@ def test_executed_proposals_leave_nothing_pending(world: World) -> None:
     assert world.safe_nonce() == proposals[-1].nonce + 1
 
 
+# --- reading what is pending ---------------------------------------------------------------------
+
+
+def test_pending_transactions_are_every_proposal_not_yet_executed_in_nonce_order(world: World) -> None:
+    before = len(world.multisig.pending_transactions())
+    proposals = world.multisig.propose([transfer(1), batched([transfer(2), transfer(3)])])
+
+    pending = world.multisig.pending_transactions()
+
+    assert [(tx.nonce, tx.call) for tx in pending[before:]] == [(p.nonce, p.call) for p in proposals]
+    assert [tx.nonce for tx in pending] == sorted(tx.nonce for tx in pending)
+    assert all(tx.nonce >= world.safe_nonce() for tx in pending)
+
+
+def test_executed_or_replaced_transactions_are_not_pending(world: World) -> None:
+    world.multisig.propose([transfer(1)])
+    world.execute_pending()
+    (stale,) = world.multisig.propose([transfer(2)])
+    while world.safe_nonce() <= stale.nonce:
+        world.execute_other()
+
+    assert list(world.multisig.pending_transactions()) == []
+
+
 # --- the fake's own controls ----------------------------------------------------------------------
 
 
