@@ -28,6 +28,7 @@ LISTED_ATTESTERS = 10
 @plac.flg(
     "skip_known",
     "leave out attesters already on chain or in a pending Safe transaction instead of failing",
+    abbrev="K",
 )
 @plac.flg("json", "print the calls on stdout as a JSON list of {to, value, data, operation}", abbrev="j")
 @network_options

@@ -57,6 +57,14 @@ from butler.usecases.prepare_deployment import (
     abbrev="s",
     metavar="PATH",
 )
+@plac.opt(
+    "coinbase_mapping",
+    "coinbase mapping of scrape-coinbases, whose coinbases fill the validators lacking one "
+    "(default: $XDG_DATA_HOME/aztec-butler/<network>-coinbases.json)",
+    type=Path,
+    abbrev="m",
+    metavar="PATH",
+)
 @network_options
 def prepare_deployment(
     production_keys: Path | None = None,
@@ -65,6 +73,7 @@ def prepare_deployment(
     high_availability_count: int | None = None,
     output: str | None = None,
     scraper_config: Path | None = None,
+    coinbase_mapping: Path | None = None,
     config: str | None = None,
     network: str | None = None,
 ) -> int:
@@ -76,9 +85,14 @@ def prepare_deployment(
     A_<name>, B_<name>, ..., each holding every validator over its own set only. A publishers file that
     is an object ({"A": [...], "B": [...]}) names the sets itself: one keyfile per key.
 
+    A validator without a coinbase (absent or zero) gets the one the coinbase mapping or the scraper
+    config records for it (scrape-coinbases finds them on chain); one whose coinbase differs from the
+    recorded one is an error.
+
     Everything is checked before anything is written: repeated attesters (address or BLS key), a zero
-    coinbase, malformed or repeated publishers, and every publisher's balance on chain (0 ETH fails;
-    less than min_eth_per_attester per attester it serves is a warning). Should a write still fail (a
+    coinbase nothing fills, a coinbase contradicting the recorded one, malformed or repeated publishers,
+    and every publisher's balance on chain (0 ETH fails; less than min_eth_per_attester per attester it
+    serves is a warning). Should a write still fail (a
     full disk, a file another process created meanwhile), the keyfiles already created are removed again:
     a run writes all its files or none.
 
@@ -108,6 +122,10 @@ def prepare_deployment(
     if high_availability_count is not None and not 2 <= high_availability_count <= len(HA_SET_NAMES):
         raise UsageError(f"--high-availability-count must be between 2 and {len(HA_SET_NAMES)}")
 
+    from butler.adapters.local_coinbase_mapping_files import (
+        LocalCoinbaseMappingFiles,
+        default_coinbase_mapping_path,
+    )
     from butler.adapters.local_key_files import LocalKeyFiles
     from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
     from butler.adapters.system_clock import SystemClock
@@ -122,6 +140,9 @@ def prepare_deployment(
         scraper_config=scraper_config_path(scraper_config, network_config.network),
         output=_output_place(output, production_keys),
         ha_count=high_availability_count,
+        coinbase_mapping=coinbase_mapping
+        if coinbase_mapping is not None
+        else default_coinbase_mapping_path(network_config.network, os.environ),
     )
     result = prepare(
         request,
@@ -130,6 +151,7 @@ def prepare_deployment(
         chain=open_chain(network_config),
         scraper_configs=LocalScraperConfigFiles(),
         clock=SystemClock(),
+        mappings=LocalCoinbaseMappingFiles(),
     )
     _summary(result, request)
     return 0
@@ -154,6 +176,11 @@ def _summary(result: DeploymentResult, request: DeploymentRequest) -> None:
         f"validators: {len(plan.validators)} ({plan.existing} from {request.production.name}, "
         f"{plan.new} new from {request.new_public_keys.name})"
     )
+    if plan.filled:
+        note(f"coinbases filled in from what is known on chain: {len(plan.filled)}")
+    lacking = sum(1 for v in plan.validators if v.coinbase is None or v.coinbase.is_zero)
+    if lacking:
+        note(f"validators still without a coinbase (not staked yet, or not scraped): {lacking}")
     for written in result.keyfiles:
         loads = written.planned.loads()
         note(f"wrote {written.path}: {len(plan.validators)} validators over {len(loads)} publisher(s)")
