@@ -327,6 +327,30 @@ def test_open_multisig_is_none_without_a_proposer_key(
 
 
 @pytest.mark.devnet
+def test_without_a_proposer_key_the_pending_transactions_are_still_read_and_nothing_can_be_proposed(
+    isolated_devnet: DevnetHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import attrs
+
+    from butler.adapters.config_file import load_network_config
+    from butler.domain.errors import UsageError
+    from butler.entrypoints.network import open_safe_queue
+
+    world = DevnetWorld(isolated_devnet, monkeypatch)
+    proposals = world.multisig.propose([transfer(1), transfer(2)])
+    config, sources = load_network_config(isolated_devnet.config_path)
+    reader = open_safe_queue(config, attrs.evolve(sources, safe_proposer_key_file=None))
+    assert reader is not None
+
+    assert [(tx.nonce, tx.call) for tx in reader.pending_transactions()] == [
+        (p.nonce, p.call) for p in proposals
+    ]
+    with pytest.raises(UsageError, match="needs a Safe proposer key"):
+        reader.propose([transfer(3)])  # type: ignore[attr-defined]
+    assert open_safe_queue(attrs.evolve(config, safe_tx_service_url=None), sources) is None
+
+
+@pytest.mark.devnet
 def test_a_service_on_another_chain_is_refused_before_anything_is_posted(
     isolated_devnet: DevnetHandle,
 ) -> None:
