@@ -20,22 +20,13 @@ from butler.domain.address import Address
 from butler.domain.keys import bls_public_key
 from butler.entrypoints.cli import run
 from tests.integration.devnet_fixture import DevnetHandle
+from tests.integration.test_coinbases_devnet import data_file
+from tests.integration.test_coinbases_devnet import report as report_with_blocks
 
 pytestmark = pytest.mark.devnet
 
 STAKED = re.compile(r"^(0x[0-9a-fA-F]{40}) -> coinbase (0x[0-9a-fA-F]{40}) \(tx (0x[0-9a-f]{64})\)$")
 FLUSHED = re.compile(r"^(0x[0-9a-fA-F]{40}) (deposited into the GSE|rejected by the GSE)")
-LINE = re.compile(r"^(0x[0-9a-fA-F]{40}) (?:(0x[0-9a-fA-F]{40}) block (\d+)|none)$")
-
-
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "work"
-    folder.mkdir()
-    monkeypatch.chdir(folder)
-    monkeypatch.delenv("AZTEC_BUTLER_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    return folder
 
 
 def devnet_cli(devnet: DevnetHandle, capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:
@@ -92,19 +83,12 @@ def production_keyfile(path: Path, validators: list[DevValidator], publisher: Ad
 
 
 def mapping(workdir: Path) -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads(
-        (workdir.parent / "data" / "aztec-butler" / "devnet-coinbases.json").read_text()
-    )
+    doc: dict[str, Any] = json.loads(data_file(workdir, "devnet-coinbases.json").read_text())
     return doc
 
 
 def report(stdout: str) -> dict[Address, Address | None]:
-    found: dict[Address, Address | None] = {}
-    for line in stdout.splitlines():
-        match = LINE.match(line)
-        assert match, f"unexpected report line {line!r}"
-        found[Address.parse(match.group(1))] = Address.parse(match.group(2)) if match.group(2) else None
-    return found
+    return {a: found[0] if found else None for a, found in report_with_blocks(stdout).items()}
 
 
 def test_attesters_staked_twice_get_the_coinbase_of_the_deposit_the_gse_took(

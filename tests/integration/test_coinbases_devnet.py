@@ -27,17 +27,6 @@ pytestmark = pytest.mark.devnet
 LINE = re.compile(r"^(0x[0-9a-fA-F]{40}) (?:(0x[0-9a-fA-F]{40}) block (\d+)|none)$")
 
 
-@pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The operator's folder (current directory) with its own XDG data home."""
-    folder = tmp_path / "work"
-    folder.mkdir()
-    monkeypatch.chdir(folder)
-    monkeypatch.delenv("AZTEC_BUTLER_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    return folder
-
-
 def data_file(workdir: Path, name: str) -> Path:
     return workdir.parent / "data" / "aztec-butler" / name
 

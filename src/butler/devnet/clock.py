@@ -4,7 +4,7 @@ devnet moves it further when the real contracts wait on time (the next flushable
 from __future__ import annotations
 
 from butler.devnet.aztec_l1 import DEVNET_L1_CONFIG
-from butler.devnet.chain import DevChain
+from butler.devnet.chain import DevChain, DevnetError
 
 L1_SLOT_S = int(DEVNET_L1_CONFIG["ethereumSlotDuration"])
 
@@ -15,8 +15,13 @@ def latest_timestamp(chain: DevChain) -> int:
 
 def resume(chain: DevChain) -> None:
     """After `--load-state`: anvil would stamp the next block with the wall clock, which may lie before
-    the saved chain's last block (the deployment runs ahead of it). Continue one slot after it instead."""
-    chain.rpc("evm_setNextBlockTimestamp", [latest_timestamp(chain) + L1_SLOT_S])
+    the saved chain's last block (the deployment runs ahead of it). Continue one slot after it instead.
+    Once the wall clock has passed the saved chain, anvil refuses an earlier stamp: it goes on from then."""
+    try:
+        chain.rpc("evm_setNextBlockTimestamp", [latest_timestamp(chain) + L1_SLOT_S])
+    except DevnetError as refused:
+        if "lower than previous block's timestamp" not in str(refused):
+            raise
     chain.rpc("anvil_setBlockTimestampInterval", [L1_SLOT_S])
     chain.rpc("evm_mine", [])
 

@@ -17,8 +17,9 @@ from butler.domain.deployment import free_suffixed_names
 from butler.domain.errors import ButlerError, CheckFailed, InputError, UsageError
 from butler.domain.keyfiles import ProductionKeyfile
 from butler.ports.coinbase_mapping_files import CoinbaseMappingFiles
-from butler.ports.key_files import KeyFiles
+from butler.ports.key_files import KeyfileLeftBehind, KeyFiles
 from butler.ports.scraper_config_files import ScraperConfigFiles
+from butler.usecases.keyfile_removal import remove_again
 from butler.usecases.known_coinbases import read_known_coinbases
 
 
@@ -116,15 +117,9 @@ def _create_all(files: KeyFiles, planned: list[tuple[Path, ProductionKeyfile]]) 
             files.create_production_keyfile(target, keyfile)
             created.append(target)
     except ButlerError as failure:
-        problems = list(failure.problems)
-        left: list[Path] = []
-        for path in reversed(created):
-            try:
-                files.remove(path)
-            except ButlerError as error:
-                problems += error.problems
-                left.append(path)
+        problems, stayed = remove_again(files, created)
+        left = [*(failure.paths if isinstance(failure, KeyfileLeftBehind) else ()), *stayed]
         problems.append(
             f"left behind, remove by hand: {', '.join(map(str, left))}" if left else "nothing was written"
         )
-        raise ButlerError(*problems) from None
+        raise ButlerError(*failure.problems, *problems) from None

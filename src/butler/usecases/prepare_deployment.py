@@ -35,6 +35,7 @@ from butler.ports.coinbase_mapping_files import CoinbaseMappingFiles
 from butler.ports.key_files import KeyfileExists, KeyfileLeftBehind, KeyFiles
 from butler.ports.scraper_config_files import ScraperConfigFiles
 from butler.usecases.chain_answers import answered
+from butler.usecases.keyfile_removal import remove_again
 from butler.usecases.known_coinbases import check_mapping_provider, read_known_coinbases
 from butler.usecases.providers import resolve_provider
 
@@ -213,14 +214,9 @@ def _targets(plan: DeploymentPlan, place: OutputPlace, files: KeyFiles) -> list[
 
 def _undone(failure: ButlerError, created: list[Path], files: KeyFiles, place: OutputPlace) -> ButlerError:
     """The error to raise for `failure`, once the keyfiles `created` by this run are removed again."""
-    problems = list(failure.problems)
-    left = list(failure.paths) if isinstance(failure, KeyfileLeftBehind) else []
-    for path in reversed(created):
-        try:
-            files.remove(path)
-        except ButlerError as error:
-            problems += error.problems
-            left.append(path)
+    removal_problems, stayed = remove_again(files, created)
+    problems = [*failure.problems, *removal_problems]
+    left = [*(failure.paths if isinstance(failure, KeyfileLeftBehind) else ()), *stayed]
     if isinstance(failure, KeyfileExists):
         retry = (
             "choose another -o"
