@@ -100,11 +100,10 @@ def test_attesters_staked_twice_get_the_coinbase_of_the_deposit_the_gse_took(
     single = [random_validator()]
     both, one = keys_file(workdir / "pair.json", pair), keys_file(workdir / "single.json", single)
     # The pair is queued first with a broken proof (its deposits fail), then properly: the second stake
-    # counts. The single one is queued twice properly: its first stake counts, the second is refused.
+    # counts. The single one is queued twice (--duplicate): its first stake counts, the second is refused.
     devnet_cli(devnet, capsys, "add-keys", "--from", str(both), "--corrupt-proof")
-    devnet_cli(devnet, capsys, "add-keys", "--from", str(one))
+    devnet_cli(devnet, capsys, "add-keys", "--from", str(one), "--duplicate")
     devnet_cli(devnet, capsys, "add-keys", "--from", str(both))
-    devnet_cli(devnet, capsys, "add-keys", "--from", str(one))
     stakes = [STAKED.match(line) for line in devnet_cli(devnet, capsys, "stake", "-n", "6")]
     flushes = [FLUSHED.match(line) for line in devnet_cli(devnet, capsys, "flush", "-n", "6")]
     assert all(stakes) and all(flushes) and len(stakes) == len(flushes) == 6
