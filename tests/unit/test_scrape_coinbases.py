@@ -502,3 +502,40 @@ def test_without_a_reorganisation_the_checkpoints_cost_one_read_and_change_nothi
     result = world.run()
     assert result.reorg is None and not result.mapping_written
     assert world.chain.reads.count("block_hashes") == 1
+
+
+# --- what the command says and its exit status -----------------------------------------------------
+
+
+def test_the_command_lists_refunded_stakes_and_fails_only_for_undecidable_attesters_or_keyfile_gaps(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from butler.entrypoints.scrape_coinbases_cmd import _report_problems
+
+    world = World()
+    first = world.stake(1)
+    world.stake(1)
+    world.chain.flush(2)
+    resolved = world.run()
+    capsys.readouterr()
+
+    assert _report_problems(resolved, None) == 0
+    err = capsys.readouterr().err
+    assert (
+        f"attester {attester(1)} was staked 2 times: counts the stake at block {first[attester(1)].block}"
+        in err
+    )
+    assert "failed (refunded) at block" in err
+
+    undecidable = attrs.evolve(
+        resolved, staked_twice=((attester(1), attrs.evolve(resolved.staked_twice[0][1], problem="why not")),)
+    )
+    assert _report_problems(undecidable, None) == 1
+    assert (
+        f"error: attester {attester(1)}: staked more than once and undecidable: why not"
+        in capsys.readouterr().err
+    )
+
+    lacking = attrs.evolve(resolved, keyfile_lacks=((attester(1), first[attester(1)]),))
+    assert _report_problems(lacking, KEYFILE) == 1
+    assert f"error: {KEYFILE}: validator {attester(1)} lacks its coinbase" in capsys.readouterr().err
