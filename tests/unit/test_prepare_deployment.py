@@ -131,6 +131,14 @@ def refused(
     return list(failed.value.problems)
 
 
+def conflict(n: int, source: str, recorded: Address) -> str:
+    """The problem for production validator `n` (its coinbase is coinbase(n)) when `source` records another."""
+    return (
+        f"{PROD}: validators[{n - 1}].coinbase: attester {attester(n).eth} has coinbase {coinbase(n)} but the "
+        f"{source} records {recorded}; settle which is right by hand"
+    )
+
+
 def test_writes_the_merged_keyfile_beside_the_production_file_and_the_scraper_config() -> None:
     world = World()
 
@@ -284,10 +292,7 @@ def test_a_coinbase_conflict_with_the_scraper_config_is_refused() -> None:
 
     problems = refused(world)
 
-    assert problems == [
-        f"{PROD}: validators[1].coinbase: attester {attester(2).eth} has coinbase {coinbase(2)} but the "
-        f"scraper config {SCRAPER} records {coinbase(7)}; settle which is right by hand"
-    ]
+    assert problems == [conflict(2, f"scraper config {SCRAPER}", coinbase(7))]
 
 
 def test_a_scraper_config_of_another_provider_is_refused() -> None:
@@ -531,10 +536,7 @@ def test_a_keyfile_coinbase_contradicting_the_mapping_is_refused_and_nothing_wri
     world = World()
     world.with_mapping({attester(2).eth: coinbase(9), attester(3).eth: coinbase(3)})
     problems = refused(world)
-    assert problems == [
-        f"{PROD}: validators[1].coinbase: attester {attester(2).eth} has coinbase {coinbase(2)} but the "
-        f"coinbase mapping {MAPPING} records {coinbase(9)}; settle which is right by hand"
-    ]
+    assert problems == [conflict(2, f"coinbase mapping {MAPPING}", coinbase(9))]
 
 
 def test_a_mapping_of_another_chain_is_refused() -> None:

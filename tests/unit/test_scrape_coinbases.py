@@ -18,9 +18,16 @@ from butler.domain.config import NetworkConfig
 from butler.domain.errors import CheckFailed, UsageError
 from butler.domain.keyfiles import DeployedValidator, FeeRecipient, ProductionKeyfile, PublicAttester
 from butler.domain.keys import BlsPublicKey
-from butler.domain.onchain import AttesterStatus, AttesterView, G1Point, G2Point, KeyStore, StakedWithProvider
+from butler.domain.onchain import (
+    AttesterStatus,
+    AttesterView,
+    DepositStep,
+    G1Point,
+    G2Point,
+    KeyStore,
+    StakedWithProvider,
+)
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
-from butler.domain.stake_resolution import StakeFate
 from butler.ports.chain_fake import FAKE_ROLLUP, FakeChain
 from butler.ports.clock_fake import FixedClock
 from butler.ports.coinbase_mapping_files_fake import FakeCoinbaseMappingFiles
@@ -418,7 +425,7 @@ def test_duplicate_stakes_resolve_to_the_deposit_that_succeeded_across_runs() ->
     assert resolution.winner.coinbase == first[attester(1)].coinbase and resolution.settled
     (other,) = resolution.others
     assert other.stake.coinbase == again[attester(1)].coinbase
-    assert other.fate is StakeFate.FAILED and other.block == world.chain.head_block()
+    assert other.fate is DepositStep.FAILED and other.block == world.chain.head_block()
     assert world.mappings.files[MAPPING].unsettled == ()
 
 

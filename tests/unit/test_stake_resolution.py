@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from butler.domain.address import Address
 from butler.domain.onchain import DepositStep, RollupDepositEvent, StakedWithProvider
-from butler.domain.stake_resolution import StakeFate, resolve_stakes
+from butler.domain.stake_resolution import resolve_stakes
 
 ATTESTER = Address.from_int(0xA1)
 ROLLUP = Address.from_int(0x5011)
@@ -67,13 +67,13 @@ def test_the_stake_whose_deposit_succeeded_counts_and_the_others_are_named(
     assert set(fates) == set(stakes) - {resolution.winner}
     for n, s in enumerate(stakes):
         if s in fates:
-            assert fates[s] is (StakeFate.FAILED if n < ours_flushed else StakeFate.QUEUED)
+            assert fates[s] is (DepositStep.FAILED if n < ours_flushed else DepositStep.QUEUED)
 
 
 def test_without_any_rollup_event_the_first_stake_counts_until_a_flush_shows_more():
     resolution = resolve_stakes([stake(2, 30), stake(1, 20)], [])
     assert resolution.winner == stake(1, 20) and not resolution.settled
-    assert [o.fate for o in resolution.others] == [StakeFate.QUEUED]
+    assert [o.fate for o in resolution.others] == [DepositStep.QUEUED]
 
 
 def test_every_deposit_failed_means_no_coinbase_counts():

@@ -9,24 +9,24 @@ is taken (`Deposit`); the GSE refuses the others as already registered and they 
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 
 import attrs
 
 from butler.domain.onchain import DepositStep, RollupDepositEvent, StakedWithProvider
 
-
-class StakeFate(enum.Enum):
-    DEPOSITED = "deposited"
-    FAILED = "failed (refunded)"
-    QUEUED = "still in the entry queue"
+_FATES = {
+    DepositStep.DEPOSITED: "deposited",
+    DepositStep.FAILED: "failed (refunded)",
+    DepositStep.QUEUED: "still in the entry queue",
+}
 
 
 @attrs.frozen
 class StakeOutcome:
     stake: StakedWithProvider
-    fate: StakeFate
+    fate: DepositStep
+    """Where its deposit stands: still QUEUED, or DEPOSITED or FAILED at the flush."""
     block: int | None
     """Block of the flush that decided it; None while it waits in the entry queue."""
 
@@ -34,7 +34,7 @@ class StakeOutcome:
         at = f" at block {self.block}" if self.block is not None else ""
         return (
             f"stake at block {self.stake.block_number} with coinbase {self.stake.coinbase}: "
-            f"{self.fate.value}{at}"
+            f"{_FATES[self.fate]}{at}"
         )
 
 
@@ -69,13 +69,13 @@ def resolve_stakes(
         raise ValueError("nothing to resolve")
     ordered = sorted(stakes, key=_order)
     if not rollup_events:
-        waiting = tuple(StakeOutcome(s, StakeFate.QUEUED, None) for s in ordered)
+        waiting = tuple(StakeOutcome(s, DepositStep.QUEUED, None) for s in ordered)
         return Resolution(ordered[0], waiting[1:], settled=False)
     fates = _fates(ordered, sorted(rollup_events, key=_order))
     if isinstance(fates, str):
         return Resolution(None, (), settled=False, problem=fates)
-    deposited = [f for f in fates if f.fate is StakeFate.DEPOSITED]
-    waiting = tuple(f for f in fates if f.fate is StakeFate.QUEUED)
+    deposited = [f for f in fates if f.fate is DepositStep.DEPOSITED]
+    waiting = tuple(f for f in fates if f.fate is DepositStep.QUEUED)
     if len(deposited) > 1:
         blocks = ", ".join(str(f.block) for f in deposited)
         problem = f"the GSE took {len(deposited)} of its stakes (flushed at blocks {blocks})"
@@ -110,9 +110,8 @@ def _fates(
                 f"the rollup logged no deposit in the transaction of the stake at block {stake.block_number}"
             )
         if index >= len(outcomes):
-            fates.append(StakeOutcome(stake, StakeFate.QUEUED, None))
+            fates.append(StakeOutcome(stake, DepositStep.QUEUED, None))
             continue
         outcome = outcomes[index]
-        fate = StakeFate.DEPOSITED if outcome.step is DepositStep.DEPOSITED else StakeFate.FAILED
-        fates.append(StakeOutcome(stake, fate, outcome.block_number))
+        fates.append(StakeOutcome(stake, outcome.step, outcome.block_number))
     return fates
