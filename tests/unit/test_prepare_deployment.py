@@ -132,10 +132,11 @@ def refused(
 
 
 def conflict(n: int, source: str, recorded: Address) -> str:
-    """The problem for production validator `n` (its coinbase is coinbase(n)) when `source` records another."""
+    """The problem for production validator `n` (coinbase(n)) when `source` records another coinbase."""
+    where = f"{PROD}: validators[{n - 1}].coinbase"
     return (
-        f"{PROD}: validators[{n - 1}].coinbase: attester {attester(n).eth} has coinbase {coinbase(n)} but the "
-        f"{source} records {recorded}; settle which is right by hand"
+        f"{where}: attester {attester(n).eth} has coinbase {coinbase(n)} but the {source} records "
+        f"{recorded}; settle which is right by hand"
     )
 
 
