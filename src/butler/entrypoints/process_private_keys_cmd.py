@@ -68,8 +68,9 @@ def process_private_keys(
 
     Every key is validated first (0x + 64 hex digits, in range); one bad or repeated key fails the
     command and nothing is written. Unless --offline, the attesters are looked up on chain and the
-    command fails if any is already in the provider queue, the rollup entry queue, or known to the
-    rollup. The private keys are then handed to the secret store and the public-keys file is written
+    command fails if any is already in the provider queue, the rollup entry queue, known to the
+    rollup, or proposed in a pending transaction of the provider's Safe (when the config names the
+    Safe Transaction Service; an unreachable service fails the command). The private keys are then handed to the secret store and the public-keys file is written
     atomically.
 
     Secret stores: console prints the private keys once on stderr and saves them nowhere. gcp puts each
