@@ -70,8 +70,8 @@ def process_private_keys(
     command and nothing is written. Unless --offline, the attesters are looked up on chain and the
     command fails if any is already in the provider queue, the rollup entry queue, known to the
     rollup, or proposed in a pending transaction of the provider's Safe (when the config names the
-    Safe Transaction Service; an unreachable service fails the command). The private keys are then handed to the secret store and the public-keys file is written
-    atomically.
+    Safe Transaction Service; an unreachable service fails the command). The private keys are then
+    handed to the secret store and the public-keys file is written atomically.
 
     Secret stores: console prints the private keys once on stderr and saves them nowhere. gcp puts each
     key in its own Google Cloud Secret Manager secret, aztec-butler-NETWORK-ADDRESS-eth|bls|publisher,
