@@ -13,9 +13,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from butler.adapters import contract_abis as abis
 from butler.adapters.config_file import load_network_config
 from butler.adapters.jsonrpc_chain import JsonRpcChain
-from butler.devnet import accounts
+from butler.devnet import accounts, artifacts
 from butler.domain.address import ZERO_ADDRESS, Address
 from butler.domain.onchain import AttesterStatus, AttesterView, DepositArgs, G1Point, G2Point
 from tests.integration.devnet_fixture import DevnetHandle
@@ -116,3 +117,15 @@ def test_the_gse_the_product_asks_for_digests_is_the_real_rollups(
     x, y = devnet.chain.call(devnet.actions.gse.functions.getRegistrationDigest((1, 2)))
     assert digest == G1Point(int(x), int(y))
     assert Address.parse(devnet.chain.call(devnet.actions.rollup.functions.getGSE())) == devnet.gse
+
+
+@pytest.mark.parametrize(
+    ("file_name", "artifact"),
+    [(abis.ROLLUP, "Rollup"), (abis.GSE, "GSE"), (abis.REGISTRY, "Registry")],
+)
+def test_the_products_subset_abis_are_entries_of_the_deployed_4_1_2_artifacts(
+    file_name: str, artifact: str
+) -> None:
+    real = {(e["type"], e.get("name")): e for e in artifacts.aztec(artifact).abi}
+    for entry in abis.abi_json(file_name):
+        assert dict(entry) == real[(entry["type"], entry["name"])], entry["name"]
