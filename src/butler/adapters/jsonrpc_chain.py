@@ -333,7 +333,7 @@ class JsonRpcChain:
             return []
         self._ready()
         topics = [list(_DEPOSIT_STEPS), [_address_topic(a) for a in dict.fromkeys(attesters)]]
-        logs = self._logs(self._rollup.address, topics, from_block, to_block)
+        logs = self._logs(self._rollup().address, topics, from_block, to_block)
         events = [self._deposit_event(log) for log in logs if not log.get("removed")]
         events.sort(key=lambda e: (e.block_number, e.log_index))
         return events
@@ -675,11 +675,11 @@ class JsonRpcChain:
             step is None
             or not isinstance(topics, list)
             or len(topics) != 3
-            or _address(str(log.get("address"))) != self._rollup.address
+            or _address(str(log.get("address"))) != self._rollup().address
         ):
             raise ChainError(
                 f"rpc {self._rpc.node}: eth_getLogs returned a log that is not a deposit event of the "
-                f"rollup {self._rollup.address}"
+                f"rollup {self._rollup().address}"
             )
         try:
             (attester,) = decode(["address"], self._data(topics[1], "eth_getLogs"))
