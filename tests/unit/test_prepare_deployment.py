@@ -93,6 +93,17 @@ class World:
             mappings=self.mappings,
         )
 
+    def with_scraper_config(self, *attesters: ScrapedAttester, publishers: tuple[Address, ...] = ()) -> None:
+        self.scraper.files[SCRAPER] = ScraperConfig(
+            version=1,
+            network="devnet",
+            chain_id=31337,
+            staking_provider_id=self.provider_id,
+            attesters=attesters,
+            publishers=publishers,
+            last_updated="2026-01-01T00:00:00Z",
+        )
+
     def with_mapping(self, coinbases: dict[Address, Address], **changes: object) -> None:
         mapping = CoinbaseMapping(
             version=1,
@@ -247,18 +258,11 @@ def test_problems_of_every_input_file_are_reported_together() -> None:
 
 def test_an_existing_scraper_config_keeps_states_and_known_coinbases() -> None:
     world = World()
-    world.scraper.files[SCRAPER] = ScraperConfig(
-        version=1,
-        network="devnet",
-        chain_id=31337,
-        staking_provider_id=world.provider_id,
-        attesters=(
-            ScrapedAttester(Address.from_int(0x0DD), coinbase(9), AttesterState.NO_LONGER_ACTIVE),
-            ScrapedAttester(attester(3).eth, coinbase(3), AttesterState.ACTIVE),
-            ScrapedAttester(attester(1).eth, None, AttesterState.IN_STAKING_QUEUE),
-        ),
+    world.with_scraper_config(
+        ScrapedAttester(Address.from_int(0x0DD), coinbase(9), AttesterState.NO_LONGER_ACTIVE),
+        ScrapedAttester(attester(3).eth, coinbase(3), AttesterState.ACTIVE),
+        ScrapedAttester(attester(1).eth, None, AttesterState.IN_STAKING_QUEUE),
         publishers=(P[9],),
-        last_updated="2026-01-01T00:00:00Z",
     )
 
     result = world.run()
@@ -513,17 +517,8 @@ def test_what_a_failed_create_could_not_remove_is_named_as_left_behind() -> None
 def test_validators_without_a_coinbase_get_the_one_the_mapping_or_scraper_config_records() -> None:
     world = World()
     world.with_mapping({attester(3).eth: coinbase(3), attester(4).eth: coinbase(4)})
-    world.scraper.files[SCRAPER] = ScraperConfig(
-        version=1,
-        network="devnet",
-        chain_id=31337,
-        staking_provider_id=world.provider_id,
-        attesters=(
-            ScrapedAttester(attester(5).eth, coinbase(5)),
-            ScrapedAttester(attester(1).eth, coinbase(1)),
-        ),
-        publishers=(),
-        last_updated="2026-01-01T00:00:00Z",
+    world.with_scraper_config(
+        ScrapedAttester(attester(5).eth, coinbase(5)), ScrapedAttester(attester(1).eth, coinbase(1))
     )
 
     result = world.run()
