@@ -21,10 +21,12 @@ from butler.domain.onchain import (
     AttesterStatus,
     AttesterView,
     DepositArgs,
+    DepositStep,
     G1Point,
     G2Point,
     KeyStore,
     Provider,
+    RollupDepositEvent,
     StakedWithProvider,
 )
 
@@ -34,10 +36,20 @@ _FIRST_INDEX = abis.function(abis.STAKING_REGISTRY, "getFirstIndexInQueue")
 _LAST_INDEX = abis.function(abis.STAKING_REGISTRY, "getLastIndexInQueue")
 _VALUE_AT_INDEX = abis.function(abis.STAKING_REGISTRY, "getValueAtIndexInQueue")
 _STAKED_WITH_PROVIDER = abis.event(abis.STAKING_REGISTRY, "StakedWithProvider")
+_DEPOSIT_STEPS = {
+    "0x" + abis.event(abis.ROLLUP_DEPOSITS, name).topic0.hex(): step
+    for name, step in (
+        ("ValidatorQueued", DepositStep.QUEUED),
+        ("Deposit", DepositStep.DEPOSITED),
+        ("FailedDeposit", DepositStep.FAILED),
+    )
+}
 _ATTESTER_VIEW = abis.function(abis.ROLLUP, "getAttesterView")
 _ENTRY_QUEUE_LENGTH = abis.function(abis.ROLLUP, "getEntryQueueLength")
 _ENTRY_QUEUE_AT = abis.function(abis.ROLLUP, "getEntryQueueAt")
 _GET_GSE = abis.function(abis.ROLLUP, "getGSE")
+_ROLLUP_REGISTRY = abis.function(abis.STAKING_REGISTRY, "ROLLUP_REGISTRY")
+_CANONICAL_ROLLUP = abis.function(abis.REGISTRY, "getCanonicalRollup")
 _REGISTRATION_DIGEST = abis.function(abis.GSE, "getRegistrationDigest")
 
 # Words of an error message by which nodes and RPC services say an eth_getLogs range or its result is
@@ -67,6 +79,11 @@ _PANIC = bytes.fromhex("4e487b71")
 
 class WrongChain(ChainError):
     """The node serves another chain than the configuration names: no retry will help."""
+
+
+class WrongRollup(ChainError):
+    """The configured rollup is not the canonical rollup of the staking registry's Aztec Registry: reads
+    of it would describe another rollup than the one stakes go to. No retry will help."""
 
 
 class _Contract(NamedTuple):
@@ -107,6 +124,10 @@ _Request = _Read | _Aggregate | RpcCall
 class JsonRpcChain:
     """Reads the StakingRegistry, the Rollup and its GSE through one JSON-RPC node.
 
+    The rollup is the canonical one of the Aztec Registry the staking registry names
+    (`ROLLUP_REGISTRY()`, then `getCanonicalRollup()`), looked up once before the first rollup read. A
+    configured `rollup` must be that one: any other is refused (`WrongRollup`).
+
     `rpc` is the node's url or a ready `RpcTransport` (to tune timeouts, retries and batch size).
     Before its first read the adapter checks, once, that the node serves `chain_id`.
     `max_log_span` bounds the blocks per `eth_getLogs` request (None: try the whole range first);
@@ -125,7 +146,7 @@ class JsonRpcChain:
         *,
         chain_id: int,
         staking_registry: Address,
-        rollup: Address,
+        rollup: Address | None = None,
         network: str | None = None,
         max_log_span: int | None = None,
         aggregate: bool = False,
@@ -133,7 +154,8 @@ class JsonRpcChain:
         self._rpc = rpc if isinstance(rpc, RpcTransport) else RpcTransport(rpc)
         self._expected_chain_id = chain_id
         self._registry = _Contract.configured("staking_registry", staking_registry)
-        self._rollup = _Contract.configured("rollup", rollup)
+        self._configured_rollup = rollup
+        self._rollup_contract: _Contract | None = None
         self._network = network
         if max_log_span is not None and max_log_span < 1:
             raise ValueError("max_log_span must be at least 1")
@@ -185,6 +207,11 @@ class JsonRpcChain:
         self._ready()
         return self._expected_chain_id
 
+    def rollup(self) -> Address:
+        """The rollup this adapter reads: the canonical one, looked up once (see the class docstring)."""
+        self._ready()
+        return self._rollup().address
+
     def head_block(self) -> int:
         self._ready()
         return self._quantity(self._rpc.request("eth_blockNumber"), "eth_blockNumber")
@@ -233,25 +260,28 @@ class JsonRpcChain:
     def entry_queue(self) -> Sequence[DepositArgs]:
         self._ready()
 
+        rollup = self._rollup()
+
         def bounds(block: str) -> list[_Read]:
-            return [self._call(self._rollup, _ENTRY_QUEUE_LENGTH, block=block)]
+            return [self._call(rollup, _ENTRY_QUEUE_LENGTH, block=block)]
 
         def items(raw_bounds: Sequence[Any], block: str) -> list[_Read | _Aggregate]:
-            (length,) = self._decode(_ENTRY_QUEUE_LENGTH, raw_bounds[0], self._rollup)
-            return self._item_reads(self._rollup, _ENTRY_QUEUE_AT, (), range(length), block)
+            (length,) = self._decode(_ENTRY_QUEUE_LENGTH, raw_bounds[0], rollup)
+            return self._item_reads(rollup, _ENTRY_QUEUE_AT, (), range(length), block)
 
         answers = self._read_pinned(bounds, items)
-        return [_deposit_args(self._decoded(_ENTRY_QUEUE_AT, data, self._rollup)[0]) for data in answers]
+        return [_deposit_args(self._decoded(_ENTRY_QUEUE_AT, data, rollup)[0]) for data in answers]
 
     def attester_views(self, attesters: Sequence[Address]) -> Mapping[Address, AttesterView]:
         unique = list(dict.fromkeys(attesters))
         if not unique:
             return {}
         self._ready()
-        reads = self._item_reads(self._rollup, _ATTESTER_VIEW, (), unique, _LATEST)
+        rollup = self._rollup()
+        reads = self._item_reads(rollup, _ATTESTER_VIEW, (), unique, _LATEST)
         answers = self._answers(reads, self._batch(reads))
         return {
-            attester: self._attester_view(attester, self._decoded(_ATTESTER_VIEW, data, self._rollup)[0])
+            attester: self._attester_view(attester, self._decoded(_ATTESTER_VIEW, data, rollup)[0])
             for attester, data in zip(unique, answers, strict=True)
         }
 
@@ -278,23 +308,63 @@ class JsonRpcChain:
         return digests
 
     def staked_with_provider(
-        self, provider_id: int, from_block: int, to_block: int
+        self, provider_id: int, from_block: int, to_block: int, attesters: Sequence[Address] | None = None
     ) -> Sequence[StakedWithProvider]:
         if from_block < 0:
             raise ValueError("from_block must not be negative")
-        if from_block > to_block:
+        if from_block > to_block or (attesters is not None and not attesters):
             return []
         self._ready()
         provider_topic = "0x" + provider_id.to_bytes(32, "big").hex()
-        events: list[StakedWithProvider] = []
+        topics: list[Any] = ["0x" + _STAKED_WITH_PROVIDER.topic0.hex(), provider_topic]
+        if attesters is not None:
+            topics += [None, [_address_topic(a) for a in dict.fromkeys(attesters)]]
+        logs = self._logs(self._registry.address, topics, from_block, to_block)
+        events = list(self._staked_events(logs, provider_id))
+        events.sort(key=lambda e: (e.block_number, e.log_index))
+        return events
+
+    def rollup_deposit_events(
+        self, attesters: Sequence[Address], from_block: int, to_block: int
+    ) -> Sequence[RollupDepositEvent]:
+        if from_block < 0:
+            raise ValueError("from_block must not be negative")
+        if from_block > to_block or not attesters:
+            return []
+        self._ready()
+        topics = [list(_DEPOSIT_STEPS), [_address_topic(a) for a in dict.fromkeys(attesters)]]
+        logs = self._logs(self._rollup().address, topics, from_block, to_block)
+        events = [self._deposit_event(log) for log in logs if not log.get("removed")]
+        events.sort(key=lambda e: (e.block_number, e.log_index))
+        return events
+
+    def block_hashes(self, blocks: Sequence[int]) -> Mapping[int, str]:
+        unique = list(dict.fromkeys(blocks))
+        if not unique:
+            return {}
+        self._ready()
+        raws = self._rpc.batch([RpcCall("eth_getBlockByNumber", [hex(b), False]) for b in unique])
+        hashes = {}
+        for block, raw in zip(unique, raws, strict=True):
+            if raw is None:
+                continue  # beyond the head
+            digest = raw.get("hash") if isinstance(raw, dict) else None
+            if not isinstance(digest, str) or _hex_bytes(digest) is None or len(digest) != 66:
+                raise ChainError(f"rpc {self._rpc.node}: malformed answer to eth_getBlockByNumber({block})")
+            hashes[block] = digest.lower()
+        return hashes
+
+    def _logs(self, address: Address, topics: list[Any], from_block: int, to_block: int) -> list[Any]:
+        """Every log `eth_getLogs` gives for the filter, in ranges the node accepts (see `LogSpan`)."""
+        found: list[Any] = []
         cursor = from_block
         while cursor <= to_block:
             end = cursor + self._log_span.size(to_block - cursor + 1) - 1
             log_filter = {
-                "address": self._registry.address.checksum,
+                "address": address.checksum,
                 "fromBlock": hex(cursor),
                 "toBlock": hex(end),
-                "topics": ["0x" + _STAKED_WITH_PROVIDER.topic0.hex(), provider_topic],
+                "topics": topics,
             }
             try:
                 logs = self._rpc.request("eth_getLogs", [log_filter])
@@ -304,10 +374,13 @@ class JsonRpcChain:
                 self._log_span.refused(end - cursor + 1)
                 continue
             self._log_span.accepted(end - cursor + 1)
-            events.extend(self._staked_events(logs, provider_id))
+            if not isinstance(logs, list) or not all(isinstance(log, dict) for log in logs):
+                raise ChainError(
+                    f"rpc {self._rpc.node}: malformed answer to eth_getLogs: expected a list of logs"
+                )
+            found.extend(logs)
             cursor = end + 1
-        events.sort(key=lambda e: (e.block_number, e.log_index))
-        return events
+        return found
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -323,17 +396,48 @@ class JsonRpcChain:
             )
         self._chain_checked = True
 
+    def _rollup(self) -> _Contract:
+        if self._rollup_contract is None:
+            canonical, registry = self._canonical_rollup()
+            configured = self._configured_rollup
+            if configured is None:
+                self._rollup_contract = _Contract(
+                    canonical, f"rollup {canonical}, canonical in {registry.name}", registry.setting
+                )
+            elif configured != canonical:
+                raise WrongRollup(
+                    f"rollup {configured} is not the canonical rollup {canonical} of {registry.name}: "
+                    "set rollup to the canonical one, or leave it out to follow the canonical rollup"
+                )
+            else:
+                self._rollup_contract = _Contract.configured("rollup", configured)
+        return self._rollup_contract
+
+    def _canonical_rollup(self) -> tuple[Address, _Contract]:
+        (raw,) = self._batch([self._call(self._registry, _ROLLUP_REGISTRY)])
+        (aztec_registry,) = self._decode(_ROLLUP_REGISTRY, raw, self._registry)
+        address = _address(aztec_registry)
+        registry = _Contract(
+            address, f"the Aztec Registry {address}, named by {self._registry.name}", "staking_registry"
+        )
+        (raw,) = self._batch([self._call(registry, _CANONICAL_ROLLUP)])
+        (canonical,) = self._decode(_CANONICAL_ROLLUP, raw, registry)
+        if _address(canonical).is_zero:
+            raise ChainError(f"rpc {self._rpc.node}: {registry.name} has no canonical rollup")
+        return _address(canonical), registry
+
     def _gse_address(self) -> _Contract:
         if self._gse is None:
-            (raw,) = self._batch([self._call(self._rollup, _GET_GSE)])
-            (gse,) = self._decode(_GET_GSE, raw, self._rollup)
+            rollup = self._rollup()
+            (raw,) = self._batch([self._call(rollup, _GET_GSE)])
+            (gse,) = self._decode(_GET_GSE, raw, rollup)
             address = _address(gse)
             if address.is_zero:
                 raise ChainError(
-                    f"rpc {self._rpc.node}: {self._rollup.name} names no GSE: is the configured rollup "
-                    "address right?"
+                    f"rpc {self._rpc.node}: {rollup.name} names no GSE: is the configured "
+                    f"{rollup.setting} address right?"
                 )
-            self._gse = _Contract(address, f"GSE {address}, named by {self._rollup.name}", "rollup")
+            self._gse = _Contract(address, f"GSE {address}, named by {rollup.name}", rollup.setting)
         return self._gse
 
     def _read_pinned(
@@ -564,13 +668,41 @@ class JsonRpcChain:
             status=attester_status, effective_balance=effective_balance, withdrawer=_address(withdrawer)
         )
 
-    def _staked_events(self, logs: Any, provider_id: int) -> Iterable[StakedWithProvider]:
-        if not isinstance(logs, list):
-            raise ChainError(f"rpc {self._rpc.node}: malformed answer to eth_getLogs: expected a list")
+    def _deposit_event(self, log: dict[str, Any]) -> RollupDepositEvent:
+        topics = log.get("topics")
+        step = _DEPOSIT_STEPS.get(topics[0].lower()) if isinstance(topics, list) and topics else None
+        if (
+            step is None
+            or not isinstance(topics, list)
+            or len(topics) != 3
+            or _address(str(log.get("address"))) != self._rollup().address
+        ):
+            raise ChainError(
+                f"rpc {self._rpc.node}: eth_getLogs returned a log that is not a deposit event of the "
+                f"rollup {self._rollup().address}"
+            )
+        try:
+            (attester,) = decode(["address"], self._data(topics[1], "eth_getLogs"))
+        except (DecodingError, ValueError, OverflowError) as error:
+            raise ChainError(
+                f"rpc {self._rpc.node}: undecodable deposit log: {one_line(str(error))}"
+            ) from None
+        return RollupDepositEvent(
+            step=step,
+            attester=_address(attester),
+            block_number=self._quantity(log.get("blockNumber"), "eth_getLogs"),
+            log_index=self._quantity(log.get("logIndex"), "eth_getLogs"),
+            transaction_hash=self._transaction_hash(log),
+        )
+
+    def _transaction_hash(self, log: dict[str, Any]) -> bytes:
+        # Pending logs carry none; mined ones always do.
+        raw = log.get("transactionHash")
+        return b"" if raw is None else self._data(raw, "eth_getLogs")
+
+    def _staked_events(self, logs: list[Any], provider_id: int) -> Iterable[StakedWithProvider]:
         topic0 = "0x" + _STAKED_WITH_PROVIDER.topic0.hex()
         for log in logs:
-            if not isinstance(log, dict):
-                raise ChainError(f"rpc {self._rpc.node}: malformed answer to eth_getLogs: a log is no object")
             if log.get("removed"):
                 continue
             topics = log.get("topics")
@@ -610,6 +742,7 @@ class JsonRpcChain:
                 staker_implementation=_address(staker_implementation),
                 block_number=self._quantity(log.get("blockNumber"), "eth_getLogs"),
                 log_index=self._quantity(log.get("logIndex"), "eth_getLogs"),
+                transaction_hash=self._transaction_hash(log),
             )
 
 
@@ -660,6 +793,10 @@ def _lacks_block(error: RpcError) -> bool:
     """Whether the node said it lacks the block asked for: the same call soon succeeds, so it is no sign of
     what calls the node accepts."""
     return any(word in error.rpc_message.lower() for word in _BLOCK_UNKNOWN_WORDS)
+
+
+def _address_topic(address: Address) -> str:
+    return "0x" + bytes(12).hex() + address.raw.hex()
 
 
 def _address(value: str) -> Address:
