@@ -104,8 +104,8 @@ def test_attesters_staked_twice_get_the_coinbase_of_the_deposit_the_gse_took(
     devnet_cli(devnet, capsys, "add-keys", "--from", str(both), "--corrupt-proof")
     devnet_cli(devnet, capsys, "add-keys", "--from", str(one), "--duplicate")
     devnet_cli(devnet, capsys, "add-keys", "--from", str(both))
-    stakes = [STAKED.match(line) for line in devnet_cli(devnet, capsys, "stake", "-n", "6")]
-    flushes = [FLUSHED.match(line) for line in devnet_cli(devnet, capsys, "flush", "-n", "6")]
+    stakes = [STAKED.match(line) for line in devnet_cli(devnet, capsys, "stake", "--count", "6")]
+    flushes = [FLUSHED.match(line) for line in devnet_cli(devnet, capsys, "flush", "--count", "6")]
     assert all(stakes) and all(flushes) and len(stakes) == len(flushes) == 6
     # The entry queue is first in, first out: the i-th flush decides the i-th stake.
     counted = {
@@ -139,7 +139,7 @@ def test_staked_coinbases_reach_the_keyfiles_and_a_keyfile_lacking_one_fails_the
     devnet = isolated_devnet
     validators = [random_validator() for _ in range(3)]
     devnet_cli(devnet, capsys, "add-keys", "--from", str(keys_file(workdir / "new.json", validators)))
-    stakes = [STAKED.match(line) for line in devnet_cli(devnet, capsys, "stake", "-n", "2")]
+    stakes = [STAKED.match(line) for line in devnet_cli(devnet, capsys, "stake", "--count", "2")]
     staked = {Address.parse(s.group(1)): Address.parse(s.group(2)) for s in stakes if s}
     assert list(staked) == [v.attester for v in validators[:2]]
     keyfile = production_keyfile(workdir / "prod.json", validators, Address.from_int(0xB0B))
@@ -175,7 +175,7 @@ def test_a_reorganisation_below_the_scanned_blocks_is_found_on_the_next_run_and_
     lost, kept = random_validator(), random_validator()
     devnet_cli(devnet, capsys, "add-keys", "--from", str(keys_file(workdir / "a.json", [lost])))
     fork = devnet.chain.snapshot()
-    devnet_cli(devnet, capsys, "stake", "-n", "1")
+    devnet_cli(devnet, capsys, "stake", "--count", "1")
     devnet.chain.rpc("anvil_mine", [hex(5)])
     assert scrape(devnet, capsys)[0] == 0
     assert lost.attester.checksum in mapping(workdir)["coinbases"]

@@ -54,6 +54,7 @@ class MergedValidator:
     coinbase: Address | None
     fee_recipient: FeeRecipient
     origin: Origin = attrs.field(eq=False)
+    other_fields: Mapping[str, object] = attrs.field(factory=dict, hash=False)
 
 
 @attrs.frozen
@@ -71,7 +72,9 @@ class DeploymentInputs:
 def merged_validators(inputs: DeploymentInputs) -> tuple[MergedValidator, ...]:
     """Production validators in file order, then the new ones in file order (SPEC §5)."""
     deployed = (
-        MergedValidator(v.attester, v.coinbase, v.fee_recipient, Origin(inputs.production_file, i))
+        MergedValidator(
+            v.attester, v.coinbase, v.fee_recipient, Origin(inputs.production_file, i), v.other_fields
+        )
         for i, v in enumerate(inputs.production.validators)
     )
     new = (
@@ -159,6 +162,7 @@ def assign_round_robin(
             publisher=publishers[i % len(publishers)],
             coinbase=v.coinbase,
             fee_recipient=v.fee_recipient,
+            other_fields=v.other_fields,
         )
         for i, v in enumerate(validators)
     )
@@ -275,6 +279,7 @@ def plan_deployment(
                 schema_version=production.schema_version,
                 remote_signer=production.remote_signer,
                 validators=assign_round_robin(validators, group.publishers),
+                other_fields=production.other_fields,
             ),
         )
         for group in groups
