@@ -23,6 +23,7 @@ queue configuration changes.
 from __future__ import annotations
 
 import bisect
+
 import attrs
 
 _FIELD_BITS = 32
