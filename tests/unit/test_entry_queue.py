@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import attrs
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from butler.domain.entry_queue import (
@@ -30,13 +30,25 @@ class RollupStorage:
     cached_available: int
     bootstrapped: bool
 
+    def flush_size(self) -> int:
+        """`getEntryQueueFlushSize`, written out as the rollup has it."""
+        c = self.config
+        if c.bootstrap_validator_set_size > 0 and not self.bootstrapped:
+            if self.active == 0 and self.queue_length < c.bootstrap_validator_set_size:
+                return 0
+            if self.active < c.bootstrap_validator_set_size:
+                return c.bootstrap_flush_size
+        if c.normal_flush_size_quotient == 0:
+            return 0  # the rollup's division reverts: no flush gets through
+        return min(
+            max(self.active // c.normal_flush_size_quotient, c.normal_flush_size_min), c.max_queue_flush_size
+        )
+
     def available(self, epoch: int) -> int:
         """`getAvailableValidatorFlushes` at `epoch`."""
         if self.next_flushable_epoch > epoch:
             return self.cached_available
-        return flush_size(
-            self.config, active=self.active, queue_length=self.queue_length, bootstrapped=self.bootstrapped
-        )
+        return self.flush_size()
 
     def flush(self, epoch: int) -> int:
         """`flushEntryQueue()` at `epoch`: how many entries it took."""
@@ -58,12 +70,7 @@ class RollupStorage:
             current_epoch=epoch,
             next_flushable_epoch=self.next_flushable_epoch,
             available_flushes=self.available(epoch),
-            flush_size=flush_size(
-                self.config,
-                active=self.active,
-                queue_length=self.queue_length,
-                bootstrapped=self.bootstrapped,
-            ),
+            flush_size=self.flush_size(),
             is_bootstrapped=self.bootstrapped,
             active_attester_count=self.active,
             config=self.config,
@@ -97,20 +104,25 @@ configs = st.builds(
 def storages(draw: st.DrawFn) -> tuple[RollupStorage, int]:
     epoch = draw(st.integers(0, 1_000))
     config = draw(configs)
+    # queue lengths around the bootstrap size are where the floodgate opens
+    near_bootstrap = st.integers(
+        max(0, config.bootstrap_validator_set_size - 1), config.bootstrap_validator_set_size + 1
+    )
     return (
         RollupStorage(
             config=config,
-            queue_length=draw(st.integers(0, 60)),
-            active=draw(st.integers(0, 40)),
+            queue_length=draw(st.one_of(st.integers(0, 60), near_bootstrap)),
+            active=draw(st.one_of(st.integers(0, 40), st.just(0))),
             # the rollup sets it to the epoch after its last fresh allowance
-            next_flushable_epoch=draw(st.integers(0, epoch + 1)),
-            cached_available=draw(st.integers(0, 12)),
-            bootstrapped=draw(st.booleans()),
+            next_flushable_epoch=draw(st.one_of(st.just(epoch + 1), st.integers(0, epoch))),
+            cached_available=draw(st.one_of(st.just(0), st.integers(0, 12))),
+            bootstrapped=draw(st.booleans()) if config.bootstrap_validator_set_size else True,
         ),
         epoch,
     )
 
 
+@settings(max_examples=1_000)
 @given(storages())
 def test_the_schedule_places_every_position_in_the_epoch_the_rollup_flushes_it(arranged):
     storage, epoch = arranged
