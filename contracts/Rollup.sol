@@ -11,6 +11,7 @@ import {
   Exit,
   G1Point,
   G2Point,
+  StakingQueueConfig,
   Status,
   Timestamp
 } from "./types/RollupTypes.sol";
@@ -20,10 +21,28 @@ import {
 /// queued as in the real one; the devnet then moves them into the GSE with `flushEntryQueue`, and
 /// drives exits with `exitAttester` and `markZombie`. No staking tokens move on `deposit`: the devnet
 /// funds this contract, and the GSE pulls ACTIVATION_THRESHOLD from it per successful deposit.
+///
+/// Flushes follow the real Rollup's rules (Aztec 4.1.2 StakingLib): a fresh allowance per epoch from
+/// the queue configuration, bootstrap floodgate included, kept in the real Rollup's storage layout at
+/// its staking slot, where the product reads the configuration. The devnet's default configuration
+/// lets any flush through; `updateStakingQueueConfig` sets real limits.
 contract Rollup {
+  /// keccak256("aztec.core.staking.storage"): the real Rollup's staking storage.
+  bytes32 internal constant STAKING_SLOT = 0xbba4a4d3c3eeb229c4f06863ce3d3d8cddab9e4dee538d785fc67e2ed9d68cad;
+  uint256 internal constant UNLIMITED = type(uint32).max;
+
+  /// The real Rollup's `StakingStorage` as far as the flush fields: the slots before and between them
+  /// hold fields the stand-in keeps elsewhere.
+  struct FlushStorage {
+    uint256[4] before;
+    uint256 queueConfig; // StakingQueueConfig, five 32-bit fields, maxQueueFlushSize lowest
+    uint256[2] entryQueue;
+    uint32 nextFlushableEpoch;
+    uint32 availableValidatorFlushes;
+    bool isBootstrapped;
+  }
+
   // Storage rather than constants so that their getters are `view`, as in the real rollup's ABI.
-  /// How many entries the product may expect one flush to take; the devnet flushes as asked.
-  uint256 internal entryQueueFlushSize = 16;
   uint256 internal slotDuration = 36;
   uint256 internal epochDuration = 32;
   uint256 internal exitDelay = 2 days;
@@ -55,8 +74,10 @@ contract Rollup {
   /// `reason` is the GSE's revert data, e.g. the selector of GSE__InvalidProofOfPossession().
   event FailedDeposit(address indexed attester, bytes reason);
   event WithdrawInitiated(address indexed attester, address indexed recipient, uint256 amount);
+  event StakingQueueConfigUpdated(StakingQueueConfig config);
 
   error Rollup__ZeroAddress();
+  error Rollup__QueueConfigOutOfRange();
   error Rollup__EntryQueueIndexOutOfBounds(uint256 index, uint256 length);
   error Rollup__NotEnoughGasForDeposit(uint256 gasLeft, uint256 reserve);
   error Rollup__NotValidating(address attester);
@@ -75,6 +96,21 @@ contract Rollup {
     STAKING_ASSET = _stakingAsset;
     GENESIS_TIME = Timestamp.wrap(block.timestamp);
     _stakingAsset.approve(address(_gse), type(uint256).max);
+    _setQueueConfig(
+      StakingQueueConfig({
+        bootstrapValidatorSetSize: 0,
+        bootstrapFlushSize: 0,
+        normalFlushSizeMin: UNLIMITED,
+        normalFlushSizeQuotient: 1,
+        maxQueueFlushSize: UNLIMITED
+      })
+    );
+  }
+
+  /// Devnet control (the real one is owner-only): the flush limits from now on.
+  function updateStakingQueueConfig(StakingQueueConfig memory _config) external {
+    _setQueueConfig(_config);
+    emit StakingQueueConfigUpdated(_config);
   }
 
   /// Queues a validator, as the StakingRegistry does on `stake`. Anyone may call it on the devnet.
@@ -104,11 +140,19 @@ contract Rollup {
     emit ValidatorQueued(_attester, _withdrawer);
   }
 
-  /// Devnet control: moves up to `_count` head entries, in order, into the real GSE, which verifies
-  /// each proof of possession. An entry the GSE rejects is dropped with `FailedDeposit`.
-  /// Budget DEPOSIT_GAS_RESERVE of gas per entry plus ~100k (or use eth_estimateGas): with less the
-  /// whole call reverts and nothing leaves the queue.
-  function flushEntryQueue(uint256 _count) external returns (uint256 processed) {
+  function flushEntryQueue() external {
+    _flush(type(uint256).max);
+  }
+
+  /// Moves up to `_toAdd` head entries, as many as this epoch's allowance leaves, in order, into the
+  /// real GSE, which verifies each proof of possession. An entry the GSE rejects is dropped with
+  /// `FailedDeposit`. Budget DEPOSIT_GAS_RESERVE of gas per entry plus ~100k (or use
+  /// eth_estimateGas): with less the whole call reverts and nothing leaves the queue.
+  function flushEntryQueue(uint256 _toAdd) external {
+    _flush(_toAdd);
+  }
+
+  function _flush(uint256 _toAdd) internal {
     // A devnet set up wrongly would otherwise drop every entry with FailedDeposit: fail loudly instead.
     if (!GSE_CONTRACT.isRollupRegistered(address(this))) {
       revert Rollup__NotRegisteredWithGSE();
@@ -117,8 +161,17 @@ contract Rollup {
     if (GSE_CONTRACT.getGovernance() == address(0)) {
       revert Rollup__GSEHasNoGovernance();
     }
+    FlushStorage storage store = _flushStorage();
+    (uint256 allowance, bool fresh) = _availableFlushes();
+    if (fresh) {
+      store.nextFlushableEpoch = uint32(Epoch.unwrap(getCurrentEpoch()) + 1);
+      store.availableValidatorFlushes = uint32(allowance);
+    }
+    uint256 count = allowance < _toAdd ? allowance : _toAdd;
+    uint256 processed = 0;
+    uint256 deposited = 0;
     uint256 threshold = GSE_CONTRACT.ACTIVATION_THRESHOLD();
-    while (processed < _count && entryQueueFirst < entryQueueLast) {
+    while (processed < count && entryQueueFirst < entryQueueLast) {
       uint256 gasLeft = gasleft();
       if (gasLeft < DEPOSIT_GAS_RESERVE) {
         revert Rollup__NotEnoughGasForDeposit(gasLeft, DEPOSIT_GAS_RESERVE);
@@ -141,6 +194,7 @@ contract Rollup {
         args.moveWithLatestRollup
       ) {
         _addActive(args.attester);
+        deposited += 1;
         emit Deposit(args.attester, args.withdrawer);
       } catch (bytes memory reason) {
         // The GSE always reverts with an error; empty data means it ran out of gas, which says
@@ -150,6 +204,13 @@ contract Rollup {
         }
         emit FailedDeposit(args.attester, reason);
       }
+    }
+    if (processed == 0) {
+      return;
+    }
+    store.availableValidatorFlushes -= uint32(deposited);
+    if (!store.isBootstrapped && activeAttesters.length >= _queueConfig().bootstrapValidatorSetSize) {
+      store.isBootstrapped = true;
     }
   }
 
@@ -231,8 +292,35 @@ contract Rollup {
     return entryQueue[entryQueueFirst + _index];
   }
 
-  function getEntryQueueFlushSize() external view returns (uint256) {
-    return entryQueueFlushSize;
+  function getEntryQueueFlushSize() public view returns (uint256) {
+    StakingQueueConfig memory config = _queueConfig();
+    uint256 active = activeAttesters.length;
+    if (config.bootstrapValidatorSetSize > 0 && !_flushStorage().isBootstrapped) {
+      if (active == 0 && getEntryQueueLength() < config.bootstrapValidatorSetSize) {
+        return 0;
+      }
+      if (active < config.bootstrapValidatorSetSize) {
+        return config.bootstrapFlushSize;
+      }
+    }
+    uint256 normal = active / config.normalFlushSizeQuotient;
+    if (normal < config.normalFlushSizeMin) {
+      normal = config.normalFlushSizeMin;
+    }
+    return normal < config.maxQueueFlushSize ? normal : config.maxQueueFlushSize;
+  }
+
+  function getAvailableValidatorFlushes() external view returns (uint256) {
+    (uint256 allowance,) = _availableFlushes();
+    return allowance;
+  }
+
+  function getNextFlushableEpoch() external view returns (Epoch) {
+    return Epoch.wrap(_flushStorage().nextFlushableEpoch);
+  }
+
+  function getIsBootstrapped() external view returns (bool) {
+    return _flushStorage().isBootstrapped;
   }
 
   function getActiveAttesterCount() external view returns (uint256) {
@@ -273,8 +361,47 @@ contract Rollup {
     return epochDuration;
   }
 
-  function getCurrentEpoch() external view returns (Epoch) {
+  function getCurrentEpoch() public view returns (Epoch) {
     return Epoch.wrap((block.timestamp - Timestamp.unwrap(GENESIS_TIME)) / (slotDuration * epochDuration));
+  }
+
+  /// What a flush could take now, and whether that is a fresh allowance (the epoch's first flush).
+  function _availableFlushes() internal view returns (uint256 allowance, bool fresh) {
+    FlushStorage storage store = _flushStorage();
+    if (store.nextFlushableEpoch > Epoch.unwrap(getCurrentEpoch())) {
+      return (store.availableValidatorFlushes, false);
+    }
+    return (getEntryQueueFlushSize(), true);
+  }
+
+  function _setQueueConfig(StakingQueueConfig memory _config) internal {
+    if (
+      (_config.maxQueueFlushSize | _config.normalFlushSizeQuotient | _config.normalFlushSizeMin
+          | _config.bootstrapFlushSize | _config.bootstrapValidatorSetSize) > UNLIMITED
+    ) {
+      revert Rollup__QueueConfigOutOfRange();
+    }
+    _flushStorage().queueConfig = uint256(uint32(_config.maxQueueFlushSize))
+      | uint256(uint32(_config.normalFlushSizeQuotient)) << 32 | uint256(uint32(_config.normalFlushSizeMin)) << 64
+      | uint256(uint32(_config.bootstrapFlushSize)) << 96 | uint256(uint32(_config.bootstrapValidatorSetSize)) << 128;
+  }
+
+  function _queueConfig() internal view returns (StakingQueueConfig memory) {
+    uint256 word = _flushStorage().queueConfig;
+    return StakingQueueConfig({
+      bootstrapValidatorSetSize: uint32(word >> 128),
+      bootstrapFlushSize: uint32(word >> 96),
+      normalFlushSizeMin: uint32(word >> 64),
+      normalFlushSizeQuotient: uint32(word >> 32),
+      maxQueueFlushSize: uint32(word)
+    });
+  }
+
+  function _flushStorage() internal pure returns (FlushStorage storage store) {
+    bytes32 slot = STAKING_SLOT;
+    assembly {
+      store.slot := slot
+    }
   }
 
   function _addActive(address _attester) internal {

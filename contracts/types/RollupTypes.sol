@@ -7,6 +7,15 @@ pragma solidity 0.8.28;
 type Timestamp is uint256;
 type Epoch is uint256;
 
+/// The entry queue's flush limits, as the real Rollup takes them in `updateStakingQueueConfig`.
+struct StakingQueueConfig {
+  uint256 bootstrapValidatorSetSize;
+  uint256 bootstrapFlushSize;
+  uint256 normalFlushSizeMin;
+  uint256 normalFlushSizeQuotient;
+  uint256 maxQueueFlushSize;
+}
+
 struct G1Point {
   uint256 x;
   uint256 y;

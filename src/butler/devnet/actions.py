@@ -21,6 +21,7 @@ from butler.devnet.config import DevnetConfig
 from butler.devnet.safe import SafeContract, recover_signer, sign_hash
 from butler.domain import bn254
 from butler.domain.address import ZERO_ADDRESS, Address
+from butler.domain.entry_queue import QueueConfig
 from butler.domain.keyfiles import PrivateKeysFile
 from butler.domain.keys import SECP256K1_N, BlsSecretKey, EthSecretKey, attester_address, bls_public_key
 from butler.domain.onchain import AttesterStatus, G1Point, G2Point, KeyStore
@@ -287,6 +288,36 @@ class DevnetActions:
                         done.append(Flushed(attester, False, reason, tx_hash))
             remaining -= n
         return done
+
+    def set_queue_config(self, config: QueueConfig) -> str:
+        """`updateStakingQueueConfig`: the entry queue's flush limits from now on; returns the tx hash."""
+        fields = (
+            config.bootstrap_validator_set_size,
+            config.bootstrap_flush_size,
+            config.normal_flush_size_min,
+            config.normal_flush_size_quotient,
+            config.max_queue_flush_size,
+        )
+        receipt = self.chain.transact(
+            self.rollup.functions.updateStakingQueueConfig(fields),
+            sender=accounts.DEPLOYER.address,
+            what="updateStakingQueueConfig",
+        )
+        return str(receipt["transactionHash"].to_0x_hex())
+
+    def advance_epochs(self, epochs: int = 1) -> int:
+        """Mine the next block at the start of the rollup epoch `epochs` after the current one; returns
+        that epoch."""
+        _positive(epochs, "--epochs")
+        functions = self.rollup.functions
+        genesis = int(self.chain.call(functions.getGenesisTime()))
+        seconds = int(self.chain.call(functions.getSlotDuration())) * int(
+            self.chain.call(functions.getEpochDuration())
+        )
+        epoch = int(self.chain.call(functions.getCurrentEpoch())) + epochs
+        self.chain.rpc("evm_setNextBlockTimestamp", [genesis + epoch * seconds])
+        self.chain.rpc("evm_mine", [])
+        return epoch
 
     def attester_status(self, attester: Address) -> AttesterStatus:
         view = self.chain.call(self.rollup.functions.getAttesterView(attester.checksum))

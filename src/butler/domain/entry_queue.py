@@ -26,6 +26,8 @@ import bisect
 
 import attrs
 
+from butler.domain.onchain import DepositArgs
+
 _FIELD_BITS = 32
 _FIELD_MASK = (1 << _FIELD_BITS) - 1
 
@@ -108,6 +110,17 @@ class FlushBatch:
     @property
     def end_position(self) -> int:
         return self.first_position + self.count
+
+
+@attrs.frozen
+class EntryQueueState:
+    """The rollup entry queue from head to tail and its flush state, read at one block."""
+
+    entries: tuple[DepositArgs, ...]
+    flushes: FlushState
+
+    def schedule(self) -> FlushSchedule:
+        return flush_schedule(self.flushes, len(self.entries))
 
 
 def flush_size(config: QueueConfig, *, active: int, queue_length: int, bootstrapped: bool) -> int:
