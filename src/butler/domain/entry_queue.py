@@ -23,9 +23,11 @@ queue configuration changes.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import attrs
 
+from butler.domain.address import Address
 from butler.domain.onchain import DepositArgs
 
 _FIELD_BITS = 32
@@ -191,3 +193,33 @@ def flush_schedule(state: FlushState, queue_length: int) -> FlushSchedule:
             break  # nothing changed, so no later epoch grants more
         epoch += 1
     return FlushSchedule(tuple(batches))
+
+
+@attrs.frozen
+class QueuedAttester:
+    """One of our attesters in the entry queue: its position and when it can be flushed, if known."""
+
+    position: int  # 0 is the head of the queue
+    batch: FlushBatch | None  # None: cannot be flushed as things stand
+
+    @property
+    def eta(self) -> int | None:
+        """Unix time from which it can be flushed (past: now), or None."""
+        return self.batch.starts_at if self.batch else None
+
+
+def queued_attesters(
+    entries: Sequence[DepositArgs], schedule: FlushSchedule, ours: Collection[Address]
+) -> dict[Address, QueuedAttester]:
+    """Those of `ours` in the queue, each at its first position: staked twice, it leaves with the first."""
+    found: dict[Address, QueuedAttester] = {}
+    for position, entry in enumerate(entries):
+        if entry.attester in ours and entry.attester not in found:
+            found[entry.attester] = QueuedAttester(position, schedule.batch_of(position))
+    return found
+
+
+def earliest_eta(queued: Mapping[Address, QueuedAttester], attesters: Iterable[Address]) -> int | None:
+    """The earliest known ETA among `attesters` in `queued`, or None when none has one."""
+    etas = [eta for a in attesters if a in queued and (eta := queued[a].eta) is not None]
+    return min(etas, default=None)

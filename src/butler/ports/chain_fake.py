@@ -84,7 +84,7 @@ class FakeChain:
         self._events: list[StakedWithProvider] = []
         self._failure: str | None = None
         self.queue_config = UNLIMITED_QUEUE_CONFIG
-        self.clock = DEFAULT_CLOCK
+        self.epoch_clock = DEFAULT_CLOCK
         self.epoch = 0
         self._next_flushable_epoch = 0
         self._cached_flushes = 0
@@ -252,7 +252,7 @@ class FakeChain:
                 is_bootstrapped=self._bootstrapped,
                 active_attester_count=self._active_count(),
                 config=self.queue_config,
-                clock=self.clock,
+                clock=self.epoch_clock,
             ),
         )
 
