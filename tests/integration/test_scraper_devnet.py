@@ -31,6 +31,7 @@ from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
 from butler.devnet.actions import random_validator
 from butler.domain.address import Address
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
+from butler.ports.chain_fake import UNLIMITED_FLUSHES
 from tests.integration.devnet_fixture import DevnetHandle
 from tests.integration.rpc_proxy import RpcProxy
 
@@ -297,15 +298,37 @@ def expected_metrics(scenario: Scenario) -> Series:
         expected[key("publisher_required_topup_eth", publisher=publisher.checksum)] = topup / WEI
     expected[key("provider_queue_length")] = scenario.provider_queue_length
     expected[key("entry_queue_length")] = scenario.entry_queue_length
+    # The devnet's default queue configuration lets any flush through.
+    expected[key("entry_queue_flush_size")] = UNLIMITED_FLUSHES
+    staked = [a for a, state in scenario.states.items() if state is S.IN_STAKING_QUEUE]
+    for position, attester in enumerate(staked):
+        coinbase = "missing" if attester == scenario.missing else "known"
+        expected[key("attester_entry_queue_position", attester=attester.checksum, coinbase=coinbase)] = (
+            position
+        )
     return expected
 
 
+# Series that change when the chain's clock crosses an epoch boundary: checked on their own.
+EPOCH_BOUND = frozenset(
+    "aztec_butler_" + name
+    for name in (
+        "rollup_current_epoch",
+        "entry_queue_next_flushable_epoch",
+        "entry_queue_available_flushes",
+        "attester_entry_queue_eta_timestamp_seconds",
+        "next_missing_coinbase_eta_timestamp_seconds",
+    )
+)
+
+
 def scraped(series: Series) -> Series:
-    """The series about the network (not about the scraper itself or rejected moves)."""
+    """The series about the network (not about the scraper itself or rejected moves), but for those
+    that move with the epoch."""
     return {
         k: v
         for k, v in without_scrape_health(series).items()
-        if "rejected" not in k[0] and k[0] != "aztec_butler_build_info"
+        if "rejected" not in k[0] and k[0] != "aztec_butler_build_info" and k[0] not in EPOCH_BOUND
     }
 
 
@@ -335,6 +358,11 @@ def test_metrics_show_every_state_and_survive_a_node_outage(
         )
 
         assert scraped(good) == expected_metrics(scenario)
+        # Every entry can be flushed now: the ETAs are the start of the current epoch.
+        epoch_start = good[key("next_missing_coinbase_eta_timestamp_seconds")]
+        assert epoch_start <= time.time()
+        etas = {k: v for k, v in good.items() if k[0].endswith("entry_queue_eta_timestamp_seconds")}
+        assert len(etas) == 2 and set(etas.values()) == {epoch_start}
         assert good[key("build_info", version="0.1.0")] == 1
         saved = json.loads(scenario.scraper_config.read_text())
         assert {
