@@ -145,7 +145,7 @@ def test_stake_refuses_more_than_the_provider_queue_holds(isolated_devnet: Devne
 
 
 def test_exit_of_an_unknown_attester_names_the_rollups_error(devnet: DevnetHandle) -> None:
-    with pytest.raises(DevnetError, match="Rollup__NotValidating"):
+    with pytest.raises(DevnetError, match="Staking__NothingToExit"):
         devnet.actions.exit(Address.from_int(0xB0B))
 
 
