@@ -224,7 +224,7 @@ def main() -> None:
             session=session,
         )
         chain = JsonRpcChain.from_config(network, transport, aggregate=True)  # as aztec-butler-scraper
-        chain.chain_id()  # the start-up check, as the service does it before its first cycle
+        chain.rollup()  # the start-up checks (chain id, canonical rollup), before the first cycle
         loop = Loop(chain, network, path)
 
         before = session.requests

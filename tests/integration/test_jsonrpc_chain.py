@@ -21,7 +21,7 @@ from butler.domain.config import NetworkConfig
 from butler.domain.errors import ChainError
 from butler.domain.hashing import keccak256
 from butler.domain.onchain import G1Point, Provider, StakedWithProvider
-from tests.integration.misconfigured_reads import SETTING_READS, Read
+from tests.integration.misconfigured_reads import SETTING_READS, Read, refused_rollup
 from tests.integration.rpc_proxy import RpcProxy
 from tests.integration.stub_node import ANVIL_CHAIN_ID, StubNode, proxy, stub_node
 
@@ -74,7 +74,7 @@ def test_a_queue_that_shrinks_after_its_bounds_were_read_is_still_read_whole(
 ) -> None:
     stub_node.set_size(40)
     chain = chain_for(stub_node, proxy.url)
-    chain.chain_id()
+    chain.rollup()  # the one-off checks: chain id, canonical rollup
     shrunk = False
 
     def shrink_after_first_phase(body: Any) -> None:
@@ -99,7 +99,7 @@ def test_bounds_newer_than_the_block_number_are_read_again_at_that_block(
     """The node answered the bounds before a block landed and the block number after it."""
     stub_node.set_size(before)
     chain = chain_for(stub_node, proxy.url)
-    chain.chain_id()
+    chain.rollup()  # the one-off checks: chain id, canonical rollup
     proxy.reset()
     raced = False
 
@@ -343,7 +343,10 @@ def test_an_address_holding_another_contract_is_named_with_function_and_hint(
         read(chain)
 
     assert one_line_without_secrets(caught.value) == (
-        f"rpc {proxy.node}: {signature} on {setting} {other_contract} reverted without data: "
+        # The stub is its own Aztec Registry and canonical rollup: another rollup is refused outright.
+        refused_rollup(other_contract, *[stub_node.address] * 3)
+        if setting == "rollup"
+        else f"rpc {proxy.node}: {signature} on {setting} {other_contract} reverted without data: "
         f"is the configured {setting} address right?"
     )
 
@@ -359,8 +362,10 @@ def test_an_address_without_a_contract_is_named_with_function_and_hint(
         read(chain)
 
     assert one_line_without_secrets(caught.value) == (
-        f"rpc {proxy.node}: {signature} on {setting} {nothing_there} returned no data (no contract there?): "
-        f"is the configured {setting} address right?"
+        refused_rollup(nothing_there, *[stub_node.address] * 3)
+        if setting == "rollup"
+        else f"rpc {proxy.node}: {signature} on {setting} {nothing_there} returned no data (no contract "
+        f"there?): is the configured {setting} address right?"
     )
 
 
@@ -439,7 +444,7 @@ def test_what_a_failed_read_says_follows_the_nodes_error(
     stub_node: StubNode, proxy: RpcProxy, error: dict[str, Any], said: str
 ) -> None:
     chain = chain_for(stub_node, proxy.url)
-    chain.chain_id()
+    chain.rollup()  # the one-off checks: chain id, canonical rollup
     proxy.intercept = answer_eth_calls_with(error)
 
     with pytest.raises(ChainError) as caught:
@@ -454,7 +459,7 @@ def test_a_gse_that_reverts_is_named_with_the_rollup_that_named_it(
     stub_node: StubNode, proxy: RpcProxy
 ) -> None:
     chain = chain_for(stub_node, proxy.url)
-    chain.chain_id()
+    chain.rollup()  # the one-off checks: chain id, canonical rollup
     digest_selector = "0x" + keccak256(b"getRegistrationDigest((uint256,uint256))")[:4].hex()
     proxy.intercept = answer_eth_calls_with(
         {"code": 3, "message": "execution reverted", "data": "0x"}, selector=digest_selector

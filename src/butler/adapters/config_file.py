@@ -142,7 +142,7 @@ class _Fields:
             chain_id=self.integer("chain_id"),
             rpc_url=self.url("rpc_url"),
             staking_registry=self.address("staking_registry"),
-            rollup=self.address("rollup"),
+            rollup=self.optional_address("rollup"),
             provider_id=provider_id,
             provider_admin=provider_admin,
             safe_address=self.optional_address("safe_address"),

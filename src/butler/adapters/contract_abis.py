@@ -20,6 +20,7 @@ from butler.domain.hashing import keccak256
 STAKING_REGISTRY = "StakingRegistry.json"
 ROLLUP = "Rollup.subset.json"
 GSE = "GSE.subset.json"
+REGISTRY = "Registry.subset.json"  # the Aztec Registry of rollup versions, not the StakingRegistry
 
 
 def _abi_type(param: Mapping[str, Any]) -> str:

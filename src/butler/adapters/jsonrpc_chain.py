@@ -40,6 +40,8 @@ _ATTESTER_VIEW = abis.function(abis.ROLLUP, "getAttesterView")
 _ENTRY_QUEUE_LENGTH = abis.function(abis.ROLLUP, "getEntryQueueLength")
 _ENTRY_QUEUE_AT = abis.function(abis.ROLLUP, "getEntryQueueAt")
 _GET_GSE = abis.function(abis.ROLLUP, "getGSE")
+_ROLLUP_REGISTRY = abis.function(abis.STAKING_REGISTRY, "ROLLUP_REGISTRY")
+_CANONICAL_ROLLUP = abis.function(abis.REGISTRY, "getCanonicalRollup")
 _REGISTRATION_DIGEST = abis.function(abis.GSE, "getRegistrationDigest")
 # What the entry queue's flush schedule depends on, read with the queue (see `FlushState`).
 _FLUSH_STATE_FUNCTIONS = tuple(
@@ -93,6 +95,11 @@ class WrongChain(ChainError):
     """The node serves another chain than the configuration names: no retry will help."""
 
 
+class WrongRollup(ChainError):
+    """The configured rollup is not the canonical rollup of the staking registry's Aztec Registry: reads
+    of it would describe another rollup than the one stakes go to. No retry will help."""
+
+
 class _Contract(NamedTuple):
     """A contract the adapter reads, as errors name it, and the configured address that leads to it."""
 
@@ -131,6 +138,10 @@ _Request = _Read | _Aggregate | RpcCall
 class JsonRpcChain:
     """Reads the StakingRegistry, the Rollup and its GSE through one JSON-RPC node.
 
+    The rollup is the canonical one of the Aztec Registry the staking registry names
+    (`ROLLUP_REGISTRY()`, then `getCanonicalRollup()`), looked up once before the first rollup read. A
+    configured `rollup` must be that one: any other is refused (`WrongRollup`).
+
     `rpc` is the node's url or a ready `RpcTransport` (to tune timeouts, retries and batch size).
     Before its first read the adapter checks, once, that the node serves `chain_id`.
     `max_log_span` bounds the blocks per `eth_getLogs` request (None: try the whole range first);
@@ -149,7 +160,7 @@ class JsonRpcChain:
         *,
         chain_id: int,
         staking_registry: Address,
-        rollup: Address,
+        rollup: Address | None = None,
         network: str | None = None,
         max_log_span: int | None = None,
         aggregate: bool = False,
@@ -157,7 +168,8 @@ class JsonRpcChain:
         self._rpc = rpc if isinstance(rpc, RpcTransport) else RpcTransport(rpc)
         self._expected_chain_id = chain_id
         self._registry = _Contract.configured("staking_registry", staking_registry)
-        self._rollup = _Contract.configured("rollup", rollup)
+        self._configured_rollup = rollup
+        self._rollup_contract: _Contract | None = None
         self._network = network
         if max_log_span is not None and max_log_span < 1:
             raise ValueError("max_log_span must be at least 1")
@@ -208,6 +220,11 @@ class JsonRpcChain:
     def chain_id(self) -> int:
         self._ready()
         return self._expected_chain_id
+
+    def rollup(self) -> Address:
+        """The rollup this adapter reads: the canonical one, looked up once (see the class docstring)."""
+        self._ready()
+        return self._rollup().address
 
     def head_block(self) -> int:
         self._ready()
@@ -267,32 +284,33 @@ class JsonRpcChain:
         (in the same requests)."""
         self._ready()
 
+        rollup = self._rollup()
+
         def bounds(block: str) -> list[_Read]:
-            return [self._call(self._rollup, _ENTRY_QUEUE_LENGTH, block=block)]
+            return [self._call(rollup, _ENTRY_QUEUE_LENGTH, block=block)]
 
         def items(raw_bounds: Sequence[Any], block: str) -> list[_Request]:
-            (length,) = self._decode(_ENTRY_QUEUE_LENGTH, raw_bounds[0], self._rollup)
-            extra = self._flush_state_reads(block) if flush_state else []
-            return [*extra, *self._item_reads(self._rollup, _ENTRY_QUEUE_AT, (), range(length), block)]
+            (length,) = self._decode(_ENTRY_QUEUE_LENGTH, raw_bounds[0], rollup)
+            extra = self._flush_state_reads(rollup, block) if flush_state else []
+            return [*extra, *self._item_reads(rollup, _ENTRY_QUEUE_AT, (), range(length), block)]
 
         answers = self._read_pinned(bounds, items)
-        skip = len(self._flush_state_reads(_LATEST)) if flush_state else 0
-        entries = [
-            _deposit_args(self._decoded(_ENTRY_QUEUE_AT, data, self._rollup)[0]) for data in answers[skip:]
-        ]
+        skip = len(self._flush_state_reads(rollup, _LATEST)) if flush_state else 0
+        entries = [_deposit_args(self._decoded(_ENTRY_QUEUE_AT, data, rollup)[0]) for data in answers[skip:]]
         return entries, answers[:skip]
 
-    def _flush_state_reads(self, block: str) -> list[_Request]:
+    def _flush_state_reads(self, rollup: _Contract, block: str) -> list[_Request]:
         storage = [
-            RpcCall("eth_getStorageAt", [self._rollup.address.checksum, hex(slot), block])
+            RpcCall("eth_getStorageAt", [rollup.address.checksum, hex(slot), block])
             for slot in (_QUEUE_CONFIG_SLOT, _FLUSH_FIELDS_SLOT)
         ]
-        return [*(self._call(self._rollup, f, block=block) for f in _FLUSH_STATE_FUNCTIONS), *storage]
+        return [*(self._call(rollup, f, block=block) for f in _FLUSH_STATE_FUNCTIONS), *storage]
 
     def _flush_state(self, answers: Sequence[bytes], queue_length: int) -> FlushState:
+        rollup = self._rollup()
         n = len(_FLUSH_STATE_FUNCTIONS)
         values = [
-            self._decoded(function, data, self._rollup)[0]
+            self._decoded(function, data, rollup)[0]
             for function, data in zip(_FLUSH_STATE_FUNCTIONS, answers[:n], strict=True)
         ]
         epoch, next_flushable, available, size, bootstrapped, active, genesis, slot, epoch_slots = values
@@ -302,9 +320,10 @@ class JsonRpcChain:
         computed = flush_size(config, active=active, queue_length=queue_length, bootstrapped=bootstrapped)
         if stored != (next_flushable, bootstrapped) or computed != size:
             raise ChainError(
-                f"rpc {self._rpc.node}: {self._rollup.name} does not keep its entry-queue configuration "
+                f"rpc {self._rpc.node}: {rollup.name} does not keep its entry-queue configuration "
                 "where Aztec's Rollup 4.1.2 does (its storage disagrees with getNextFlushableEpoch, "
-                "getIsBootstrapped or getEntryQueueFlushSize): is the configured rollup address right?"
+                "getIsBootstrapped or getEntryQueueFlushSize): is the configured "
+                f"{rollup.setting} address right?"
             )
         return FlushState(
             current_epoch=epoch,
@@ -322,10 +341,11 @@ class JsonRpcChain:
         if not unique:
             return {}
         self._ready()
-        reads = self._item_reads(self._rollup, _ATTESTER_VIEW, (), unique, _LATEST)
+        rollup = self._rollup()
+        reads = self._item_reads(rollup, _ATTESTER_VIEW, (), unique, _LATEST)
         answers = self._answers(reads, self._batch(reads))
         return {
-            attester: self._attester_view(attester, self._decoded(_ATTESTER_VIEW, data, self._rollup)[0])
+            attester: self._attester_view(attester, self._decoded(_ATTESTER_VIEW, data, rollup)[0])
             for attester, data in zip(unique, answers, strict=True)
         }
 
@@ -397,17 +417,48 @@ class JsonRpcChain:
             )
         self._chain_checked = True
 
+    def _rollup(self) -> _Contract:
+        if self._rollup_contract is None:
+            canonical, registry = self._canonical_rollup()
+            configured = self._configured_rollup
+            if configured is None:
+                self._rollup_contract = _Contract(
+                    canonical, f"rollup {canonical}, canonical in {registry.name}", registry.setting
+                )
+            elif configured != canonical:
+                raise WrongRollup(
+                    f"rollup {configured} is not the canonical rollup {canonical} of {registry.name}: "
+                    "set rollup to the canonical one, or leave it out to follow the canonical rollup"
+                )
+            else:
+                self._rollup_contract = _Contract.configured("rollup", configured)
+        return self._rollup_contract
+
+    def _canonical_rollup(self) -> tuple[Address, _Contract]:
+        (raw,) = self._batch([self._call(self._registry, _ROLLUP_REGISTRY)])
+        (aztec_registry,) = self._decode(_ROLLUP_REGISTRY, raw, self._registry)
+        address = _address(aztec_registry)
+        registry = _Contract(
+            address, f"the Aztec Registry {address}, named by {self._registry.name}", "staking_registry"
+        )
+        (raw,) = self._batch([self._call(registry, _CANONICAL_ROLLUP)])
+        (canonical,) = self._decode(_CANONICAL_ROLLUP, raw, registry)
+        if _address(canonical).is_zero:
+            raise ChainError(f"rpc {self._rpc.node}: {registry.name} has no canonical rollup")
+        return _address(canonical), registry
+
     def _gse_address(self) -> _Contract:
         if self._gse is None:
-            (raw,) = self._batch([self._call(self._rollup, _GET_GSE)])
-            (gse,) = self._decode(_GET_GSE, raw, self._rollup)
+            rollup = self._rollup()
+            (raw,) = self._batch([self._call(rollup, _GET_GSE)])
+            (gse,) = self._decode(_GET_GSE, raw, rollup)
             address = _address(gse)
             if address.is_zero:
                 raise ChainError(
-                    f"rpc {self._rpc.node}: {self._rollup.name} names no GSE: is the configured rollup "
-                    "address right?"
+                    f"rpc {self._rpc.node}: {rollup.name} names no GSE: is the configured "
+                    f"{rollup.setting} address right?"
                 )
-            self._gse = _Contract(address, f"GSE {address}, named by {self._rollup.name}", "rollup")
+            self._gse = _Contract(address, f"GSE {address}, named by {rollup.name}", rollup.setting)
         return self._gse
 
     def _read_pinned(

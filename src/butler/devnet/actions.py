@@ -53,6 +53,7 @@ class AddedKey:
     attester: Address
     tx_hash: str
     corrupted_proof: bool
+    repeated: bool = False  # this keystore was queued before, by the same call
 
 
 @attrs.frozen
@@ -198,20 +199,21 @@ class DevnetActions:
         return self.add_validators([random_validator() for _ in range(count)], corrupt_proof=corrupt_proof)
 
     def add_validators(
-        self, validators: Sequence[DevValidator], *, corrupt_proof: bool = False
+        self, validators: Sequence[DevValidator], *, corrupt_proof: bool = False, duplicate: bool = False
     ) -> list[AddedKey]:
-        """Queue these validators for the provider through the Safe, in order.
+        """Queue these validators for the provider through the Safe, in order; with `duplicate`, the same
+        keystores once more after them (a duplicate registration, as an operator's mistake makes one).
 
         Like the real registry, nothing stops a validator already on chain from being queued again."""
         if not validators:
             raise DevnetError("no validators to queue")
-        return self.add_keystores(
-            self.make_keystores(validators, corrupt_proof=corrupt_proof), corrupted_proof=corrupt_proof
-        )
+        stores = self.make_keystores(validators, corrupt_proof=corrupt_proof)
+        return self.add_keystores([*stores, *stores] if duplicate else stores, corrupted_proof=corrupt_proof)
 
     def add_keystores(self, stores: Sequence[KeyStore], *, corrupted_proof: bool = False) -> list[AddedKey]:
         """addKeysToProvider executed through the real Safe, signed by a devnet owner."""
         added = []
+        seen: set[KeyStore] = set()
         for start in range(0, len(stores), ADD_KEYS_CHUNK):
             chunk = stores[start : start + ADD_KEYS_CHUNK]
             data = self.registry.encode_abi(
@@ -219,7 +221,9 @@ class DevnetActions:
             )
             receipt = self.execute_as_owner(self.config.staking_registry, 0, bytes.fromhex(data[2:]))
             tx_hash = receipt["transactionHash"].to_0x_hex()
-            added += [AddedKey(s.attester, tx_hash, corrupted_proof) for s in chunk]
+            for store in chunk:
+                added.append(AddedKey(store.attester, tx_hash, corrupted_proof, repeated=store in seen))
+                seen.add(store)
         return added
 
     def execute_as_owner(
@@ -355,6 +359,7 @@ class DevnetActions:
         if isinstance(revert, str) and revert.startswith("0x"):
             return self.chain.decode_error(bytes.fromhex(revert[2:]))
         return "refused by the GSE"
+
     def flush_allowed(self) -> list[Flushed]:
         """The real `flushEntryQueue` as this epoch still allows it, in chunks that fit a block; the clock
         stays. Flushing as soon as allowed is calling this at the start of every epoch."""
@@ -396,7 +401,6 @@ class DevnetActions:
         epoch = int(self.chain.call(self.rollup.functions.getCurrentEpoch())) + epochs
         clock.advance_to(self.chain, self._epoch_start(epoch))
         return epoch
-
 
     def attester_status(self, attester: Address) -> AttesterStatus:
         view = self.chain.call(self.rollup.functions.getAttesterView(attester.checksum))

@@ -3,6 +3,8 @@ devnet moves it further when the real contracts wait on time (the next flushable
 
 from __future__ import annotations
 
+import time
+
 from butler.devnet.aztec_l1 import DEVNET_L1_CONFIG
 from butler.devnet.chain import DevChain
 
@@ -14,9 +16,12 @@ def latest_timestamp(chain: DevChain) -> int:
 
 
 def resume(chain: DevChain) -> None:
-    """After `--load-state`: anvil would stamp the next block with the wall clock, which may lie before
-    the saved chain's last block (the deployment runs ahead of it). Continue one slot after it instead."""
-    chain.rpc("evm_setNextBlockTimestamp", [latest_timestamp(chain) + L1_SLOT_S])
+    """After `--load-state`: anvil would stamp the next block with the wall clock, which lies before the
+    saved chain's last block while the saved state is young (the deployment runs ahead of the wall
+    clock), and anvil refuses a timestamp before its own clock once it is older. Continue at whichever
+    is later, then one slot per block as the deployment set it."""
+    target = max(latest_timestamp(chain) + L1_SLOT_S, int(time.time()) + 1)
+    chain.rpc("evm_setNextBlockTimestamp", [target])
     chain.rpc("anvil_setBlockTimestampInterval", [L1_SLOT_S])
     chain.rpc("evm_mine", [])
 

@@ -10,7 +10,9 @@
 //
 // Two shims make forge 1.7.1 run the shipped scripts offline:
 //   - forge_broadcast.js passes `--batch-size 8`, which forge 1.7 refuses on non-Tempo chains: a `forge`
-//     wrapper first on PATH drops it;
+//     wrapper first on PATH drops it, and adds `--slow` (one transaction after the other) instead, which
+//     avoids the anvil auto-mining race that batches can hit (forge_broadcast.js would wait 50 s for it
+//     and start again);
 //   - foundry.toml pins solc 0.8.30, which forge would download: $HOME/.svm/0.8.30/solc-0.8.30 answers
 //     `--version` as that solc and compiles with the pinned solcjs otherwise. The shipped build cache is
 //     valid, so forge never compiles.
@@ -41,14 +43,14 @@ function prepareShims(request) {
     join(bin, "forge"),
     [
       "#!/bin/sh",
-      "# Drops --batch-size N: forge 1.7 ties it to a batch mode it refuses on this chain.",
+      "# Drops --batch-size N (forge 1.7 ties it to a batch mode it refuses here) and sends one by one.",
       'n=$#; i=0; skip=0',
       'for arg in "$@"; do',
       '  i=$((i + 1))',
       '  if [ $skip = 1 ]; then skip=0; elif [ "$arg" = --batch-size ]; then skip=1; else set -- "$@" "$arg"; fi',
       "done",
       'shift "$n"',
-      `exec ${shellQuote(request.forge)} "$@"`,
+      `exec ${shellQuote(request.forge)} "$@" --slow`,
       "",
     ].join("\n"),
   );

@@ -151,21 +151,22 @@ def parse_listen(text: str) -> tuple[str, int]:
 
 
 def _open_chain(network: NetworkConfig) -> JsonRpcChain:
-    """The chain adapter, its chain id checked now: a wrong chain stops the start; an unreachable node
-    only delays the check to the first cycle that reaches it (the service keeps reporting)."""
-    from butler.adapters.jsonrpc_chain import JsonRpcChain, WrongChain
+    """The chain adapter, its chain id and rollup checked now: a wrong chain, or a configured rollup
+    that is not the canonical one, stops the start; an unreachable node only delays the checks to the
+    first cycle that reaches it (the service keeps reporting)."""
+    from butler.adapters.jsonrpc_chain import JsonRpcChain, WrongChain, WrongRollup
     from butler.adapters.rpc import RpcTransport
 
     transport = RpcTransport(network.rpc_url, timeout=RPC_TIMEOUT_SECONDS, max_attempts=RPC_ATTEMPTS)
     # Thousands of attesters: a few hundred reads per eth_call, a handful of HTTP requests per cycle.
     chain = JsonRpcChain.from_config(network, transport, aggregate=True)
     try:
-        chain.chain_id()
-    except WrongChain:
+        chain.rollup()
+    except (WrongChain, WrongRollup):
         chain.close()
         raise
     except ChainError as error:
-        note(f"warning: cannot check the chain id yet, retrying every cycle: {error}")
+        note(f"warning: cannot check the chain id and rollup yet, retrying every cycle: {error}")
     return chain
 
 
