@@ -27,11 +27,13 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from butler.adapters.config_file import load_network_config
+from butler.adapters.jsonrpc_chain import JsonRpcChain
 from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
 from butler.devnet.actions import random_validator
 from butler.domain.address import Address
+from butler.domain.entry_queue import FlushState
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
-from butler.ports.chain_fake import UNLIMITED_FLUSHES
 from tests.integration.devnet_fixture import DevnetHandle
 from tests.integration.rpc_proxy import RpcProxy
 
@@ -225,6 +227,7 @@ class Scenario:
     entry_queue_length: int
     next_in_entry_queue: Address  # the one a flush of 1 activates next
     scraper_config: Path
+    flushes: FlushState  # the rollup's flush state right after arranging
 
 
 @pytest.fixture
@@ -280,7 +283,17 @@ def scenario(isolated_devnet: DevnetHandle, tmp_path: Path) -> Scenario:
         entry_queue_length=len(actions.entry_queue()),
         next_in_entry_queue=staked_cb,
         scraper_config=path,
+        flushes=flush_state(isolated_devnet),
     )
+
+
+def flush_state(devnet: DevnetHandle) -> FlushState:
+    network, _ = load_network_config(devnet.config_path)
+    chain = JsonRpcChain.from_config(network)
+    try:
+        return chain.entry_queue_state().flushes
+    finally:
+        chain.close()
 
 
 def expected_metrics(scenario: Scenario) -> Series:
@@ -299,7 +312,7 @@ def expected_metrics(scenario: Scenario) -> Series:
     expected[key("provider_queue_length")] = scenario.provider_queue_length
     expected[key("entry_queue_length")] = scenario.entry_queue_length
     # The devnet's default queue configuration lets any flush through.
-    expected[key("entry_queue_flush_size")] = UNLIMITED_FLUSHES
+    expected[key("entry_queue_flush_size")] = scenario.flushes.flush_size
     staked = [a for a, state in scenario.states.items() if state is S.IN_STAKING_QUEUE]
     for position, attester in enumerate(staked):
         coinbase = "missing" if attester == scenario.missing else "known"
@@ -358,9 +371,10 @@ def test_metrics_show_every_state_and_survive_a_node_outage(
         )
 
         assert scraped(good) == expected_metrics(scenario)
-        # Every entry can be flushed now: the ETAs are the start of the current epoch.
-        epoch_start = good[key("next_missing_coinbase_eta_timestamp_seconds")]
-        assert epoch_start <= time.time()
+        # This epoch's allowance covers both entries: their ETAs are the start of the current epoch.
+        assert scenario.flushes.available_flushes >= 2
+        epoch_start = scenario.flushes.clock.epoch_start(int(good[key("rollup_current_epoch")]))
+        assert good[key("next_missing_coinbase_eta_timestamp_seconds")] == epoch_start
         etas = {k: v for k, v in good.items() if k[0].endswith("entry_queue_eta_timestamp_seconds")}
         assert len(etas) == 2 and set(etas.values()) == {epoch_start}
         assert good[key("build_info", version="0.1.0")] == 1
