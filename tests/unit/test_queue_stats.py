@@ -10,12 +10,7 @@ import attrs
 import pytest
 
 from butler.domain.address import Address
-from butler.domain.bn254 import G1
-from butler.domain.config import NetworkConfig
 from butler.domain.entry_queue import QueueConfig
-from butler.domain.keyfiles import DeployedValidator, FeeRecipient, ProductionKeyfile, PublicAttester
-from butler.domain.keys import BlsPublicKey
-from butler.domain.onchain import G1Point, G2Point, KeyStore
 from butler.domain.scraper_config import ScrapedAttester, ScraperConfig
 from butler.entrypoints.cli import run
 from butler.entrypoints.queue_stats_cmd import as_document, as_text
@@ -25,6 +20,8 @@ from butler.ports.key_files_fake import FakeKeyFiles
 from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
 from butler.usecases.queue_stats import QueueStats, QueueStatsRequest, queue_stats
 from butler.usecases.scrape_cycle import ScrapeStatus, scrape_cycle
+from tests.unit.test_scrape_coinbases import production_keyfile
+from tests.unit.test_scrape_cycle import attester, keystore, network
 
 SCRAPER_CONFIG = Path("/data/devnet-scrape-config.json")
 KEYFILE = Path("/keys/prod-devnet-keyfile.json")
@@ -32,22 +29,7 @@ COINBASE = Address.from_int(0xC0B)
 KEYFILE_COINBASE = Address.from_int(0xC0C)
 OTHER = Address.from_int(0x07E5)
 TWO_PER_EPOCH = QueueConfig(0, 0, 2, 1_000, 2)
-NETWORK = NetworkConfig(
-    network="devnet",
-    chain_id=31337,
-    rpc_url="http://node.invalid",
-    staking_registry=Address.from_int(0x5E),
-    rollup=Address.from_int(0x20),
-    provider_id=1,
-)
-
-
-def attester(n: int) -> Address:
-    return Address.from_int(0xA77E_0000 + n)
-
-
-def keystore(address: Address) -> KeyStore:
-    return KeyStore(address, G1Point(1, 2), G2Point(1, 2, 3, 4), G1Point(1, 2))
+NETWORK = network()
 
 
 @attrs.define
@@ -89,19 +71,7 @@ def arranged() -> World:
         publishers=(),
         last_updated="2026-01-01T00:00:00Z",
     )
-    w.keys.files[KEYFILE] = ProductionKeyfile(
-        schema_version=1,
-        remote_signer="http://signer",
-        validators=tuple(
-            DeployedValidator(
-                attester=PublicAttester(eth=a, bls=BlsPublicKey(G1)),
-                publisher=Address.from_int(0xB0B),
-                coinbase=coinbase,
-                fee_recipient=FeeRecipient(bytes(32)),
-            )
-            for a, coinbase in ((attester(3), KEYFILE_COINBASE), (attester(4), None))
-        ),
-    )
+    w.keys.files[KEYFILE] = production_keyfile((attester(3), KEYFILE_COINBASE), (attester(4), None))
     return w
 
 
