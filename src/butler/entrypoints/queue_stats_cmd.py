@@ -11,7 +11,7 @@ from typing import Any
 import plac
 
 from butler.entrypoints.console import note, run_plac
-from butler.entrypoints.options import network_options, scraper_config_option
+from butler.entrypoints.options import network_options
 from butler.usecases.queue_stats import QueueStats
 
 SCHEDULE_LINES = 12  # batches printed as text; --json has them all
@@ -24,7 +24,13 @@ SCHEDULE_LINES = 12  # batches printed as text; --json has them all
     abbrev="a",
     metavar="FILE",
 )
-@scraper_config_option
+@plac.opt(
+    "scraper_config",
+    "scraper config (default: $XDG_DATA_HOME/aztec-butler/NETWORK-scrape-config.json)",
+    type=Path,
+    abbrev="S",
+    metavar="PATH",
+)
 @plac.flg("json", "print everything as one JSON object, every flush batch included", abbrev="j")
 @network_options
 def queue_stats(

@@ -13,7 +13,7 @@ import plac
 from butler.domain.address import Address
 from butler.domain.coinbases import CoinbaseRecord
 from butler.entrypoints.console import ProgressLine, note, run_plac
-from butler.entrypoints.options import network_options, scraper_config_option
+from butler.entrypoints.options import network_options
 
 
 @plac.opt(
@@ -41,7 +41,13 @@ from butler.entrypoints.options import network_options, scraper_config_option
     metavar="PATH",
 )
 @plac.flg("update_scraper_config", "write the coinbases found into the scraper config", abbrev="u")
-@scraper_config_option
+@plac.opt(
+    "scraper_config",
+    "scraper config (default: $XDG_DATA_HOME/aztec-butler/NETWORK-scrape-config.json)",
+    type=Path,
+    abbrev="S",
+    metavar="PATH",
+)
 @plac.opt(
     "confirmations",
     "blocks to stay behind the head (default: 12; 0 on local dev chains 1337 and 31337)",
