@@ -232,7 +232,7 @@ def test_the_eta_alerts_fire_and_resolve_in_prometheus_as_the_devnet_moves(
             for r in prometheus.query("aztec_butler_attester_entry_queue_eta_timestamp_seconds")
         }
         scraped_epoch = int(float(prometheus.query("aztec_butler_rollup_current_epoch")[0]["value"][1]))
-        stats = cli_json(["queue-stats", "-c", config_path, "-S", str(scraper_config), "--json"], capsys)
+        stats = cli_json(["queue-stats", "-c", config_path, "-s", str(scraper_config), "--json"], capsys)
         if stats["entryQueue"]["currentEpoch"] == scraped_epoch:
             break
     assert {o["attester"]: o["eta"] for o in stats["entryQueue"]["ours"]} == exported
@@ -250,7 +250,21 @@ def test_the_eta_alerts_fire_and_resolve_in_prometheus_as_the_devnet_moves(
     # The coinbases are found and recorded: nothing is missing, both resolve.
     capsys.readouterr()
     mapping = str(tmp_path / "coinbases.json")
-    assert run(["scrape-coinbases", "-c", config_path, "-S", str(scraper_config), "-o", mapping, "-u"]) == 0
+    assert (
+        run(
+            [
+                "scrape-coinbases",
+                "-c",
+                config_path,
+                "-s",
+                str(scraper_config),
+                "-o",
+                mapping,
+                "--update-scraper-config",
+            ]
+        )
+        == 0
+    )
     recorded = json.loads(scraper_config.read_text())["attesters"]
     assert {Address.parse(a["address"]): Address.parse(a["coinbase"]) for a in recorded} == {
         a: staked[a] for a in our_attesters

@@ -63,7 +63,7 @@ def scraper_once(config: Path, scraper_config: Path) -> dict[str, dict[str, floa
 
 def queue_stats(config: Path, scraper_config: Path, capsys: pytest.CaptureFixture[str]) -> Any:
     capsys.readouterr()
-    code = run(["queue-stats", "-c", str(config), "-S", str(scraper_config), "--json"])
+    code = run(["queue-stats", "-c", str(config), "-s", str(scraper_config), "--json"])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     return json.loads(captured.out)

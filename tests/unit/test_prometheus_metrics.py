@@ -19,6 +19,7 @@ from butler.domain.lifecycle import Position
 from butler.domain.scraper_config import AttesterState
 from butler.ports.chain_fake import FakeChain
 from butler.usecases.scrape_cycle import RejectedTransition, ScrapeStatus, Snapshot
+from tests.conftest import REPO_ROOT
 
 S = AttesterState
 PUB_A = Address.from_int(0xA1)
@@ -139,6 +140,7 @@ def test_a_good_cycle_exports_every_series_with_its_labels() -> None:
         ): (ETA - 60),
         key("attester_entry_queue_eta_timestamp_seconds", attester=QUEUED.checksum, coinbase="missing"): ETA,
         key("next_missing_coinbase_eta_timestamp_seconds"): ETA,
+        key("publisher_loads_assumed_even"): 0,
         key("scrape_success", scraper="chain"): 1,
         key("scrape_duration_seconds", scraper="chain"): 0.25,
         key("last_successful_scrape_timestamp_seconds", scraper="chain"): TAKEN.timestamp(),
@@ -156,6 +158,17 @@ def test_a_good_cycle_exports_every_series_with_its_labels() -> None:
         key("attester_transitions_rejected_total", state="NO_LONGER_ACTIVE", observed="VALIDATING"): 0,
     }
     assert found == expected
+
+
+def test_every_series_on_metrics_is_in_the_docs_table() -> None:
+    docs = (REPO_ROOT / "docs" / "scraper.md").read_text()
+    section = docs.split("## Metrics", 1)[1].split("\n## ", 1)[0]
+    documented = {
+        "aztec_butler_" + row.split("`")[1] for row in section.splitlines() if row.startswith("| `")
+    }
+    exported = {name for name, _ in series(render(good_status()))}
+    assert exported - documented == set()
+    assert documented - exported == set(), "the table documents a series /metrics does not have"
 
 
 def test_a_failed_cycle_keeps_the_last_values_and_says_it_failed() -> None:

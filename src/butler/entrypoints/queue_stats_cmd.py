@@ -11,24 +11,23 @@ from typing import Any
 import plac
 
 from butler.entrypoints.console import note, run_plac
-from butler.entrypoints.options import network_options
+from butler.entrypoints.options import long_opt, network_options
 from butler.usecases.queue_stats import QueueStats
 
 SCHEDULE_LINES = 12  # batches printed as text; --json has them all
 
 
-@plac.opt(
+@long_opt(
     "attesters",
     "production keyfile whose attesters count as ours too; its coinbases count as known",
     type=Path,
-    abbrev="a",
     metavar="FILE",
 )
 @plac.opt(
     "scraper_config",
     "scraper config (default: $XDG_DATA_HOME/aztec-butler/NETWORK-scrape-config.json)",
     type=Path,
-    abbrev="S",
+    abbrev="s",
     metavar="PATH",
 )
 @plac.flg("json", "print everything as one JSON object, every flush batch included", abbrev="j")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from butler.domain.address import Address
 from butler.domain.errors import ButlerError, CheckFailed
 from butler.domain.keyfiles import PrivateKeysFile, ProductionKeyfile, PublicKeysFile
 from butler.domain.publisher_sets import PublisherSets
@@ -60,6 +61,10 @@ class KeyFiles(Protocol):
         ...
 
     def read_public_keys(self, path: Path) -> PublicKeysFile: ...
+
+    def write_available_publishers(self, path: Path, publishers: tuple[Address, ...]) -> None:
+        """The available-publishers file as a JSON array of checksummed addresses, in order."""
+        ...
 
     def read_available_publishers(self, path: Path) -> PublisherSets:
         """A JSON array of publisher addresses, or an object of named arrays (one per HA server).

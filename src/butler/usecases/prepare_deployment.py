@@ -76,6 +76,8 @@ class DeploymentResult:
     scraper_config_path: Path
     scraper_config: ScraperConfig
     scraper_attesters_added: int
+    dry_run: bool = False
+    """Nothing was written: `keyfiles` and the scraper config are what a real run would write."""
 
 
 def default_output(production: Path) -> OutputPlace:
@@ -90,8 +92,11 @@ def prepare_deployment(
     chain: Chain,
     scraper_configs: ScraperConfigFiles,
     clock: Clock,
+    dry_run: bool = False,
 ) -> DeploymentResult:
-    inputs = _read_inputs(request, files)
+    """Plan, check and write phase 3's files. With `dry_run` every check runs (the chain's included) and
+    the result names the files a real run would write, but nothing is written."""
+    inputs = read_deployment_inputs(request.production, request.new_public_keys, request.publishers, files)
     plan = plan_deployment(inputs, ha_count=request.ha_count)
     targets = _targets(plan, request.output, files)
     existing = (
@@ -117,30 +122,36 @@ def prepare_deployment(
     for target in targets:
         files.check_writable(target)
     scraper_configs.check_writable(request.scraper_config)
-
-    created: list[WrittenKeyfile] = []
-    try:
-        for target, planned in zip(targets, plan.files, strict=True):
-            files.create_production_keyfile(target, planned.keyfile)
-            created.append(WrittenKeyfile(target, planned))
-        # Last: it replaces the config atomically, and nothing after it can fail and need it undone.
-        scraper_configs.write(request.scraper_config, updated)
-    except ButlerError as failure:
-        raise _undone(failure, [w.path for w in created], files, request.output) from None
     known_before = len(existing.attesters) if existing is not None else 0
-    return DeploymentResult(
+    result = DeploymentResult(
         plan=plan,
-        keyfiles=tuple(created),
+        keyfiles=tuple(WrittenKeyfile(t, planned) for t, planned in zip(targets, plan.files, strict=True)),
         balances=balances,
         low_balances=tuple(low_balances),
         scraper_config_path=request.scraper_config,
         scraper_config=updated,
         scraper_attesters_added=len(updated.attesters) - known_before,
+        dry_run=dry_run,
     )
+    if dry_run:
+        return result
+
+    created: list[Path] = []
+    try:
+        for written in result.keyfiles:
+            files.create_production_keyfile(written.path, written.planned.keyfile)
+            created.append(written.path)
+        # Last: it replaces the config atomically, and nothing after it can fail and need it undone.
+        scraper_configs.write(request.scraper_config, updated)
+    except ButlerError as failure:
+        raise _undone(failure, created, files, request.output) from None
+    return result
 
 
-def _read_inputs(request: DeploymentRequest, files: KeyFiles) -> DeploymentInputs:
-    """All three files, reporting the problems of every one of them at once."""
+def read_deployment_inputs(
+    production: Path, new_public_keys: Path, publishers: Path, files: KeyFiles
+) -> DeploymentInputs:
+    """Phase 3's three files, reporting the problems of every one of them at once."""
     problems: list[str] = []
 
     def attempt(read: Callable[[Path], T], path: Path) -> T | None:
@@ -150,18 +161,18 @@ def _read_inputs(request: DeploymentRequest, files: KeyFiles) -> DeploymentInput
             problems.extend(error.problems)
             return None
 
-    production = attempt(files.read_production_keyfile, request.production)
-    new = attempt(files.read_public_keys, request.new_public_keys)
-    publishers = attempt(files.read_available_publishers, request.publishers)
-    if production is None or new is None or publishers is None:
+    production_keyfile = attempt(files.read_production_keyfile, production)
+    new = attempt(files.read_public_keys, new_public_keys)
+    sets = attempt(files.read_available_publishers, publishers)
+    if production_keyfile is None or new is None or sets is None:
         raise InputError(*problems)
     return DeploymentInputs(
-        production=production,
-        production_file=str(request.production),
+        production=production_keyfile,
+        production_file=str(production),
         new=new,
-        new_file=str(request.new_public_keys),
-        publishers=publishers,
-        publishers_file=str(request.publishers),
+        new_file=str(new_public_keys),
+        publishers=sets,
+        publishers_file=str(publishers),
     )
 
 

@@ -27,7 +27,13 @@ from butler.domain.errors import ButlerError, CheckFailed
 from butler.domain.funding import required_top_up
 from butler.domain.lifecycle import CoinbaseException, Observation, Position, coinbase_exception, next_state
 from butler.domain.onchain import AttesterView, KeyStore
-from butler.domain.scraper_config import AttesterState, ScraperConfig, publisher_loads, with_states
+from butler.domain.scraper_config import (
+    AttesterState,
+    ScraperConfig,
+    assumed_publisher_loads,
+    publisher_loads,
+    with_states,
+)
 from butler.ports.chain import Chain
 from butler.ports.clock import Clock
 from butler.ports.scraper_config_files import ScraperConfigFiles
@@ -68,6 +74,8 @@ class Snapshot:
     next_missing_coinbase_eta: int | None  # the earliest ETA among `missing_coinbase`, if any is known
     changes: tuple[StateChange, ...]
     rejected: tuple[RejectedTransition, ...]
+    even_split: bool = False
+    """No attester names its publishers: the loads behind `required_topups` assume an even split."""
 
 
 @attrs.frozen
@@ -233,7 +241,8 @@ def summarise(
     waiting = {a for a, state in states.items() if state is AttesterState.IN_STAKING_QUEUE}
     queued = queued_attesters(entry_queue.entries, entry_queue.schedule(), waiting)
     # An attester that exited in this cycle needs no funds from this cycle on.
-    loads = publisher_loads(config, states)
+    assumed = assumed_publisher_loads(config, states)
+    loads = assumed.loads
     return Snapshot(
         taken_at=now,
         states=states,
@@ -251,6 +260,7 @@ def summarise(
         next_missing_coinbase_eta=earliest_eta(queued, missing),
         changes=tuple(changes),
         rejected=tuple(rejected),
+        even_split=assumed.even_split,
     )
 
 
