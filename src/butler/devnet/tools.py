@@ -9,6 +9,7 @@ package is installed with npm on first use.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import platform
@@ -140,20 +141,6 @@ def package_dir(
     return cache / "node_modules" / package
 
 
-def anvil_binary(
-    *,
-    search: list[Path] | None = None,
-    cache: Path | None = None,
-    installer: Installer = npm_install,
-    log: TextIO | None = None,
-    use_path: bool = True,
-) -> Path:
-    """anvil from PATH, else from the pinned npm package (installed on first use)."""
-    return foundry_binary(
-        "anvil", search=search, cache=cache, installer=installer, log=log, use_path=use_path
-    )
-
-
 def foundry_binary(
     tool: str,
     *,
@@ -174,6 +161,10 @@ def foundry_binary(
     if not binary.is_file():
         raise ToolError(f"{package}@{version} has no bin/{tool} at {binary}")
     return binary
+
+
+anvil_binary = functools.partial(foundry_binary, "anvil")
+"""anvil from PATH, else from the pinned npm package (installed on first use)."""
 
 
 def node_binary() -> Path:
