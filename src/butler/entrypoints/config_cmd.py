@@ -39,7 +39,7 @@ usage: aztec-butler config init --network NAME [--rpc-url URL] [--provider-id N 
 @long_opt("safe", "the Safe that administers the provider and funds the publishers", metavar="ADDRESS")
 @long_opt(
     "rollup",
-    "the Aztec rollup's address, asked only while this version cannot read it from the chain",
+    "pin the Aztec rollup's address (default: the canonical rollup, read from the chain)",
     metavar="ADDRESS",
 )
 @long_opt(
