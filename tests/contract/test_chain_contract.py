@@ -21,7 +21,7 @@ from butler.domain.address import ZERO_ADDRESS, Address
 from butler.domain.entry_queue import QueueConfig
 from butler.domain.errors import ChainError
 from butler.domain.keys import SECP256K1_N, BlsSecretKey, EthSecretKey, attester_address, bls_public_key
-from butler.domain.onchain import AttesterStatus, DepositArgs, KeyStore, Provider
+from butler.domain.onchain import AttesterStatus, DepositArgs, DepositStep, KeyStore, Provider
 from butler.domain.registration import registration_keystore
 from butler.ports.chain import Chain
 from butler.ports.chain_fake import FakeChain
@@ -401,6 +401,72 @@ def test_each_stake_is_an_event_naming_attester_and_a_fresh_coinbase(world: Worl
     assert start <= positions[0][0] and positions[-1][0] <= end
     assert chain.staked_with_provider(PROVIDER_ID + 1000, start, end) == []
     assert chain.staked_with_provider(PROVIDER_ID, start, start - 1) == []
+
+
+def test_stake_events_can_be_read_for_some_attesters_only(world: World) -> None:
+    chain = world.chain
+    start = chain.head_block() + 1
+    stores = new_keystores(chain, 3)
+    world.enqueue(stores)
+    world.stake(len(chain.provider_queue(PROVIDER_ID)))
+    end = chain.head_block()
+
+    wanted = [stores[2].attester, stores[0].attester, random_address()]
+    events = chain.staked_with_provider(PROVIDER_ID, start, end, attesters=wanted)
+
+    assert [e.attester for e in events] == [stores[0].attester, stores[2].attester]
+    assert chain.staked_with_provider(PROVIDER_ID, start, end, attesters=[]) == []
+
+
+def test_each_deposit_is_queued_in_its_stakes_transaction_and_a_repeated_one_fails_at_the_flush(
+    world: World,
+) -> None:
+    chain = world.chain
+    start = chain.head_block() + 1
+    if chain.entry_queue():
+        world.flush(len(chain.entry_queue()))  # whatever earlier tests left
+    (store, other) = new_keystores(chain, 2)
+    world.enqueue([store, other, store])  # one attester queued twice, as the registry allows
+    world.stake(len(chain.provider_queue(PROVIDER_ID)))
+    world.flush(len(chain.entry_queue()))
+    end = chain.head_block()
+
+    stakes = chain.staked_with_provider(PROVIDER_ID, start, end, attesters=[store.attester])
+    events = chain.rollup_deposit_events([store.attester], start, end)
+
+    assert len(stakes) == 2 and all(s.transaction_hash for s in stakes)
+    assert [e.step for e in events] == [
+        DepositStep.QUEUED,
+        DepositStep.QUEUED,
+        DepositStep.DEPOSITED,
+        DepositStep.FAILED,
+    ]
+    assert all(e.attester == store.attester for e in events)
+    assert [e.transaction_hash for e in events[:2]] == [s.transaction_hash for s in stakes]
+    assert [(e.block_number, e.log_index) for e in events] == sorted(
+        (e.block_number, e.log_index) for e in events
+    )
+    assert events[2].block_number > stakes[1].block_number
+    assert [e.step for e in chain.rollup_deposit_events([other.attester], start, end)] == [
+        DepositStep.QUEUED,
+        DepositStep.DEPOSITED,
+    ]
+    assert chain.rollup_deposit_events([random_address()], start, end) == []
+    assert chain.rollup_deposit_events([], start, end) == []
+
+
+def test_block_hashes_are_stable_distinct_and_absent_beyond_the_head(world: World) -> None:
+    chain = world.chain
+    world.fund(random_address(), 1)
+    head = chain.head_block()
+
+    hashes = chain.block_hashes([head, head - 1, head + 5])
+
+    assert set(hashes) == {head, head - 1}
+    assert all(len(h) == 66 and h.startswith("0x") and h == h.lower() for h in hashes.values())
+    assert hashes[head] != hashes[head - 1]
+    world.fund(random_address(), 1)
+    assert chain.block_hashes([head - 1, head]) == hashes
 
 
 # --- registration digests -------------------------------------------------------------------------

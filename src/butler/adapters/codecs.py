@@ -51,6 +51,7 @@ _FORMATS = (
     scraper_config.ScrapedAttester,
     scraper_config.ScraperConfig,
     coinbases.CoinbaseRecord,
+    coinbases.Checkpoint,
     coinbases.CoinbaseMapping,
 )
 
@@ -63,7 +64,13 @@ class _StrictTypeError(TypeError):
 
 
 # Reasons our own parsers give are safe to show; anything else is replaced by a generic reason.
-_SAFE_REASONS = (KeyFormatError, AddressFormatError, FeeRecipientFormatError, _StrictTypeError)
+_SAFE_REASONS = (
+    KeyFormatError,
+    AddressFormatError,
+    FeeRecipientFormatError,
+    coinbases.BlockHashFormatError,
+    _StrictTypeError,
+)
 
 
 class DecodeProblems(Exception):

@@ -23,10 +23,12 @@ from butler.domain.onchain import (
     AttesterStatus,
     AttesterView,
     DepositArgs,
+    DepositStep,
     G1Point,
     G2Point,
     KeyStore,
     Provider,
+    RollupDepositEvent,
     StakedWithProvider,
 )
 
@@ -36,6 +38,14 @@ _FIRST_INDEX = abis.function(abis.STAKING_REGISTRY, "getFirstIndexInQueue")
 _LAST_INDEX = abis.function(abis.STAKING_REGISTRY, "getLastIndexInQueue")
 _VALUE_AT_INDEX = abis.function(abis.STAKING_REGISTRY, "getValueAtIndexInQueue")
 _STAKED_WITH_PROVIDER = abis.event(abis.STAKING_REGISTRY, "StakedWithProvider")
+_DEPOSIT_STEPS = {
+    "0x" + abis.event(abis.ROLLUP_DEPOSITS, name).topic0.hex(): step
+    for name, step in (
+        ("ValidatorQueued", DepositStep.QUEUED),
+        ("Deposit", DepositStep.DEPOSITED),
+        ("FailedDeposit", DepositStep.FAILED),
+    )
+}
 _ATTESTER_VIEW = abis.function(abis.ROLLUP, "getAttesterView")
 _ENTRY_QUEUE_LENGTH = abis.function(abis.ROLLUP, "getEntryQueueLength")
 _ENTRY_QUEUE_AT = abis.function(abis.ROLLUP, "getEntryQueueAt")
@@ -372,23 +382,63 @@ class JsonRpcChain:
         return digests
 
     def staked_with_provider(
-        self, provider_id: int, from_block: int, to_block: int
+        self, provider_id: int, from_block: int, to_block: int, attesters: Sequence[Address] | None = None
     ) -> Sequence[StakedWithProvider]:
         if from_block < 0:
             raise ValueError("from_block must not be negative")
-        if from_block > to_block:
+        if from_block > to_block or (attesters is not None and not attesters):
             return []
         self._ready()
         provider_topic = "0x" + provider_id.to_bytes(32, "big").hex()
-        events: list[StakedWithProvider] = []
+        topics: list[Any] = ["0x" + _STAKED_WITH_PROVIDER.topic0.hex(), provider_topic]
+        if attesters is not None:
+            topics += [None, [_address_topic(a) for a in dict.fromkeys(attesters)]]
+        logs = self._logs(self._registry.address, topics, from_block, to_block)
+        events = list(self._staked_events(logs, provider_id))
+        events.sort(key=lambda e: (e.block_number, e.log_index))
+        return events
+
+    def rollup_deposit_events(
+        self, attesters: Sequence[Address], from_block: int, to_block: int
+    ) -> Sequence[RollupDepositEvent]:
+        if from_block < 0:
+            raise ValueError("from_block must not be negative")
+        if from_block > to_block or not attesters:
+            return []
+        self._ready()
+        topics = [list(_DEPOSIT_STEPS), [_address_topic(a) for a in dict.fromkeys(attesters)]]
+        logs = self._logs(self._rollup().address, topics, from_block, to_block)
+        events = [self._deposit_event(log) for log in logs if not log.get("removed")]
+        events.sort(key=lambda e: (e.block_number, e.log_index))
+        return events
+
+    def block_hashes(self, blocks: Sequence[int]) -> Mapping[int, str]:
+        unique = list(dict.fromkeys(blocks))
+        if not unique:
+            return {}
+        self._ready()
+        raws = self._rpc.batch([RpcCall("eth_getBlockByNumber", [hex(b), False]) for b in unique])
+        hashes = {}
+        for block, raw in zip(unique, raws, strict=True):
+            if raw is None:
+                continue  # beyond the head
+            digest = raw.get("hash") if isinstance(raw, dict) else None
+            if not isinstance(digest, str) or _hex_bytes(digest) is None or len(digest) != 66:
+                raise ChainError(f"rpc {self._rpc.node}: malformed answer to eth_getBlockByNumber({block})")
+            hashes[block] = digest.lower()
+        return hashes
+
+    def _logs(self, address: Address, topics: list[Any], from_block: int, to_block: int) -> list[Any]:
+        """Every log `eth_getLogs` gives for the filter, in ranges the node accepts (see `LogSpan`)."""
+        found: list[Any] = []
         cursor = from_block
         while cursor <= to_block:
             end = cursor + self._log_span.size(to_block - cursor + 1) - 1
             log_filter = {
-                "address": self._registry.address.checksum,
+                "address": address.checksum,
                 "fromBlock": hex(cursor),
                 "toBlock": hex(end),
-                "topics": ["0x" + _STAKED_WITH_PROVIDER.topic0.hex(), provider_topic],
+                "topics": topics,
             }
             try:
                 logs = self._rpc.request("eth_getLogs", [log_filter])
@@ -398,10 +448,13 @@ class JsonRpcChain:
                 self._log_span.refused(end - cursor + 1)
                 continue
             self._log_span.accepted(end - cursor + 1)
-            events.extend(self._staked_events(logs, provider_id))
+            if not isinstance(logs, list) or not all(isinstance(log, dict) for log in logs):
+                raise ChainError(
+                    f"rpc {self._rpc.node}: malformed answer to eth_getLogs: expected a list of logs"
+                )
+            found.extend(logs)
             cursor = end + 1
-        events.sort(key=lambda e: (e.block_number, e.log_index))
-        return events
+        return found
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -692,13 +745,41 @@ class JsonRpcChain:
             status=attester_status, effective_balance=effective_balance, withdrawer=_address(withdrawer)
         )
 
-    def _staked_events(self, logs: Any, provider_id: int) -> Iterable[StakedWithProvider]:
-        if not isinstance(logs, list):
-            raise ChainError(f"rpc {self._rpc.node}: malformed answer to eth_getLogs: expected a list")
+    def _deposit_event(self, log: dict[str, Any]) -> RollupDepositEvent:
+        topics = log.get("topics")
+        step = _DEPOSIT_STEPS.get(topics[0].lower()) if isinstance(topics, list) and topics else None
+        if (
+            step is None
+            or not isinstance(topics, list)
+            or len(topics) != 3
+            or _address(str(log.get("address"))) != self._rollup().address
+        ):
+            raise ChainError(
+                f"rpc {self._rpc.node}: eth_getLogs returned a log that is not a deposit event of the "
+                f"rollup {self._rollup().address}"
+            )
+        try:
+            (attester,) = decode(["address"], self._data(topics[1], "eth_getLogs"))
+        except (DecodingError, ValueError, OverflowError) as error:
+            raise ChainError(
+                f"rpc {self._rpc.node}: undecodable deposit log: {one_line(str(error))}"
+            ) from None
+        return RollupDepositEvent(
+            step=step,
+            attester=_address(attester),
+            block_number=self._quantity(log.get("blockNumber"), "eth_getLogs"),
+            log_index=self._quantity(log.get("logIndex"), "eth_getLogs"),
+            transaction_hash=self._transaction_hash(log),
+        )
+
+    def _transaction_hash(self, log: dict[str, Any]) -> bytes:
+        # Pending logs carry none; mined ones always do.
+        raw = log.get("transactionHash")
+        return b"" if raw is None else self._data(raw, "eth_getLogs")
+
+    def _staked_events(self, logs: list[Any], provider_id: int) -> Iterable[StakedWithProvider]:
         topic0 = "0x" + _STAKED_WITH_PROVIDER.topic0.hex()
         for log in logs:
-            if not isinstance(log, dict):
-                raise ChainError(f"rpc {self._rpc.node}: malformed answer to eth_getLogs: a log is no object")
             if log.get("removed"):
                 continue
             topics = log.get("topics")
@@ -738,6 +819,7 @@ class JsonRpcChain:
                 staker_implementation=_address(staker_implementation),
                 block_number=self._quantity(log.get("blockNumber"), "eth_getLogs"),
                 log_index=self._quantity(log.get("logIndex"), "eth_getLogs"),
+                transaction_hash=self._transaction_hash(log),
             )
 
 
@@ -788,6 +870,10 @@ def _lacks_block(error: RpcError) -> bool:
     """Whether the node said it lacks the block asked for: the same call soon succeeds, so it is no sign of
     what calls the node accepts."""
     return any(word in error.rpc_message.lower() for word in _BLOCK_UNKNOWN_WORDS)
+
+
+def _address_topic(address: Address) -> str:
+    return "0x" + bytes(12).hex() + address.raw.hex()
 
 
 def _address(value: str) -> Address:

@@ -52,6 +52,10 @@ COMMANDS = {
         "butler.entrypoints.scrape_coinbases_cmd",
         "attester -> coinbase from StakedWithProvider events, incrementally; checks recorded coinbases",
     ),
+    "fill-coinbases": Command(
+        "butler.entrypoints.fill_coinbases_cmd",
+        "new copies (.newN) of keyfiles with every coinbase found on chain filled in",
+    ),
 }
 
 OVERVIEW = f"""\

@@ -13,6 +13,7 @@ from butler.domain.onchain import (
     G1Point,
     KeyStore,
     Provider,
+    RollupDepositEvent,
     StakedWithProvider,
 )
 
@@ -63,10 +64,23 @@ class Chain(Protocol):
         ...
 
     def staked_with_provider(
-        self, provider_id: int, from_block: int, to_block: int
+        self, provider_id: int, from_block: int, to_block: int, attesters: Sequence[Address] | None = None
     ) -> Sequence[StakedWithProvider]:
-        """`StakedWithProvider` events of the provider in [from_block, to_block], in chain order.
+        """`StakedWithProvider` events of the provider in [from_block, to_block], in chain order; only
+        those of `attesters` when given (an empty list: none).
 
         An empty range (from_block > to_block) has no events.
         """
+        ...
+
+    def rollup_deposit_events(
+        self, attesters: Sequence[Address], from_block: int, to_block: int
+    ) -> Sequence[RollupDepositEvent]:
+        """The rollup's `ValidatorQueued`, `Deposit` and `FailedDeposit` events of `attesters` in
+        [from_block, to_block], in chain order."""
+        ...
+
+    def block_hashes(self, blocks: Sequence[int]) -> Mapping[int, str]:
+        """The hash (0x + 64 lowercase hex digits) of each of `blocks` the chain has; blocks beyond its
+        head are absent from the answer."""
         ...

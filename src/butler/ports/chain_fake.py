@@ -2,7 +2,9 @@
 
 Every arranging call that is a transaction on a real chain (registering a provider, adding keys,
 staking, flushing, exiting, funding) mines one block, as anvil's automine does; `set_balance` and
-`set_attester_view` change state without a block, like anvil's cheat codes.
+`set_attester_view` change state without a block, like anvil's cheat codes. Stakes and flushes log the
+rollup's deposit events as the real rollup does (`rollup_logs_deposits=False`: a rollup that logs none).
+`reorg(depth)` replaces the newest blocks: their hashes change and their events are gone.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from butler.domain.onchain import (
     AttesterStatus,
     AttesterView,
     DepositArgs,
+    DepositStep,
     G1Point,
     KeyStore,
     Provider,
+    RollupDepositEvent,
     StakedWithProvider,
 )
 from butler.ports.chain import Chain
@@ -43,6 +47,7 @@ DEFAULT_CLOCK = EpochClock(genesis_time=1_700_000_000, slot_duration=36, epoch_d
 
 _DIGEST_DOMAIN = b"butler fake GSE registration digest"
 _COINBASE_DOMAIN = b"butler fake coinbase"
+_BLOCK_DOMAIN = b"butler fake block"
 _NOT_STAKED = AttesterView(status=AttesterStatus.NONE, effective_balance=0, withdrawer=ZERO_ADDRESS)
 
 
@@ -68,6 +73,7 @@ class FakeChain:
         head_block: int = 1,
         activation_threshold: int = DEFAULT_ACTIVATION_THRESHOLD,
         staker_implementation: Address = FAKE_STAKER_IMPLEMENTATION,
+        rollup_logs_deposits: bool = True,
     ) -> None:
         self.rollup = rollup
         self.activation_threshold = activation_threshold
@@ -82,6 +88,10 @@ class FakeChain:
         self._views: dict[Address, AttesterView] = {}
         self._balances: dict[Address, int] = {}
         self._events: list[StakedWithProvider] = []
+        self._rollup_events: list[RollupDepositEvent] = []
+        self._rollup_logs_deposits = rollup_logs_deposits
+        self._reorgs = 0
+        self._hashes: dict[int, str] = {}
         self._failure: str | None = None
         self.queue_config = UNLIMITED_QUEUE_CONFIG
         self.epoch_clock = DEFAULT_CLOCK
@@ -140,6 +150,8 @@ class FakeChain:
                     move_with_latest_rollup=move_with_latest_rollup,
                 )
             )
+            tx = self._tx_hash()
+            self._log_rollup(DepositStep.QUEUED, store.attester, log_index=0, tx=tx)
             event = StakedWithProvider(
                 provider_id=provider_id,
                 rollup=self.rollup,
@@ -147,7 +159,8 @@ class FakeChain:
                 coinbase=self._fresh_coinbase(provider_id, store.attester),
                 staker_implementation=self.staker_implementation,
                 block_number=self._head,
-                log_index=0,
+                log_index=1,
+                transaction_hash=tx,
             )
             self._events.append(event)
             emitted.append(event)
@@ -165,24 +178,34 @@ class FakeChain:
 
     def flush(self, count: int) -> list[Address]:
         """`flushEntryQueue(count)` in one block: moves up to `count` entry-queue heads, as many as this
-        epoch's allowance leaves, to VALIDATING; returns their attesters."""
+        epoch's allowance leaves, to VALIDATING; returns their attesters.
+
+        The deposit of an attester the rollup already knows fails (as the GSE refuses it) and is refunded;
+        like the rollup's, the allowance counts successful deposits only."""
         if self._next_flushable_epoch <= self.epoch:
             self._cached_flushes = self._flush_size()
             self._next_flushable_epoch = self.epoch + 1
         count = min(count, self._cached_flushes)
+        deposited = 0
         flushed: list[Address] = []
+        self._mine()
+        tx = self._tx_hash()
         while self._entry_queue and len(flushed) < count:
             deposit = self._entry_queue.popleft()
-            self._views[deposit.attester] = AttesterView(
-                status=AttesterStatus.VALIDATING,
-                effective_balance=self.activation_threshold,
-                withdrawer=deposit.withdrawer,
-            )
+            known = self._views.get(deposit.attester, _NOT_STAKED).status is not AttesterStatus.NONE
+            step = DepositStep.FAILED if known else DepositStep.DEPOSITED
+            self._log_rollup(step, deposit.attester, log_index=len(flushed), tx=tx)
+            if not known:
+                self._views[deposit.attester] = AttesterView(
+                    status=AttesterStatus.VALIDATING,
+                    effective_balance=self.activation_threshold,
+                    withdrawer=deposit.withdrawer,
+                )
+                deposited += 1
             flushed.append(deposit.attester)
-        self._cached_flushes -= len(flushed)
+        self._cached_flushes -= deposited
         if flushed and self._active_count() >= self.queue_config.bootstrap_validator_set_size:
             self._bootstrapped = True
-        self._mine()
         return flushed
 
     def exit(self, attester: Address) -> None:
@@ -208,6 +231,17 @@ class FakeChain:
 
     def mine(self, blocks: int = 1) -> None:
         self._head += blocks
+
+    def reorg(self, depth: int) -> None:
+        """The newest `depth` blocks are replaced by as many empty ones: other hashes, their events gone.
+        (Queues and views stay as they are: tests arrange those as the new chain needs.)"""
+        if not 0 < depth <= self._head:
+            raise ValueError(f"cannot reorganise {depth} blocks of {self._head}")
+        fork = self._head - depth
+        self._events = [e for e in self._events if e.block_number <= fork]
+        self._rollup_events = [e for e in self._rollup_events if e.block_number <= fork]
+        self._hashes = {b: h for b, h in self._hashes.items() if b <= fork}
+        self._reorgs += 1
 
     def fail_reads(self, message: str | None = "the fake node is unreachable") -> None:
         """Every read raises `ChainError(message)` until called again with None."""
@@ -269,7 +303,7 @@ class FakeChain:
         return [fake_registration_digest(key) for key in public_keys]
 
     def staked_with_provider(
-        self, provider_id: int, from_block: int, to_block: int
+        self, provider_id: int, from_block: int, to_block: int, attesters: Sequence[Address] | None = None
     ) -> Sequence[StakedWithProvider]:
         self._read("staked_with_provider")
         if from_block < 0:
@@ -277,8 +311,27 @@ class FakeChain:
         return [
             e
             for e in self._events
-            if e.provider_id == provider_id and from_block <= e.block_number <= to_block
+            if e.provider_id == provider_id
+            and from_block <= e.block_number <= to_block
+            and (attesters is None or e.attester in attesters)
         ]
+
+    def rollup_deposit_events(
+        self, attesters: Sequence[Address], from_block: int, to_block: int
+    ) -> Sequence[RollupDepositEvent]:
+        self._read("rollup_deposit_events")
+        if from_block < 0:
+            raise ValueError("from_block must not be negative")
+        wanted = set(attesters)
+        return [
+            e
+            for e in self._rollup_events
+            if e.attester in wanted and from_block <= e.block_number <= to_block
+        ]
+
+    def block_hashes(self, blocks: Sequence[int]) -> Mapping[int, str]:
+        self._read("block_hashes")
+        return {block: self._block_hash(block) for block in blocks if 0 <= block <= self._head}
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -300,6 +353,20 @@ class FakeChain:
             queue_length=len(self._entry_queue),
             bootstrapped=self._bootstrapped,
         )
+
+    def _block_hash(self, block: int) -> str:
+        if block not in self._hashes:
+            seed = _BLOCK_DOMAIN + block.to_bytes(8, "big") + self._reorgs.to_bytes(8, "big")
+            self._hashes[block] = "0x" + keccak256(seed).hex()
+        return self._hashes[block]
+
+    def _tx_hash(self) -> bytes:
+        """The hash of the transaction mined in the head block (one per block here)."""
+        return keccak256(bytes.fromhex(self._block_hash(self._head)[2:]))
+
+    def _log_rollup(self, step: DepositStep, attester: Address, *, log_index: int, tx: bytes) -> None:
+        if self._rollup_logs_deposits:
+            self._rollup_events.append(RollupDepositEvent(step, attester, self._head, log_index, tx))
 
     def _queue(self, provider_id: int) -> collections.deque[KeyStore]:
         if provider_id not in self._queues:
