@@ -16,7 +16,9 @@ from butler.adapters.rpc import RpcCall, RpcError, RpcTransport, one_line
 from butler.adapters.static_abi import StaticLayout
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
+from butler.domain.entry_queue import EntryQueueState, EpochClock, FlushState, QueueConfig, flush_size
 from butler.domain.errors import ChainError
+from butler.domain.hashing import keccak256
 from butler.domain.onchain import (
     AttesterStatus,
     AttesterView,
@@ -51,6 +53,28 @@ _GET_GSE = abis.function(abis.ROLLUP, "getGSE")
 _ROLLUP_REGISTRY = abis.function(abis.STAKING_REGISTRY, "ROLLUP_REGISTRY")
 _CANONICAL_ROLLUP = abis.function(abis.REGISTRY, "getCanonicalRollup")
 _REGISTRATION_DIGEST = abis.function(abis.GSE, "getRegistrationDigest")
+# What the entry queue's flush schedule depends on, read with the queue (see `FlushState`).
+_FLUSH_STATE_FUNCTIONS = tuple(
+    abis.function(abis.ROLLUP, name)
+    for name in (
+        "getCurrentEpoch",
+        "getNextFlushableEpoch",
+        "getAvailableValidatorFlushes",
+        "getEntryQueueFlushSize",
+        "getIsBootstrapped",
+        "getActiveAttesterCount",
+        "getGenesisTime",
+        "getSlotDuration",
+        "getEpochDuration",
+    )
+)
+# The rollup has no getter for its queue configuration: it is read from the Rollup's staking storage
+# (Aztec 4.1.2 `StakingLib.StakingStorage` at keccak256("aztec.core.staking.storage")), whose 5th slot
+# holds it and whose 8th packs nextFlushableEpoch (bits 0-31) and isBootstrapped (bits 64-71). The
+# latter are compared with their getters, so a rollup laid out differently is refused, never misread.
+_STAKING_SLOT = int.from_bytes(keccak256(b"aztec.core.staking.storage"), "big")
+_QUEUE_CONFIG_SLOT = _STAKING_SLOT + 4
+_FLUSH_FIELDS_SLOT = _STAKING_SLOT + 7
 
 # Words of an error message by which nodes and RPC services say an eth_getLogs range or its result is
 # too large. Rate limits use similar words ("limit exceeded"); those are not helped by smaller ranges.
@@ -258,6 +282,16 @@ class JsonRpcChain:
         return [_key_store(self._decoded(_VALUE_AT_INDEX, data, self._registry)[0]) for data in answers]
 
     def entry_queue(self) -> Sequence[DepositArgs]:
+        entries, _ = self._entry_queue_read(flush_state=False)
+        return entries
+
+    def entry_queue_state(self) -> EntryQueueState:
+        entries, flush_answers = self._entry_queue_read(flush_state=True)
+        return EntryQueueState(tuple(entries), self._flush_state(flush_answers, len(entries)))
+
+    def _entry_queue_read(self, *, flush_state: bool) -> tuple[list[DepositArgs], list[bytes]]:
+        """The entry queue, and with `flush_state` the answers of `_flush_state_reads` at the same block
+        (in the same requests)."""
         self._ready()
 
         rollup = self._rollup()
@@ -265,12 +299,52 @@ class JsonRpcChain:
         def bounds(block: str) -> list[_Read]:
             return [self._call(rollup, _ENTRY_QUEUE_LENGTH, block=block)]
 
-        def items(raw_bounds: Sequence[Any], block: str) -> list[_Read | _Aggregate]:
+        def items(raw_bounds: Sequence[Any], block: str) -> list[_Request]:
             (length,) = self._decode(_ENTRY_QUEUE_LENGTH, raw_bounds[0], rollup)
-            return self._item_reads(rollup, _ENTRY_QUEUE_AT, (), range(length), block)
+            extra = self._flush_state_reads(rollup, block) if flush_state else []
+            return [*extra, *self._item_reads(rollup, _ENTRY_QUEUE_AT, (), range(length), block)]
 
         answers = self._read_pinned(bounds, items)
-        return [_deposit_args(self._decoded(_ENTRY_QUEUE_AT, data, rollup)[0]) for data in answers]
+        skip = len(self._flush_state_reads(rollup, _LATEST)) if flush_state else 0
+        entries = [_deposit_args(self._decoded(_ENTRY_QUEUE_AT, data, rollup)[0]) for data in answers[skip:]]
+        return entries, answers[:skip]
+
+    def _flush_state_reads(self, rollup: _Contract, block: str) -> list[_Request]:
+        storage = [
+            RpcCall("eth_getStorageAt", [rollup.address.checksum, hex(slot), block])
+            for slot in (_QUEUE_CONFIG_SLOT, _FLUSH_FIELDS_SLOT)
+        ]
+        return [*(self._call(rollup, f, block=block) for f in _FLUSH_STATE_FUNCTIONS), *storage]
+
+    def _flush_state(self, answers: Sequence[bytes], queue_length: int) -> FlushState:
+        rollup = self._rollup()
+        n = len(_FLUSH_STATE_FUNCTIONS)
+        values = [
+            self._decoded(function, data, rollup)[0]
+            for function, data in zip(_FLUSH_STATE_FUNCTIONS, answers[:n], strict=True)
+        ]
+        epoch, next_flushable, available, size, bootstrapped, active, genesis, slot, epoch_slots = values
+        config_word, fields_word = (int.from_bytes(data, "big") for data in answers[n:])
+        config = QueueConfig.from_word(config_word)
+        stored = (fields_word & 0xFFFF_FFFF, bool((fields_word >> 64) & 0xFF))
+        computed = flush_size(config, active=active, queue_length=queue_length, bootstrapped=bootstrapped)
+        if stored != (next_flushable, bootstrapped) or computed != size:
+            raise ChainError(
+                f"rpc {self._rpc.node}: {rollup.name} does not keep its entry-queue configuration "
+                "where Aztec's Rollup 4.1.2 does (its storage disagrees with getNextFlushableEpoch, "
+                "getIsBootstrapped or getEntryQueueFlushSize): is the configured "
+                f"{rollup.setting} address right?"
+            )
+        return FlushState(
+            current_epoch=epoch,
+            next_flushable_epoch=next_flushable,
+            available_flushes=available,
+            flush_size=size,
+            is_bootstrapped=bootstrapped,
+            active_attester_count=active,
+            config=config,
+            clock=EpochClock(genesis_time=genesis, slot_duration=slot, epoch_duration=epoch_slots),
+        )
 
     def attester_views(self, attesters: Sequence[Address]) -> Mapping[Address, AttesterView]:
         unique = list(dict.fromkeys(attesters))
@@ -443,7 +517,7 @@ class JsonRpcChain:
     def _read_pinned(
         self,
         bounds: Callable[[str], list[_Read]],
-        items: Callable[[Sequence[Any], str], list[_Read | _Aggregate]],
+        items: Callable[[Sequence[Any], str], Sequence[_Request]],
     ) -> list[bytes]:
         """Items of a queue, all read at one block although their count is only known after a read.
 
@@ -512,12 +586,15 @@ class JsonRpcChain:
             for item in items
         ]
 
-    def _answers(self, reads: Sequence[_Read | _Aggregate], results: Sequence[Any]) -> list[bytes]:
-        """The answer to every item of `reads` (their successful `results`), in order."""
+    def _answers(self, reads: Sequence[_Request], results: Sequence[Any]) -> list[bytes]:
+        """The answer to every item of `reads` (their successful `results`), in order; a storage word
+        as its 32 bytes."""
         answers: list[bytes] = []
         for read, result in zip(reads, results, strict=True):
             if isinstance(read, _Aggregate):
                 answers.extend(result)
+            elif isinstance(read, RpcCall):
+                answers.append(self._quantity(result, read.method).to_bytes(32, "big"))
             else:
                 answers.append(self._data(result, read.function.name))
         return answers

@@ -93,6 +93,10 @@ def deploy_aztec_l1(rpc_url: str, chain_id: int, work_dir: Path, log: Log = lamb
         process.kill()
         process.wait()
         raise DevnetError(f"deploying the Aztec L1 contracts took over {DEPLOY_TIMEOUT_S} s") from None
+    except BaseException:  # Ctrl-C or SIGTERM during `up`: the deployment must not run on
+        process.kill()
+        process.wait()
+        raise
     results = [line[len(RESULT_PREFIX) :] for line in stdout.splitlines() if line.startswith(RESULT_PREFIX)]
     if process.returncode != 0 or len(results) != 1:
         tail = [line.strip()[:300] for line in stderr.splitlines() if line.strip()][-6:]

@@ -22,6 +22,7 @@ from butler.domain.address import Address
 from butler.domain.errors import UsageError
 
 Log = Callable[[str], None]
+KEPT_STATES = 256
 
 
 @attrs.define
@@ -82,7 +83,10 @@ def start_devnet(
     binary = tools.anvil_binary()
     saved = saved_devnet(binary, log)
     log(f"starting anvil ({binary}) from the saved deployment {saved.state.name}")
-    anvil = Anvil(binary, port=port, extra_args=["--load-state", str(saved.state)])
+    # Recent states only, in memory: by default anvil writes older ones to disk, which makes every block
+    # of a devnet holding the whole Aztec system slower than the last (the saved historical states stay).
+    state_args = ["--load-state", str(saved.state), "--prune-history", str(KEPT_STATES)]
+    anvil = Anvil(binary, port=port, extra_args=state_args)
     service: TxService | None = None
     # Everything up to the return is undone on any exception, Ctrl-C included.
     try:

@@ -44,6 +44,10 @@ COMMANDS = {
         "butler.entrypoints.generate_scraper_config_cmd",
         "the monitoring's attesters and publishers from keyfiles, web3signer keys and publisher keys",
     ),
+    "queue-stats": Command(
+        "butler.entrypoints.queue_stats_cmd",
+        "provider and entry queues: our keys in them, the flush schedule and each queued attester's ETA",
+    ),
     "scrape-coinbases": Command(
         "butler.entrypoints.scrape_coinbases_cmd",
         "attester -> coinbase from StakedWithProvider events, incrementally; checks recorded coinbases",

@@ -245,8 +245,9 @@ def _file_validators(path: Path) -> list[DevValidator]:
 def stake(count: int = 1, config: str = "devnet.toml") -> int:
     """A delegator (anvil account 3) stakes COUNT times with provider 1.
 
-    Each stake moves the head of the provider queue into the rollup's entry queue and emits
-    StakedWithProvider with a fresh coinbase.
+    Each stake pulls the activation threshold in staking tokens from the delegator, deposits the head
+    of the provider queue into the real Rollup's entry queue (the delegator is its withdrawer) and emits
+    StakedWithProvider with a fresh split contract as its coinbase.
     """
     count = _count(count)
     for done in _actions(config).stake(count):
@@ -257,7 +258,11 @@ def stake(count: int = 1, config: str = "devnet.toml") -> int:
 @long_opt("count", "how many entries at most", type=int, metavar="N")
 @plac.opt("config", CONFIG_HELP, type=str, abbrev="c", metavar="PATH")
 def flush(count: int = 1, config: str = "devnet.toml") -> int:
-    """Move up to COUNT entries from the head of the rollup entry queue into the real GSE."""
+    """Move up to COUNT entries from the head of the rollup entry queue into the real GSE.
+
+    Calls the real Rollup's flushEntryQueue. The rollup allows a limited number of validators per
+    epoch: when they are used up, the devnet's clock moves to the next flushable epoch first.
+    """
     count = _count(count)
     results = _actions(config).flush(count)
     for done in results:

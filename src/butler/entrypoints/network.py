@@ -19,10 +19,11 @@ def load_config(config: str | None, network: str | None) -> tuple[Path, NetworkC
     return path, network_config, secrets
 
 
-def open_chain(config: NetworkConfig) -> Chain:
+def open_chain(config: NetworkConfig, *, aggregate: bool = False) -> Chain:
+    """With `aggregate`, queue items and attester views are read a few hundred per call."""
     from butler.adapters.jsonrpc_chain import JsonRpcChain
 
-    return JsonRpcChain.from_config(config)
+    return JsonRpcChain.from_config(config, aggregate=aggregate)
 
 
 def open_multisig(

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from butler.domain.address import Address
+from butler.domain.entry_queue import EntryQueueState
 from butler.domain.onchain import (
     AttesterView,
     DepositArgs,
@@ -42,6 +43,11 @@ class Chain(Protocol):
 
     def entry_queue(self) -> Sequence[DepositArgs]:
         """The rollup entry queue from head to tail."""
+        ...
+
+    def entry_queue_state(self) -> EntryQueueState:
+        """The rollup entry queue from head to tail with what its flush schedule depends on, all read
+        at one block, in the requests that read the queue itself."""
         ...
 
     def attester_views(self, attesters: Sequence[Address]) -> Mapping[Address, AttesterView]:

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from butler.domain import bn254
 from butler.domain.address import ZERO_ADDRESS, Address
+from butler.domain.entry_queue import EntryQueueState, EpochClock, FlushState, QueueConfig, flush_size
 from butler.domain.errors import ChainError
 from butler.domain.hashing import keccak256
 from butler.domain.onchain import (
@@ -33,6 +34,16 @@ DEFAULT_CHAIN_ID = 31337
 DEFAULT_ACTIVATION_THRESHOLD = 100 * 10**18
 FAKE_ROLLUP = Address.from_int(0x5011_0000)
 FAKE_STAKER_IMPLEMENTATION = Address.from_int(0x5743_0000)
+UNLIMITED_FLUSHES = 2**32 - 1
+# Like the devnet's rollup: any flush gets through until a test sets real limits.
+UNLIMITED_QUEUE_CONFIG = QueueConfig(
+    bootstrap_validator_set_size=0,
+    bootstrap_flush_size=0,
+    normal_flush_size_min=UNLIMITED_FLUSHES,
+    normal_flush_size_quotient=1,
+    max_queue_flush_size=UNLIMITED_FLUSHES,
+)
+DEFAULT_CLOCK = EpochClock(genesis_time=1_700_000_000, slot_duration=36, epoch_duration=32)
 
 _DIGEST_DOMAIN = b"butler fake GSE registration digest"
 _COINBASE_DOMAIN = b"butler fake coinbase"
@@ -82,6 +93,12 @@ class FakeChain:
         self._reorgs = 0
         self._hashes: dict[int, str] = {}
         self._failure: str | None = None
+        self.queue_config = UNLIMITED_QUEUE_CONFIG
+        self.epoch_clock = DEFAULT_CLOCK
+        self.epoch = 0
+        self._next_flushable_epoch = 0
+        self._cached_flushes = 0
+        self._bootstrapped = False
 
     # -- arranging -------------------------------------------------------------------------------
 
@@ -149,10 +166,27 @@ class FakeChain:
             emitted.append(event)
         return emitted
 
-    def flush(self, count: int) -> list[Address]:
-        """Moves up to `count` entry-queue heads to VALIDATING in one block; returns their attesters.
+    def set_queue_config(self, config: QueueConfig) -> None:
+        """`updateStakingQueueConfig`, in its own block."""
+        self.queue_config = config
+        self._mine()
 
-        The deposit of an attester the rollup already knows fails (as the GSE refuses it) and is refunded."""
+    def advance_epochs(self, epochs: int = 1) -> None:
+        """Time moves on to the start of a later epoch, with one block there."""
+        self.epoch += epochs
+        self._mine()
+
+    def flush(self, count: int) -> list[Address]:
+        """`flushEntryQueue(count)` in one block: moves up to `count` entry-queue heads, as many as this
+        epoch's allowance leaves, to VALIDATING; returns their attesters.
+
+        The deposit of an attester the rollup already knows fails (as the GSE refuses it) and is refunded;
+        like the rollup's, the allowance counts successful deposits only."""
+        if self._next_flushable_epoch <= self.epoch:
+            self._cached_flushes = self._flush_size()
+            self._next_flushable_epoch = self.epoch + 1
+        count = min(count, self._cached_flushes)
+        deposited = 0
         flushed: list[Address] = []
         self._mine()
         tx = self._tx_hash()
@@ -167,7 +201,11 @@ class FakeChain:
                     effective_balance=self.activation_threshold,
                     withdrawer=deposit.withdrawer,
                 )
+                deposited += 1
             flushed.append(deposit.attester)
+        self._cached_flushes -= deposited
+        if flushed and self._active_count() >= self.queue_config.bootstrap_validator_set_size:
+            self._bootstrapped = True
         return flushed
 
     def exit(self, attester: Address) -> None:
@@ -235,6 +273,23 @@ class FakeChain:
         self._read("entry_queue")
         return list(self._entry_queue)
 
+    def entry_queue_state(self) -> EntryQueueState:
+        self._read("entry_queue_state")
+        fresh = self._next_flushable_epoch <= self.epoch
+        return EntryQueueState(
+            entries=tuple(self._entry_queue),
+            flushes=FlushState(
+                current_epoch=self.epoch,
+                next_flushable_epoch=self._next_flushable_epoch,
+                available_flushes=self._flush_size() if fresh else self._cached_flushes,
+                flush_size=self._flush_size(),
+                is_bootstrapped=self._bootstrapped,
+                active_attester_count=self._active_count(),
+                config=self.queue_config,
+                clock=self.epoch_clock,
+            ),
+        )
+
     def attester_views(self, attesters: Sequence[Address]) -> Mapping[Address, AttesterView]:
         self._read("attester_views")
         return {attester: self._views.get(attester, _NOT_STAKED) for attester in attesters}
@@ -287,6 +342,17 @@ class FakeChain:
 
     def _mine(self) -> None:
         self._head += 1
+
+    def _active_count(self) -> int:
+        return sum(v.status is AttesterStatus.VALIDATING for v in self._views.values())
+
+    def _flush_size(self) -> int:
+        return flush_size(
+            self.queue_config,
+            active=self._active_count(),
+            queue_length=len(self._entry_queue),
+            bootstrapped=self._bootstrapped,
+        )
 
     def _block_hash(self, block: int) -> str:
         if block not in self._hashes:
