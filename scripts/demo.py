@@ -286,7 +286,9 @@ def scrape_coinbases(workdir: Path, attesters: list[str], *, config: str) -> Non
     """The three staked attesters get the coinbases their StakedWithProvider events name; the scraper
     config learns them; a second run right after has no new blocks to scan."""
     heading("step 7: scrape-coinbases: each staked attester's coinbase, from StakedWithProvider events")
-    args = ["-o", "coinbases.json", "--scraper-config", "scrape-config.json", "--config", config]
+    # The devnet never reorganises, so the demo lowers the safe confirmation depth (12) explicitly.
+    args = ["-o", "coinbases.json", "--scraper-config", "scrape-config.json", "--confirmations", "0"]
+    args += ["--config", config]
     done = run("aztec-butler", "scrape-coinbases", "--update-scraper-config", *args, cwd=workdir)
     mapped = {line.split()[0]: line.split()[1] for line in done.stdout.splitlines()}
     if any(mapped.get(a, "none") == "none" for a in attesters):

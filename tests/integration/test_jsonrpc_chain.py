@@ -481,3 +481,55 @@ def test_head_block_follows_the_chain(stub_node: StubNode, proxy: RpcProxy) -> N
     stub_node.set_size(3)
 
     assert chain.head_block() == before + 1 == stub_node.head()
+
+
+# --- block hashes and the rollup's deposit events -------------------------------------------------
+
+
+def answer_method_with(proxy: RpcProxy, method: str, result: Any) -> Callable[[Any], Any | None]:
+    def intercept(body: Any) -> Any | None:
+        if isinstance(body, list):
+            if not any(call.get("method") == method for call in body):
+                return None
+            return [{"jsonrpc": "2.0", "id": call["id"], "result": result} for call in body]
+        if body.get("method") != method:
+            return None
+        return {"jsonrpc": "2.0", "id": body["id"], "result": result}
+
+    return intercept
+
+
+def test_a_malformed_block_hash_is_an_error_and_a_missing_block_is_absent(
+    stub_node: StubNode, proxy: RpcProxy
+) -> None:
+    chain = chain_for(stub_node, proxy.url)
+    head = chain.head_block()
+    assert set(chain.block_hashes([head, head + 100])) == {head}
+
+    proxy.intercept = answer_method_with(proxy, "eth_getBlockByNumber", {"hash": "0x1234"})
+    with pytest.raises(ChainError, match=r"malformed answer to eth_getBlockByNumber"):
+        chain.block_hashes([head])
+
+
+def test_a_deposit_log_of_another_event_is_an_error_not_an_outcome(
+    stub_node: StubNode, proxy: RpcProxy
+) -> None:
+    chain = chain_for(stub_node, proxy.url)
+    head = chain.head_block()
+    attester = Address.from_int(0xA77E)
+    log = {
+        "address": stub_node.address.checksum,
+        "topics": [
+            "0x" + keccak256(b"Other(address,address)").hex(),
+            "0x" + bytes(12).hex() + attester.raw.hex(),
+            "0x" + "00" * 32,
+        ],
+        "data": "0x",
+        "blockNumber": hex(head),
+        "logIndex": "0x0",
+        "transactionHash": "0x" + "ab" * 32,
+    }
+    proxy.intercept = answer_method_with(proxy, "eth_getLogs", [log])
+
+    with pytest.raises(ChainError, match="not a deposit event of the rollup"):
+        chain.rollup_deposit_events([attester], 0, head)

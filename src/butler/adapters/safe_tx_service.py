@@ -89,7 +89,7 @@ class SafeTxServiceMultisig:
         service_url: str,
         safe: Address,
         chain_id: int,
-        proposer: EthSecretKey,
+        proposer: EthSecretKey | None,
         api_key: SecretText | None = None,
         origin: str = ORIGIN,
         timeout: float = DEFAULT_TIMEOUT,
@@ -106,7 +106,7 @@ class SafeTxServiceMultisig:
         self._safe = safe
         self.chain_id = chain_id
         self._proposer = proposer
-        self.sender = attester_address(proposer)
+        self.sender = attester_address(proposer) if proposer is not None else None
         self._api_key = api_key
         self._origin = origin
         self._timeout = timeout
@@ -118,8 +118,9 @@ class SafeTxServiceMultisig:
 
     @classmethod
     def from_config(
-        cls, config: NetworkConfig, proposer: EthSecretKey, api_key: SecretText | None
+        cls, config: NetworkConfig, proposer: EthSecretKey | None, api_key: SecretText | None
     ) -> SafeTxServiceMultisig:
+        """Without a proposer key the client only reads (`pending_transactions`)."""
         if config.safe_address is None or config.safe_tx_service_url is None:
             missing = "safe_address" if config.safe_address is None else "safe_tx_service_url"
             raise UsageError(f"a Safe proposer key is configured but the network config has no {missing}")
@@ -142,9 +143,15 @@ class SafeTxServiceMultisig:
     def safe(self) -> Address:
         return self._safe
 
+    def pending_transactions(self) -> Sequence[SafeTransaction]:
+        self._check_chain()
+        return [p.tx for p in self._pending(self._safe_nonce())]
+
     def propose(self, calls: Sequence[SafeCall]) -> Sequence[Proposal]:
         if not calls:
             return []
+        if self._proposer is None:
+            raise UsageError("proposing to the Safe needs a Safe proposer key (safe_proposer_key_file)")
         self._check_chain()
         safe_nonce = self._safe_nonce()
         pending = self._pending(safe_nonce)
@@ -283,6 +290,7 @@ class SafeTxServiceMultisig:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _body(self, tx: SafeTransaction, digest: bytes) -> dict[str, Any]:
+        assert self._proposer is not None and self.sender is not None  # propose() checked
         return {
             "to": tx.to.checksum,
             "value": str(tx.value),
@@ -382,7 +390,9 @@ class SafeTxServiceMultisig:
         return self._scrub(one_line(text, MESSAGE_LIMIT)) or "no message"
 
     def _scrub(self, text: str) -> str:
-        secrets = [self._proposer.reveal_hex(), self._proposer.reveal_hex()[2:]]
+        secrets = (
+            [] if self._proposer is None else [self._proposer.reveal_hex(), self._proposer.reveal_hex()[2:]]
+        )
         if self._api_key is not None:
             secrets.append(self._api_key.reveal())
         for secret in secrets:

@@ -22,6 +22,7 @@ from butler.devnet.config import DevnetConfig
 from butler.devnet.safe import SafeContract, recover_signer, sign_hash
 from butler.domain import bn254
 from butler.domain.address import ZERO_ADDRESS, Address
+from butler.domain.entry_queue import QueueConfig
 from butler.domain.keyfiles import PrivateKeysFile
 from butler.domain.keys import SECP256K1_N, BlsSecretKey, EthSecretKey, attester_address, bls_public_key
 from butler.domain.onchain import AttesterStatus, G1Point, G2Point, KeyStore
@@ -358,6 +359,48 @@ class DevnetActions:
         if isinstance(revert, str) and revert.startswith("0x"):
             return self.chain.decode_error(bytes.fromhex(revert[2:]))
         return "refused by the GSE"
+
+    def flush_allowed(self) -> list[Flushed]:
+        """The real `flushEntryQueue` as this epoch still allows it, in chunks that fit a block; the clock
+        stays. Flushing as soon as allowed is calling this at the start of every epoch."""
+        done: list[Flushed] = []
+        while True:
+            available = int(self.chain.call(self.rollup.functions.getAvailableValidatorFlushes()))
+            waiting = int(self.chain.call(self.rollup.functions.getEntryQueueLength()))
+            n = min(available, waiting, FLUSH_CHUNK)
+            if n == 0:
+                return done
+            receipt = self.chain.transact(
+                self.rollup.functions.flushEntryQueue(n),
+                sender=accounts.DEPLOYER.address,
+                gas=FLUSH_GAS_BASE + n * FLUSH_GAS_PER_DEPOSIT,
+                what="flushEntryQueue",
+            )
+            done += self._flush_results(receipt)
+
+    def set_queue_config(self, config: QueueConfig) -> str:
+        """The real `updateStakingQueueConfig`, sent as the rollup's owner: the entry queue's flush limits
+        from now on. Returns the tx hash."""
+        fields = (
+            config.bootstrap_validator_set_size,
+            config.bootstrap_flush_size,
+            config.normal_flush_size_min,
+            config.normal_flush_size_quotient,
+            config.max_queue_flush_size,
+        )
+        owner = Address.parse(self.chain.call(self.rollup.functions.owner()))
+        receipt = self._as(
+            owner, self.rollup.functions.updateStakingQueueConfig(fields), what="updateStakingQueueConfig"
+        )
+        return str(receipt["transactionHash"].to_0x_hex())
+
+    def advance_epochs(self, epochs: int = 1) -> int:
+        """Move the clock to the start of the rollup epoch `epochs` after the current one (one empty
+        block there); returns that epoch."""
+        _positive(epochs, "--epochs")
+        epoch = int(self.chain.call(self.rollup.functions.getCurrentEpoch())) + epochs
+        clock.advance_to(self.chain, self._epoch_start(epoch))
+        return epoch
 
     def attester_status(self, attester: Address) -> AttesterStatus:
         view = self.chain.call(self.rollup.functions.getAttesterView(attester.checksum))

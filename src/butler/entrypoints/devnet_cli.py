@@ -357,5 +357,24 @@ def run(argv: Sequence[str]) -> int:
     return dispatch("aztec-butler-devnet", OVERVIEW, _find, argv)
 
 
+MISSING_EXTRA = (
+    "error: aztec-butler-devnet needs the devnet extra, which is not installed: "
+    "pip install 'aztec-butler[devnet]'\n"
+)
+
+
+def _devnet_extra_installed() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("web3") is not None
+    except ImportError:
+        return False
+
+
 def main() -> None:
+    # Checked before any command, --help included: the product installs without web3 (README).
+    if not _devnet_extra_installed():
+        sys.stderr.write(MISSING_EXTRA)
+        raise SystemExit(2)
     exit_with(run)

@@ -60,6 +60,14 @@ from butler.usecases.prepare_deployment import (
 )
 @long_flg("dry_run", "plan and check everything (the chain included), name the files; write nothing")
 @plac.flg("json", "print the plan on stdout as JSON: keyfiles, publisher loads and balances", abbrev="j")
+@plac.opt(
+    "coinbase_mapping",
+    "coinbase mapping of scrape-coinbases, whose coinbases fill the validators lacking one "
+    "(default: $XDG_DATA_HOME/aztec-butler/<network>-coinbases.json)",
+    type=Path,
+    abbrev="m",
+    metavar="PATH",
+)
 @network_options
 def prepare_deployment(
     production_keys: Path | None = None,
@@ -70,6 +78,7 @@ def prepare_deployment(
     scraper_config: Path | None = None,
     dry_run: bool = False,
     json: bool = False,
+    coinbase_mapping: Path | None = None,
     config: str | None = None,
     network: str | None = None,
 ) -> int:
@@ -81,9 +90,14 @@ def prepare_deployment(
     A_<name>, B_<name>, ..., each holding every validator over its own set only. A publishers file that
     is an object ({"A": [...], "B": [...]}) names the sets itself: one keyfile per key.
 
+    A validator without a coinbase (absent or zero) gets the one the coinbase mapping or the scraper
+    config records for it (scrape-coinbases finds them on chain); one whose coinbase differs from the
+    recorded one is an error.
+
     Everything is checked before anything is written: repeated attesters (address or BLS key), a zero
-    coinbase, malformed or repeated publishers, and every publisher's balance on chain (0 ETH fails;
-    less than min_eth_per_attester per attester it serves is a warning). Should a write still fail (a
+    coinbase nothing fills, a coinbase contradicting the recorded one, malformed or repeated publishers,
+    and every publisher's balance on chain (0 ETH fails; less than min_eth_per_attester per attester it
+    serves is a warning). Should a write still fail (a
     full disk, a file another process created meanwhile), the keyfiles already created are removed again:
     a run writes all its files or none.
 
@@ -116,6 +130,10 @@ def prepare_deployment(
     assert production_keys is not None and new_public_keys is not None and available_publishers is not None
     check_ha_count(high_availability_count)
 
+    from butler.adapters.local_coinbase_mapping_files import (
+        LocalCoinbaseMappingFiles,
+        default_coinbase_mapping_path,
+    )
     from butler.adapters.local_key_files import LocalKeyFiles
     from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
     from butler.adapters.system_clock import SystemClock
@@ -130,6 +148,9 @@ def prepare_deployment(
         scraper_config=scraper_config_path(scraper_config, network_config.network),
         output=_output_place(output, production_keys),
         ha_count=high_availability_count,
+        coinbase_mapping=coinbase_mapping
+        if coinbase_mapping is not None
+        else default_coinbase_mapping_path(network_config.network, os.environ),
     )
     result = prepare(
         request,
@@ -139,6 +160,7 @@ def prepare_deployment(
         scraper_configs=LocalScraperConfigFiles(),
         clock=SystemClock(),
         dry_run=dry_run,
+        mappings=LocalCoinbaseMappingFiles(),
     )
     _summary(result, request)
     if json:
@@ -198,6 +220,11 @@ def _summary(result: DeploymentResult, request: DeploymentRequest) -> None:
         f"validators: {len(plan.validators)} ({plan.existing} from {request.production.name}, "
         f"{plan.new} new from {request.new_public_keys.name})"
     )
+    if plan.filled:
+        note(f"coinbases filled in from what is known on chain: {len(plan.filled)}")
+    lacking = sum(1 for v in plan.validators if v.coinbase is None or v.coinbase.is_zero)
+    if lacking:
+        note(f"validators still without a coinbase (not staked yet, or not scraped): {lacking}")
     for written in result.keyfiles:
         loads = written.planned.loads()
         verb = "would write" if result.dry_run else "wrote"

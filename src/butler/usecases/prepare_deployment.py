@@ -1,7 +1,8 @@
 """Phase 3: the keyfile(s) for the node servers, and the scraper config that watches them (SPEC §5-7).
 
-Every check runs before the first write: the input files, duplicates and coinbases, the publishers, the
-output names, the scraper config merge and the publishers' funding on chain. The writes are all or nothing:
+Every check runs before the first write: the input files, duplicates and coinbases (a validator without one
+gets the coinbase the coinbase mapping or the scraper config knows for it), the publishers, the output
+names, the scraper config merge and the publishers' funding on chain. The writes are all or nothing:
 keyfiles are created, never replacing a file, and removed again when a later write fails.
 """
 
@@ -14,6 +15,7 @@ from typing import TypeVar
 import attrs
 
 from butler.domain.address import Address
+from butler.domain.coinbase_fill import KnownCoinbase
 from butler.domain.config import NetworkConfig
 from butler.domain.deployment import (
     DeploymentInputs,
@@ -29,9 +31,12 @@ from butler.domain.errors import ButlerError, CheckFailed, InputError
 from butler.domain.scraper_config import ScraperConfig, merged_scraper_config
 from butler.ports.chain import Chain
 from butler.ports.clock import Clock
+from butler.ports.coinbase_mapping_files import CoinbaseMappingFiles
 from butler.ports.key_files import KeyfileExists, KeyfileLeftBehind, KeyFiles
 from butler.ports.scraper_config_files import ScraperConfigFiles
 from butler.usecases.chain_answers import answered
+from butler.usecases.keyfile_removal import remove_again
+from butler.usecases.known_coinbases import check_mapping_provider, read_known_coinbases
 from butler.usecases.providers import resolve_provider
 
 T = TypeVar("T")
@@ -59,6 +64,8 @@ class DeploymentRequest:
     scraper_config: Path
     output: OutputPlace
     ha_count: int | None = None
+    coinbase_mapping: Path | None = None
+    """The coinbase mapping scrape-coinbases keeps; its coinbases fill the keyfiles' gaps when it exists."""
 
 
 @attrs.frozen
@@ -93,19 +100,32 @@ def prepare_deployment(
     scraper_configs: ScraperConfigFiles,
     clock: Clock,
     dry_run: bool = False,
+    mappings: CoinbaseMappingFiles | None = None,
 ) -> DeploymentResult:
     """Plan, check and write phase 3's files. With `dry_run` every check runs (the chain's included) and
     the result names the files a real run would write, but nothing is written."""
     inputs = read_deployment_inputs(request.production, request.new_public_keys, request.publishers, files)
-    plan = plan_deployment(inputs, ha_count=request.ha_count)
-    targets = _targets(plan, request.output, files)
     existing = (
         scraper_configs.read(request.scraper_config)
         if scraper_configs.exists(request.scraper_config)
         else None
     )
+    known: dict[Address, KnownCoinbase] = {}
+    mapping = None
+    if mappings is not None:
+        known, mapping = read_known_coinbases(
+            network,
+            mappings=mappings,
+            mapping_path=request.coinbase_mapping,
+            scraper_config=existing,
+            scraper_config_path=request.scraper_config,
+        )
+    plan = plan_deployment(inputs, ha_count=request.ha_count, known_coinbases=known)
+    targets = _targets(plan, request.output, files)
 
     provider = resolve_provider(chain, network)
+    if mapping is not None and request.coinbase_mapping is not None:
+        check_mapping_provider(request.coinbase_mapping, mapping, provider.id)
     balances = answered(plan.publishers(), chain.balances(plan.publishers()), "balance for {} publishers")
     unfunded, low_balances = funding_problems(plan, balances, network.min_wei_per_attester)
     if unfunded:
@@ -205,14 +225,9 @@ def _targets(plan: DeploymentPlan, place: OutputPlace, files: KeyFiles) -> list[
 
 def _undone(failure: ButlerError, created: list[Path], files: KeyFiles, place: OutputPlace) -> ButlerError:
     """The error to raise for `failure`, once the keyfiles `created` by this run are removed again."""
-    problems = list(failure.problems)
-    left = list(failure.paths) if isinstance(failure, KeyfileLeftBehind) else []
-    for path in reversed(created):
-        try:
-            files.remove(path)
-        except ButlerError as error:
-            problems += error.problems
-            left.append(path)
+    removal_problems, stayed = remove_again(files, created)
+    problems = [*failure.problems, *removal_problems]
+    left = [*(failure.paths if isinstance(failure, KeyfileLeftBehind) else ()), *stayed]
     if isinstance(failure, KeyfileExists):
         retry = (
             "choose another -o"
