@@ -84,7 +84,7 @@ def start_devnet(
     saved = saved_devnet(binary, log)
     log(f"starting anvil ({binary}) from the saved deployment {saved.state.name}")
     # Recent states only, in memory: by default anvil writes older ones to disk, which makes every block
-    # of a devnet holding the whole Aztec system slower than the last (the saved historical states stay).
+    # of a devnet holding the whole Aztec system slower than the last. Blocks and receipts all stay.
     state_args = ["--load-state", str(saved.state), "--prune-history", str(KEPT_STATES)]
     anvil = Anvil(binary, port=port, extra_args=state_args)
     service: TxService | None = None

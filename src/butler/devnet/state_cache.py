@@ -80,9 +80,7 @@ def saved_devnet(anvil_binary: Path, log: Log = lambda _: None) -> SavedDevnet:
         partial = folder / f".anvil-state-{key}.{os.getpid()}.json"
         partial.unlink(missing_ok=True)
         try:
-            # Historical states too, so that reads at the deployment's blocks still answer.
-            dump = ["--dump-state", str(partial), "--preserve-historical-states"]
-            with Anvil(anvil_binary, extra_args=dump) as anvil:
+            with Anvil(anvil_binary, extra_args=["--dump-state", str(partial)]) as anvil:
                 deployment = deploy_all(DevChain(anvil.rpc_url), folder / "home", progress=log)
             # anvil writes the state as it exits.
             if not partial.is_file():
