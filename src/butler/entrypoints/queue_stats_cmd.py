@@ -25,7 +25,7 @@ SCHEDULE_LINES = 12  # batches printed as text; --json has them all
 )
 @plac.opt(
     "scraper_config",
-    "scraper config (default: $XDG_DATA_HOME/aztec-butler/NETWORK-scrape-config.json)",
+    "scraper config (default: $XDG_DATA_HOME/aztec-butler/<network>-scrape-config.json)",
     type=Path,
     abbrev="s",
     metavar="PATH",
