@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
-import plac
+import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.domain.config import NetworkConfig, SecretSources
 from butler.domain.errors import UsageError

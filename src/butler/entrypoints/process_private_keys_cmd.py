@@ -7,7 +7,7 @@ import sys
 from json import dumps
 from pathlib import Path
 
-import plac
+import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.domain.config import NetworkConfig, SecretSources
 from butler.domain.errors import UsageError

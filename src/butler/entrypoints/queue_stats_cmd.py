@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import plac
+import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.entrypoints.console import note, run_plac
 from butler.entrypoints.options import long_opt, network_options
