@@ -6,27 +6,24 @@ import os
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.domain.config import NetworkConfig, SecretSources
 from butler.domain.errors import UsageError
-from butler.domain.funding import DEFAULT_THRESHOLD_WEI, EthAmountError, FundingPlan, parse_eth
+from butler.domain.funding import DEFAULT_THRESHOLD_WEI, EthAmountError, parse_eth
 from butler.entrypoints.calldata_output import format_eth, print_calls, report_proposals
 from butler.entrypoints.console import note, run_plac
 from butler.entrypoints.options import check_ha_count, long_opt, network_options
-from butler.ports.chain import Chain
-from butler.ports.key_files import KeyFiles
-from butler.ports.multisig import Multisig
-from butler.ports.scraper_config_files import ScraperConfigFiles
-from butler.usecases.fund_publishers import (
-    Funding,
-    loads_from_deployment_inputs,
-    loads_from_keyfiles,
-    loads_from_scraper_config,
-    plan_publisher_funding,
-    propose_funding,
-)
+
+if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
+    from butler.domain.funding import FundingPlan
+    from butler.ports.chain import Chain
+    from butler.ports.key_files import KeyFiles
+    from butler.ports.multisig import Multisig
+    from butler.ports.scraper_config_files import ScraperConfigFiles
+    from butler.usecases.fund_publishers import Funding
 
 TABLE_DECIMALS = 6
 
@@ -117,6 +114,14 @@ def fund_publishers(
       aztec-butler fund-publishers --scraper-config ~/.local/share/aztec-butler/mainnet-scrape-config.json \\
           --threshold 0.05 --no-propose --json -n mainnet
     """
+    from butler.usecases.fund_publishers import (
+        loads_from_deployment_inputs,
+        loads_from_keyfiles,
+        loads_from_scraper_config,
+        plan_publisher_funding,
+        propose_funding,
+    )
+
     threshold_wei = _threshold(threshold)
     phase3 = _phase3_inputs(production_keys, new_public_keys, available_publishers, high_availability_count)
     sources = sum(1 for given in (phase3, keyfile, scraper_config) if given is not None)
