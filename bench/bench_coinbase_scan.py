@@ -107,7 +107,8 @@ def main() -> int:
             devnet.chain.rpc("anvil_mine", [hex(chunk)])
             left -= chunk
             if left % 1_000 == 0:
-                print(f"mined {options.blocks - left:,}/{options.blocks:,} blocks", file=sys.stderr, flush=True)
+                mined = options.blocks - left
+                print(f"mined {mined:,}/{options.blocks:,} blocks", file=sys.stderr, flush=True)
         devnet.actions.stake(1)
         print(f"prepared {options.blocks:,} empty blocks in {time.perf_counter() - started:.0f} s")
 

@@ -1,21 +1,35 @@
 """Run every benchmark script in this folder with its defaults, one after the other.
 
-Run a script directly to give it options (`python bench/bench_derive.py --help`)."""
+Run: .venv/bin/python bench/run_all.py [--large]
+
+`--large` then also runs the scraper at 100,000 attesters (bench_scraper.py LARGE_SCRAPER), which takes
+several more minutes. Run a script directly to give it options (`python bench/bench_derive.py --help`)."""
 
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
+# The scraper's cycle at 100,000 attesters: round trips, cycle time and RSS over fewer cycles than the
+# default run's, since each takes ten times as long.
+LARGE_SCRAPER = ["--attesters", "100000", "--cycles", "5", "--rss-cycles", "100"]
+
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--large", action="store_true", help="also the scraper at 100,000 attesters")
+    args = parser.parse_args()
+    runs = [(script.stem, [str(script)]) for script in sorted(HERE.glob("bench_*.py"))]
+    if args.large:
+        runs.append(("bench_scraper (100,000 attesters)", [str(HERE / "bench_scraper.py"), *LARGE_SCRAPER]))
     failed = 0
-    for script in sorted(HERE.glob("bench_*.py")):
-        print(f"== {script.stem}", flush=True)
-        failed |= subprocess.run([sys.executable, str(script)], check=False).returncode
+    for name, command in runs:
+        print(f"== {name}", flush=True)
+        failed |= subprocess.run([sys.executable, *command], check=False).returncode
     return failed
 
 
