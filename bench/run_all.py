@@ -14,6 +14,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
+# The default run stays within minutes: the scraper's RSS is followed over 200 cycles here, 1,000 when the
+# script runs alone.
+DEFAULT_OPTIONS = {"bench_scraper": ["--rss-cycles", "200"]}
+
 # The scraper's cycle at 100,000 attesters: round trips and cycle time over 3 cycles, RSS over 10 more on
 # the in-memory chain (a devnet cycle takes about 15 s there). 100 calls per POST: with the scraper's 500,
 # one POST of aggregated reads carries several MiB, which anvil refuses (its limit is about 2 MiB).
