@@ -1,4 +1,4 @@
-"""Run every benchmark script in this folder with its defaults, one after the other.
+"""Run every benchmark script in this folder, one after the other, with its defaults but for DEFAULT_OPTIONS.
 
 Run: .venv/bin/python bench/run_all.py [--large]
 
