@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +16,15 @@ from tests.integration.fresh_devnet import fresh_devnet  # noqa: F401
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # Property tests check behaviour, never speed: on a loaded machine a per-example deadline only adds flakes.
-settings.register_profile("butler", deadline=None)
-settings.load_profile("butler")
+# `dev` (the default) tries fewer examples for a quick loop; `ci` (chosen when $CI is set, as CI services and
+# .ci/run do) tries more and prints how to reproduce a failure. $HYPOTHESIS_PROFILE picks one explicitly.
+# Tests that set their own max_examples (slow reference implementations) keep it under both.
+settings.register_profile("dev", deadline=None, max_examples=50)
+settings.register_profile("ci", deadline=None, max_examples=200, print_blob=True)
+settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE")
+    or ("ci" if os.environ.get("CI", "").lower() in ("1", "true") else "dev")
+)
 
 
 REFERENCE_DIR = REPO_ROOT / "tests" / "data"

@@ -323,3 +323,10 @@ def test_the_deployment_inputs_problems_are_those_prepare_deployment_reports():
     with pytest.raises(InputError) as failed:
         loads_from_deployment_inputs(prod, new, pubs, FakeKeyFiles(), ha_count=None)
     assert failed.value.problems == tuple(f"{path}: file not found" for path in (prod, new, pubs))
+
+
+def test_the_help_names_the_default_threshold_the_command_applies():
+    from butler.entrypoints.calldata_output import format_eth
+    from butler.entrypoints.fund_publishers_cmd import DEFAULT_THRESHOLD_ETH
+
+    assert format_eth(DEFAULT_THRESHOLD_WEI) == DEFAULT_THRESHOLD_ETH

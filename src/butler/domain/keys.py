@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import ClassVar
 
 import attrs
-import coincurve
 
 from butler.domain import bn254
 from butler.domain.address import Address
@@ -100,6 +99,8 @@ def parse_bls_secret_key(text: object) -> BlsSecretKey:
 
 def attester_address(sk: EthSecretKey) -> Address:
     """Last 20 bytes of keccak-256 of the 64-byte uncompressed public key."""
+    import coincurve  # loaded when first used, so that --help never loads it
+
     public = coincurve.PublicKey.from_secret(sk.scalar.to_bytes(32, "big")).format(compressed=False)
     return Secp256k1PublicKey(public[1:]).address
 

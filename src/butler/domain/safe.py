@@ -7,7 +7,6 @@ import enum
 from collections.abc import Sequence
 
 import attrs
-import coincurve
 
 from butler.domain.address import ZERO_ADDRESS, Address
 from butler.domain.hashing import keccak256
@@ -16,15 +15,21 @@ from butler.domain.keys import EthSecretKey
 UINT256_LIMIT = 2**256
 WORD = 32
 
-DOMAIN_TYPEHASH = keccak256(b"EIP712Domain(uint256 chainId,address verifyingContract)")
-SAFE_TX_TYPEHASH = keccak256(
+# The type hashes and the selector below are keccak256 of their signatures, written out so that importing
+# this module does not load the hash library (tests/unit/test_precomputed_hashes.py recomputes them).
+DOMAIN_TYPE = b"EIP712Domain(uint256 chainId,address verifyingContract)"
+DOMAIN_TYPEHASH = bytes.fromhex("47e79534a245952e8b16893a336b85a3d9ea9fa8c573f3d803afb92a79469218")
+SAFE_TX_TYPE = (
     b"SafeTx(address to,uint256 value,bytes data,uint8 operation,uint256 safeTxGas,uint256 baseGas,"
     b"uint256 gasPrice,address gasToken,address refundReceiver,uint256 nonce)"
 )
+SAFE_TX_TYPEHASH = bytes.fromhex("bb8310d486368db6bd6f849402fdd73ad53d316b5a4b2644ad6efe0f941286d8")
 
-MULTISEND_CALL_ONLY = Address.parse("0x9641d764fc13c8B624c04430C7356C1C7C8102e2")
+# Lower case: a mixed-case literal would be checksummed, loading the hash library on import.
+MULTISEND_CALL_ONLY = Address.parse("0x9641d764fc13c8b624c04430c7356c1c7c8102e2")
 """MultiSendCallOnly 1.4.1 at its canonical (CREATE2, same on every chain) address."""
-MULTISEND_SELECTOR = keccak256(b"multiSend(bytes)")[:4]
+MULTISEND_SIGNATURE = b"multiSend(bytes)"
+MULTISEND_SELECTOR = bytes.fromhex("8d80ff0a")
 
 SIGNATURE_SIZE = 65
 # Safe reads v 27/28 as an ECDSA signature over the hash itself (v 31/32 would mean eth_sign).
@@ -208,5 +213,7 @@ def sign_safe_tx_hash(key: EthSecretKey, digest: bytes) -> bytes:
     or delegate. Deterministic (RFC 6979)."""
     if len(digest) != WORD:
         raise ValueError("a Safe transaction hash has 32 bytes")
+    import coincurve  # loaded by the one function that signs, so that --help never loads it
+
     raw = coincurve.PrivateKey(key.scalar.to_bytes(WORD, "big")).sign_recoverable(digest, hasher=None)
     return raw[:64] + bytes([raw[64] + _ECDSA_V_OFFSET])

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import attrs
-import coincurve
 
 from butler.domain.address import Address
 from butler.domain.hashing import keccak256
@@ -53,6 +52,8 @@ class Secp256k1PublicKey:
             raise PublicKeyFormatError("a 65-byte public key must start with 04")
         elif len(raw) == 33 and raw[0] not in (0x02, 0x03):
             raise PublicKeyFormatError("a compressed public key must start with 02 or 03")
+        import coincurve  # loaded when first used, so that --help never loads it
+
         try:
             point = coincurve.PublicKey(raw)
         except ValueError:

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 from butler.domain.address import Address
-from butler.domain.hashing import keccak256
 from butler.domain.onchain import G1Point, G2Point, KeyStore
 from butler.domain.safe import WORD, SafeCall, address_word, uint_word
 
@@ -18,8 +17,9 @@ ADD_KEYS_SIGNATURE = (
     "addKeysToProvider(uint256,"
     "(address,(uint256,uint256),(uint256,uint256,uint256,uint256),(uint256,uint256))[])"
 )
-ADD_KEYS_SELECTOR = keccak256(ADD_KEYS_SIGNATURE.encode("ascii"))[:4]
-"""0xe2530fd1."""
+ADD_KEYS_SELECTOR = bytes.fromhex("e2530fd1")
+"""keccak256 of the signature, first four bytes; written out so that importing this module does not load
+the hash library (tests/unit/test_precomputed_hashes.py recomputes it)."""
 
 DEFAULT_CHUNK_SIZE = 50
 """KeyStores per call unless the operator chooses otherwise (SPEC §9)."""

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import plac
+import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
-from butler.domain.config import NetworkConfig
 from butler.domain.errors import ButlerError
 from butler.domain.staking_registry_calls import DEFAULT_CHUNK_SIZE
 from butler.entrypoints.console import ProgressLine, note, run_plac
 from butler.entrypoints.options import long_opt, network_options
-from butler.usecases.add_keys import AddKeysOutcome, Registration
+
+if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
+    from butler.domain.config import NetworkConfig
+    from butler.usecases.add_keys import AddKeysOutcome, Registration
 
 LISTED_ATTESTERS = 10
 """Up to this many attesters are named one by one in the summary; beyond it, each call's first and last."""

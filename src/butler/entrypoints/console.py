@@ -65,7 +65,7 @@ def run_plac(function: object, prog: str, argv: list[str], *, repeatable: Sequen
     import argparse
     import inspect
 
-    import plac
+    import plac_core as plac
 
     from butler.entrypoints.options import without_placeholder_shorts
 

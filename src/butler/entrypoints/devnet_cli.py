@@ -12,7 +12,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-import plac
+import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.domain.address import Address, AddressFormatError
 from butler.domain.errors import ButlerError, CheckFailed, InputError, UsageError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import plac
+import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.entrypoints.console import note, run_plac
 from butler.entrypoints.options import long_opt, network_options

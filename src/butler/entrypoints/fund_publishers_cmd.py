@@ -6,29 +6,27 @@ import os
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import plac
+import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.domain.config import NetworkConfig, SecretSources
 from butler.domain.errors import UsageError
-from butler.domain.funding import DEFAULT_THRESHOLD_WEI, EthAmountError, FundingPlan, parse_eth
-from butler.entrypoints.calldata_output import format_eth, print_calls, report_proposals
 from butler.entrypoints.console import note, run_plac
 from butler.entrypoints.options import check_ha_count, long_opt, network_options
-from butler.ports.chain import Chain
-from butler.ports.key_files import KeyFiles
-from butler.ports.multisig import Multisig
-from butler.ports.scraper_config_files import ScraperConfigFiles
-from butler.usecases.fund_publishers import (
-    Funding,
-    loads_from_deployment_inputs,
-    loads_from_keyfiles,
-    loads_from_scraper_config,
-    plan_publisher_funding,
-    propose_funding,
-)
+
+if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
+    from butler.domain.funding import FundingPlan
+    from butler.ports.chain import Chain
+    from butler.ports.key_files import KeyFiles
+    from butler.ports.multisig import Multisig
+    from butler.ports.scraper_config_files import ScraperConfigFiles
+    from butler.usecases.fund_publishers import Funding
 
 TABLE_DECIMALS = 6
+# domain.funding's DEFAULT_THRESHOLD_WEI in ETH, written out: importing the domain to declare an option
+# would slow --help (tests/unit/test_fund_publishers.py holds the two equal).
+DEFAULT_THRESHOLD_ETH = "0.01"
 
 
 @plac.opt(
@@ -74,7 +72,7 @@ TABLE_DECIMALS = 6
 )
 @plac.opt(
     "threshold",
-    f"skip top-ups smaller than this many ETH (default {format_eth(DEFAULT_THRESHOLD_WEI)})",
+    f"skip top-ups smaller than this many ETH (default {DEFAULT_THRESHOLD_ETH})",
     abbrev="t",
     metavar="ETH",
 )
@@ -117,6 +115,15 @@ def fund_publishers(
       aztec-butler fund-publishers --scraper-config ~/.local/share/aztec-butler/mainnet-scrape-config.json \\
           --threshold 0.05 --no-propose --json -n mainnet
     """
+    from butler.entrypoints.calldata_output import print_calls, report_proposals
+    from butler.usecases.fund_publishers import (
+        loads_from_deployment_inputs,
+        loads_from_keyfiles,
+        loads_from_scraper_config,
+        plan_publisher_funding,
+        propose_funding,
+    )
+
     threshold_wei = _threshold(threshold)
     phase3 = _phase3_inputs(production_keys, new_public_keys, available_publishers, high_availability_count)
     sources = sum(1 for given in (phase3, keyfile, scraper_config) if given is not None)
@@ -240,6 +247,12 @@ def summary(plan: FundingPlan) -> str:
     return "\n".join(lines)
 
 
+def format_eth(wei: int) -> str:
+    from butler.entrypoints.calldata_output import format_eth as exact_eth
+
+    return exact_eth(wei)
+
+
 def _aligned(cells: Sequence[str]) -> list[str]:
     """Cells padded on the right so that, right-aligned, their decimal points line up."""
     decimals = [len(cell.partition(".")[2]) + 1 if "." in cell else 0 for cell in cells]
@@ -258,6 +271,8 @@ def _eth(wei: int) -> str:
 
 
 def _threshold(text: str | None) -> int:
+    from butler.domain.funding import DEFAULT_THRESHOLD_WEI, EthAmountError, parse_eth
+
     if text is None:
         return DEFAULT_THRESHOLD_WEI
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import plac
+import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import UsageError

@@ -6,18 +6,16 @@ import os
 import sys
 from json import dumps
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import plac
+import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.domain.errors import UsageError
 from butler.entrypoints.console import note, run_plac
 from butler.entrypoints.options import check_ha_count, long_flg, network_options
-from butler.usecases.prepare_deployment import (
-    DeploymentRequest,
-    DeploymentResult,
-    OutputPlace,
-    default_output,
-)
+
+if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
+    from butler.usecases.prepare_deployment import DeploymentRequest, DeploymentResult, OutputPlace
 
 
 @plac.opt(
@@ -138,6 +136,7 @@ def prepare_deployment(
     from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
     from butler.adapters.system_clock import SystemClock
     from butler.entrypoints.network import load_config, open_chain, scraper_config_path
+    from butler.usecases.prepare_deployment import DeploymentRequest
     from butler.usecases.prepare_deployment import prepare_deployment as prepare
 
     _, network_config, _ = load_config(config, network)
@@ -169,6 +168,8 @@ def prepare_deployment(
 
 
 def _output_place(output: str | None, production: Path) -> OutputPlace:
+    from butler.usecases.prepare_deployment import OutputPlace, default_output
+
     if output is None:
         return default_output(production)
     path = Path(output)

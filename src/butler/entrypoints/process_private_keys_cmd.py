@@ -6,18 +6,20 @@ import os
 import sys
 from json import dumps
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import plac
+import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
-from butler.domain.config import NetworkConfig, SecretSources
 from butler.domain.errors import UsageError
-from butler.domain.keyfiles import DerivedValidator
 from butler.entrypoints.console import ProgressLine, note, run_plac
 from butler.entrypoints.options import long_opt, network_options
-from butler.ports.key_files import KeyFiles
-from butler.ports.secret_store import SecretStore
-from butler.usecases.process_private_keys import OnChainCheck, default_output, default_publishers_output
-from butler.usecases.process_private_keys import process_private_keys as process
+
+if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
+    from butler.domain.config import NetworkConfig, SecretSources
+    from butler.domain.keyfiles import DerivedValidator
+    from butler.ports.key_files import KeyFiles
+    from butler.ports.secret_store import SecretStore
+    from butler.usecases.process_private_keys import OnChainCheck
 
 CONSOLE, GCP = "console", "gcp"
 SECRET_STORES = (CONSOLE, GCP)
@@ -100,6 +102,9 @@ def process_private_keys(
       aztec-butler process-private-keys new-private-keys.json -n testnet --secret-store gcp \\
         --gcp-project my-project
     """
+    from butler.usecases.process_private_keys import default_output, default_publishers_output
+    from butler.usecases.process_private_keys import process_private_keys as process
+
     target = output if output is not None else default_output(private_key_file, Path.cwd())
     publishers_target = (
         publishers_output

@@ -6,13 +6,15 @@ import json as json_module
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import plac
+import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.entrypoints.console import note, run_plac
 from butler.entrypoints.options import long_opt, network_options
-from butler.usecases.queue_stats import QueueStats
+
+if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
+    from butler.usecases.queue_stats import QueueStats
 
 SCHEDULE_LINES = 12  # batches printed as text; --json has them all
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import plac
+import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.domain.address import Address
 from butler.domain.coinbases import DEFAULT_CONFIRMATIONS, CoinbaseRecord
