@@ -7,6 +7,7 @@ becomes.
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any
 
@@ -72,6 +73,33 @@ def test_a_batch_longer_than_the_chunk_size_is_split_and_answered_in_call_order(
     assert all(int(r, 16) == 0 for r in results[50:])
     assert proxy.posts == math.ceil(len(holders) / MAX_BATCH)
     assert max(len(body) for body in proxy.bodies) == MAX_BATCH
+
+
+def test_a_batch_is_also_cut_by_size_so_that_no_post_outgrows_what_nodes_accept(
+    stub_node: StubNode, proxy: RpcProxy
+) -> None:
+    holders = accounts(300, offset=0xA000)
+    stub_node.set_balance(holders[7], 123)
+    calls = [RpcCall("eth_getBalance", [a.checksum, "latest"]) for a in holders]
+    limit = 2_000
+    rpc = transport(proxy.url, max_batch=MAX_BATCH, max_batch_bytes=limit)
+
+    results = rpc.batch(calls)
+
+    assert [int(r, 16) for r in results] == [123 if i == 7 else 0 for i in range(len(holders))]
+    sizes = [len(json.dumps(body, separators=(",", ":"))) for body in proxy.bodies]
+    assert max(sizes) <= limit
+    assert proxy.posts == len(sizes) > len(holders) * 100 // limit
+    assert sum(len(body) for body in proxy.bodies) == len(holders)
+
+
+def test_a_call_larger_than_the_size_limit_is_sent_alone(proxy: RpcProxy) -> None:
+    rpc = transport(proxy.url, max_batch_bytes=10)
+
+    assert [int(r, 16) for r in rpc.batch([RpcCall("eth_chainId", []), RpcCall("eth_chainId", [])])] == [
+        ANVIL_CHAIN_ID
+    ] * 2
+    assert proxy.posts == 2
 
 
 def test_a_single_call_is_sent_as_a_plain_request(proxy: RpcProxy) -> None:

@@ -10,7 +10,7 @@ import itertools
 import json
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -19,6 +19,9 @@ import requests
 from butler.domain.errors import ChainError
 
 DEFAULT_MAX_BATCH = 500
+# Nodes refuse large request bodies (anvil takes 2 MiB and refuses 4; hosted nodes often allow less), and
+# aggregated eth_calls carry kilobytes each: a POST is also cut by size.
+DEFAULT_MAX_BATCH_BYTES = 1 << 20
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_TIMEOUT = 30.0
 RETRY_AFTER_CAP = 60.0
@@ -131,9 +134,10 @@ class _Transient(Exception):
 class RpcTransport:
     """Sends JSON-RPC requests and batches to one node.
 
-    `batch` splits long lists into POSTs of at most `max_batch` calls and returns results in call
-    order. Connection failures, timeouts, HTTP 429/502/503/504 and answers carrying a rate-limit error
-    object (`is_rate_limit`: the whole answer, or any item of a batch answer) are retried up to
+    `batch` splits long lists into POSTs of at most `max_batch` calls and about `max_batch_bytes` of
+    JSON (a larger call goes alone) and returns results in call order. Connection failures, timeouts,
+    HTTP 429/502/503/504 and answers carrying a rate-limit error object (`is_rate_limit`: the whole
+    answer, or any item of a batch answer) are retried up to
     `max_attempts` times in all, the whole POST again, sleeping `backoff(n)` seconds before retry `n`
     (or longer if a 429's Retry-After or the error's backoff hint asks, capped at RETRY_AFTER_CAP).
     Anything else raises `ChainError` naming the node as `scheme://host` only.
@@ -146,6 +150,7 @@ class RpcTransport:
         timeout: float = DEFAULT_TIMEOUT,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         max_batch: int = DEFAULT_MAX_BATCH,
+        max_batch_bytes: int = DEFAULT_MAX_BATCH_BYTES,
         backoff: Callable[[int], float] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
@@ -159,6 +164,7 @@ class RpcTransport:
         self._timeout = timeout
         self._max_attempts = max_attempts
         self._max_batch = max_batch
+        self._max_batch_bytes = max_batch_bytes
         self._backoff = backoff if backoff is not None else exponential_backoff()
         self._sleep = sleep
         self._session = session if session is not None else requests.Session()
@@ -190,8 +196,8 @@ class RpcTransport:
         returned, so the caller can decide which of them it can recover from.
         """
         results: list[Any] = []
-        for start in range(0, len(calls), self._max_batch):
-            results.extend(self._post_chunk(calls[start : start + self._max_batch]))
+        for chunk in _chunks(calls, self._max_batch, self._max_batch_bytes):
+            results.extend(self._post_chunk(chunk))
         return results
 
     def _post_chunk(self, calls: Sequence[RpcCall]) -> list[Any]:
@@ -307,6 +313,22 @@ class RpcTransport:
 
     def _malformed(self, describe: str, why: str) -> ChainError:
         return ChainError(f"rpc {self.node}: malformed answer to {describe}: {why}")
+
+
+def _chunks(calls: Sequence[RpcCall], max_calls: int, max_bytes: int) -> Iterator[Sequence[RpcCall]]:
+    """Consecutive runs of `calls`, each at most `max_calls` long and about `max_bytes` of JSON."""
+    start, size = 0, 0
+    for index, call in enumerate(calls):
+        cost = _ENVELOPE_BYTES + len(call.method) + len(json.dumps(list(call.params), separators=(",", ":")))
+        if index > start and (index - start >= max_calls or size + cost > max_bytes):
+            yield calls[start:index]
+            start, size = index, 0
+        size += cost
+    if start < len(calls):
+        yield calls[start:]
+
+
+_ENVELOPE_BYTES = 64  # {"jsonrpc":"2.0","id":N,"method":"","params":} and the separators around it
 
 
 def _describe(calls: Sequence[RpcCall]) -> str:
