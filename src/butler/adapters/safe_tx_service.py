@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 import requests
 
+from butler.adapters.http_deadline import send_within
 from butler.adapters.rpc import (
     RETRY_AFTER_CAP,
     TRANSIENT_HTTP_STATUSES,
@@ -328,13 +329,14 @@ class SafeTxServiceMultisig:
             headers["Authorization"] = f"Bearer {self._api_key.reveal()}"
         # Exceptions from requests carry the full url, so only their class name is passed on.
         try:
-            response = self._session.request(
+            response = send_within(
+                self._session,
                 method,
                 self._base + path,
+                seconds=self._timeout,
                 params=params,
                 data=payload,
                 headers=headers,
-                timeout=self._timeout,
                 allow_redirects=False,
             )
         except requests.Timeout:
@@ -345,12 +347,12 @@ class SafeTxServiceMultisig:
             raise TxServiceError(
                 f"Safe Transaction Service {self.service}: {method} failed: {type(exc).__name__}"
             ) from None
-        text = response.text
+        text = response.content.decode("utf-8", errors="replace")
         try:
             body = json.loads(text) if text else None
         except ValueError:
             body = None
-        return _Answer(response.status_code, body, text, _retry_after(response.headers.get("Retry-After")))
+        return _Answer(response.status, body, text, _retry_after(response.headers.get("Retry-After")))
 
     def _pause(self, attempt: int, retry_after: float | None) -> None:
         delay = self._backoff(attempt)
