@@ -17,6 +17,7 @@ from butler.domain.publisher_sets import PublisherSets
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from butler.ports.chain_fake import FakeChain
 from butler.ports.clock_fake import FixedClock
+from butler.ports.deployment_writes_fake import FakeDeploymentWrites
 from butler.ports.key_files import KeyfileLeftBehind
 from butler.ports.key_files_fake import FakeKeyFiles
 from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
@@ -83,6 +84,7 @@ class World:
             files=self.files,
             chain=self.chain,
             scraper_configs=self.scraper,
+            writes=FakeDeploymentWrites(self.files, self.scraper),
             clock=FixedClock(NOW),
         )
 

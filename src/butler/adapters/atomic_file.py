@@ -12,6 +12,9 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+# Ends the name of every temporary file of ours, so that one a killed process left can be recognised.
+TEMPORARY_SUFFIX = ".butler-tmp"
+
 
 class LeftBehind(Exception):
     """`create_atomically` failed with `cause`, and files it had made could not be removed again."""
@@ -24,6 +27,9 @@ class LeftBehind(Exception):
 
 
 def write_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
+    """Replace `path` with `text`; a file already there keeps its own mode."""
+    with contextlib.suppress(FileNotFoundError):
+        mode = os.stat(path).st_mode & 0o7777
     tmp = _finished_temporary(path, text, mode)
     try:
         os.replace(tmp, path)
@@ -59,7 +65,7 @@ def create_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
 
 def _finished_temporary(path: Path, text: str, mode: int) -> Path:
     """A hidden file beside `path` holding `text` on disk with `mode`, to be given `path`'s name."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

@@ -15,6 +15,7 @@ from butler.adapters.log_span import LogSpan
 from butler.adapters.rpc import RpcCall, RpcError, RpcTransport, one_line
 from butler.adapters.static_abi import StaticLayout
 from butler.domain.address import Address
+from butler.domain.chain_evidence import BlockRef
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ChainError
 from butler.domain.onchain import (
@@ -185,9 +186,24 @@ class JsonRpcChain:
         self._ready()
         return self._expected_chain_id
 
+    def reported_chain_id(self) -> int:
+        return self._quantity(self._rpc.request("eth_chainId"), "eth_chainId")
+
     def head_block(self) -> int:
         self._ready()
         return self._quantity(self._rpc.request("eth_blockNumber"), "eth_blockNumber")
+
+    def block(self, number: int | None = None) -> BlockRef | None:
+        self._ready()
+        raw = self._rpc.request("eth_getBlockByNumber", [_LATEST if number is None else hex(number), False])
+        if raw is None and number is not None:
+            return None
+        if not isinstance(raw, dict):
+            raise ChainError(f"rpc {self._rpc.node}: malformed answer to eth_getBlockByNumber: not a block")
+        block_hash = _hex_bytes(raw.get("hash"))
+        if block_hash is None or len(block_hash) != 32:
+            raise ChainError(f"rpc {self._rpc.node}: malformed answer to eth_getBlockByNumber: no block hash")
+        return BlockRef(self._quantity(raw.get("number"), "eth_getBlockByNumber"), block_hash)
 
     def provider_by_id(self, provider_id: int) -> Provider | None:
         self._ready()

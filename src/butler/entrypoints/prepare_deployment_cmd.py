@@ -9,7 +9,7 @@ import plac
 
 from butler.domain.errors import UsageError
 from butler.domain.publisher_sets import HA_SET_NAMES
-from butler.entrypoints.console import note, run_plac
+from butler.entrypoints.console import note, run_plac, sigterm_as_interrupt
 from butler.entrypoints.options import network_options
 from butler.usecases.prepare_deployment import (
     DeploymentRequest,
@@ -108,6 +108,7 @@ def prepare_deployment(
     if high_availability_count is not None and not 2 <= high_availability_count <= len(HA_SET_NAMES):
         raise UsageError(f"--high-availability-count must be between 2 and {len(HA_SET_NAMES)}")
 
+    from butler.adapters.local_deployment_writes import LocalDeploymentWrites
     from butler.adapters.local_key_files import LocalKeyFiles
     from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
     from butler.adapters.system_clock import SystemClock
@@ -123,14 +124,17 @@ def prepare_deployment(
         output=_output_place(output, production_keys),
         ha_count=high_availability_count,
     )
-    result = prepare(
-        request,
-        network=network_config,
-        files=LocalKeyFiles(),
-        chain=open_chain(network_config),
-        scraper_configs=LocalScraperConfigFiles(),
-        clock=SystemClock(),
-    )
+    with sigterm_as_interrupt():
+        result = prepare(
+            request,
+            network=network_config,
+            files=LocalKeyFiles(),
+            chain=open_chain(network_config),
+            scraper_configs=LocalScraperConfigFiles(),
+            writes=LocalDeploymentWrites(),
+            clock=SystemClock(),
+            report=note,
+        )
     _summary(result, request)
     return 0
 

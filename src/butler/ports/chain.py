@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from butler.domain.address import Address
+from butler.domain.chain_evidence import BlockRef
 from butler.domain.onchain import (
     AttesterView,
     DepositArgs,
@@ -25,7 +26,15 @@ class Chain(Protocol):
 
     def chain_id(self) -> int: ...
 
+    def reported_chain_id(self) -> int:
+        """The chain id the node reports, asked anew on every call (`chain_id` may check only once)."""
+        ...
+
     def head_block(self) -> int: ...
+
+    def block(self, number: int | None = None) -> BlockRef | None:
+        """The block at height `number`, or the head when None; None when the node has no such block."""
+        ...
 
     def provider_by_id(self, provider_id: int) -> Provider | None:
         """The provider registered under `provider_id`, or None when the id is unknown."""

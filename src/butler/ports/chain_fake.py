@@ -8,10 +8,12 @@ staking, flushing, exiting, funding) mines one block, as anvil's automine does; 
 from __future__ import annotations
 
 import collections
+import copy
 from collections.abc import Mapping, Sequence
 
 from butler.domain import bn254
 from butler.domain.address import ZERO_ADDRESS, Address
+from butler.domain.chain_evidence import BlockRef
 from butler.domain.errors import ChainError
 from butler.domain.hashing import keccak256
 from butler.domain.onchain import (
@@ -31,6 +33,7 @@ FAKE_ROLLUP = Address.from_int(0x5011_0000)
 FAKE_STAKER_IMPLEMENTATION = Address.from_int(0x5743_0000)
 
 _DIGEST_DOMAIN = b"butler fake GSE registration digest"
+_BLOCK_DOMAIN = b"butler fake block"
 _COINBASE_DOMAIN = b"butler fake coinbase"
 _NOT_STAKED = AttesterView(status=AttesterStatus.NONE, effective_balance=0, withdrawer=ZERO_ADDRESS)
 
@@ -57,7 +60,10 @@ class FakeChain:
         head_block: int = 1,
         activation_threshold: int = DEFAULT_ACTIVATION_THRESHOLD,
         staker_implementation: Address = FAKE_STAKER_IMPLEMENTATION,
+        genesis: bytes = b"",
     ) -> None:
+        """`genesis` seeds the block hashes: two fakes with different ones are different chains, even
+        with the same chain id."""
         self.rollup = rollup
         self.activation_threshold = activation_threshold
         self.staker_implementation = staker_implementation
@@ -72,6 +78,10 @@ class FakeChain:
         self._balances: dict[Address, int] = {}
         self._events: list[StakedWithProvider] = []
         self._failure: str | None = None
+        self._genesis = genesis
+        self._forks = 0
+        self._hashes = [self._block_hash(n) for n in range(head_block + 1)]
+        self._snapshots: list[dict[str, object]] = []
 
     # -- arranging -------------------------------------------------------------------------------
 
@@ -172,7 +182,28 @@ class FakeChain:
         self._mine()
 
     def mine(self, blocks: int = 1) -> None:
-        self._head += blocks
+        for _ in range(blocks):
+            self._mine()
+
+    def snapshot(self) -> int:
+        """Keeps the whole state (like anvil's evm_snapshot); `revert` returns to it."""
+        self._snapshots.append(copy.deepcopy({k: v for k, v in vars(self).items() if k != "_snapshots"}))
+        return len(self._snapshots) - 1
+
+    def revert(self, snapshot: int) -> None:
+        """Back to `snapshot`'s state (like evm_revert): the blocks mined since are gone, and blocks
+        mined from now on differ from them (a reorg)."""
+        kept = self._snapshots[snapshot]
+        del self._snapshots[snapshot:]
+        forks = self._forks + 1
+        reads = self.reads
+        vars(self).update(copy.deepcopy(kept))
+        self.reads = reads
+        self._forks = forks
+
+    def set_chain_id(self, chain_id: int) -> None:
+        """The node now serves another chain id (its state is left as it is)."""
+        self._chain_id = chain_id
 
     def fail_reads(self, message: str | None = "the fake node is unreachable") -> None:
         """Every read raises `ChainError(message)` until called again with None."""
@@ -184,9 +215,20 @@ class FakeChain:
         self._read("chain_id")
         return self._chain_id
 
+    def reported_chain_id(self) -> int:
+        self._read("reported_chain_id")
+        return self._chain_id
+
     def head_block(self) -> int:
         self._read("head_block")
         return self._head
+
+    def block(self, number: int | None = None) -> BlockRef | None:
+        self._read("block")
+        height = self._head if number is None else number
+        if not 0 <= height <= self._head:
+            return None
+        return BlockRef(height, self._hashes[height])
 
     def provider_by_id(self, provider_id: int) -> Provider | None:
         self._read("provider_by_id")
@@ -237,6 +279,12 @@ class FakeChain:
 
     def _mine(self) -> None:
         self._head += 1
+        self._hashes.append(self._block_hash(self._head))
+
+    def _block_hash(self, number: int) -> bytes:
+        return keccak256(
+            _BLOCK_DOMAIN + self._genesis + self._forks.to_bytes(8, "big") + number.to_bytes(8, "big")
+        )
 
     def _queue(self, provider_id: int) -> collections.deque[KeyStore]:
         if provider_id not in self._queues:

@@ -1,8 +1,9 @@
 """Phase 3: the keyfile(s) for the node servers, and the scraper config that watches them (SPEC §5-7).
 
-Every check runs before the first write: the input files, duplicates and coinbases, the publishers, the
-output names, the scraper config merge and the publishers' funding on chain. The writes are all or nothing:
-keyfiles are created, never replacing a file, and removed again when a later write fails.
+Before anything else, a set of files an interrupted run left behind is completed or taken back. Every
+check runs before the first write: the input files, duplicates and coinbases, the publishers, the output
+names, the scraper config merge and the publishers' funding on chain. The writes are all or nothing
+(`DeploymentWrites`): keyfiles are created, never replacing a file, together with the scraper config.
 """
 
 from __future__ import annotations
@@ -25,11 +26,12 @@ from butler.domain.deployment import (
     output_names,
     plan_deployment,
 )
-from butler.domain.errors import ButlerError, CheckFailed, InputError
+from butler.domain.errors import CheckFailed, InputError
 from butler.domain.scraper_config import ScraperConfig, merged_scraper_config
 from butler.ports.chain import Chain
 from butler.ports.clock import Clock
-from butler.ports.key_files import KeyfileExists, KeyfileLeftBehind, KeyFiles
+from butler.ports.deployment_writes import DeploymentWrites, KeyfileTaken
+from butler.ports.key_files import KeyFiles
 from butler.ports.scraper_config_files import ScraperConfigFiles
 from butler.usecases.chain_answers import answered
 from butler.usecases.providers import resolve_provider
@@ -89,8 +91,13 @@ def prepare_deployment(
     files: KeyFiles,
     chain: Chain,
     scraper_configs: ScraperConfigFiles,
+    writes: DeploymentWrites,
     clock: Clock,
+    report: Callable[[str], None] = lambda _: None,
 ) -> DeploymentResult:
+    """`report` hears what was done about an interrupted run's files, as soon as it is done."""
+    for line in writes.recover(request.output.folder, request.scraper_config):
+        report(line)
     inputs = _read_inputs(request, files)
     plan = plan_deployment(inputs, ha_count=request.ha_count)
     targets = _targets(plan, request.output, files)
@@ -118,15 +125,21 @@ def prepare_deployment(
         files.check_writable(target)
     scraper_configs.check_writable(request.scraper_config)
 
-    created: list[WrittenKeyfile] = []
     try:
-        for target, planned in zip(targets, plan.files, strict=True):
-            files.create_production_keyfile(target, planned.keyfile)
-            created.append(WrittenKeyfile(target, planned))
-        # Last: it replaces the config atomically, and nothing after it can fail and need it undone.
-        scraper_configs.write(request.scraper_config, updated)
-    except ButlerError as failure:
-        raise _undone(failure, [w.path for w in created], files, request.output) from None
+        writes.write_set(
+            [(target, planned.keyfile) for target, planned in zip(targets, plan.files, strict=True)],
+            request.scraper_config,
+            updated,
+        )
+    except KeyfileTaken as taken:
+        retry = (
+            "choose another -o"
+            if request.output.exact
+            else "run prepare-deployment again: it picks the next free name"
+        )
+        *problems, outcome = taken.problems
+        raise CheckFailed(*problems, f"{taken.path} appeared after the checks; {retry}", outcome) from None
+    created = [WrittenKeyfile(t, planned) for t, planned in zip(targets, plan.files, strict=True)]
     known_before = len(existing.attesters) if existing is not None else 0
     return DeploymentResult(
         plan=plan,
@@ -190,30 +203,3 @@ def _targets(plan: DeploymentPlan, place: OutputPlace, files: KeyFiles) -> list[
             )
         )
     return targets
-
-
-def _undone(failure: ButlerError, created: list[Path], files: KeyFiles, place: OutputPlace) -> ButlerError:
-    """The error to raise for `failure`, once the keyfiles `created` by this run are removed again."""
-    problems = list(failure.problems)
-    left = list(failure.paths) if isinstance(failure, KeyfileLeftBehind) else []
-    for path in reversed(created):
-        try:
-            files.remove(path)
-        except ButlerError as error:
-            problems += error.problems
-            left.append(path)
-    if isinstance(failure, KeyfileExists):
-        retry = (
-            "choose another -o"
-            if place.exact
-            else "run prepare-deployment again: it picks the next free name"
-        )
-        problems.append(f"{failure.path} appeared after the checks; {retry}")
-    if left:
-        problems.append(f"left behind, remove by hand: {', '.join(map(str, left))}; nothing else was written")
-    elif created:
-        removed = ", ".join(map(str, created))
-        problems.append(f"nothing was written: the keyfile(s) already created were removed again ({removed})")
-    else:
-        problems.append("nothing was written")
-    return CheckFailed(*problems) if isinstance(failure, KeyfileExists) else ButlerError(*problems)
