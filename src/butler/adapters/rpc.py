@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import requests
 
 from butler.adapters.http_deadline import send_within
+from butler.domain import redaction
 from butler.domain.errors import ChainError
 
 DEFAULT_MAX_BATCH = 500
@@ -351,9 +352,8 @@ def _describe(calls: Sequence[RpcCall]) -> str:
 
 
 def one_line(text: str, limit: int = 160) -> str:
-    """Text from a node or a contract, fit for a one-line message."""
-    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    """Text from a node or a contract, fit for a one-line message: redacted, then cut to `limit`."""
+    return redaction.one_line(text, limit)
 
 
 def _error_text(error: Any) -> str:

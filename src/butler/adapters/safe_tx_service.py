@@ -24,9 +24,9 @@ from butler.adapters.rpc import (
     RETRY_AFTER_CAP,
     TRANSIENT_HTTP_STATUSES,
     exponential_backoff,
-    one_line,
     redact_url,
 )
+from butler.domain import redaction
 from butler.domain.address import ZERO_ADDRESS, Address, AddressFormatError
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ButlerError, UsageError
@@ -381,15 +381,13 @@ class SafeTxServiceMultisig:
     def _message(self, answer: _Answer) -> str:
         """The service's own words, on one line, trimmed, without anything secret in them."""
         text = _message_of(answer.body) if answer.body is not None else _TAG.sub(" ", answer.text)
-        return self._scrub(one_line(text, MESSAGE_LIMIT)) or "no message"
+        return redaction.one_line(text, MESSAGE_LIMIT, known=self._secrets()) or "no message"
 
-    def _scrub(self, text: str) -> str:
+    def _secrets(self) -> list[str]:
         secrets = [self._proposer.reveal_hex(), self._proposer.reveal_hex()[2:]]
         if self._api_key is not None:
             secrets.append(self._api_key.reveal())
-        for secret in secrets:
-            text = re.sub(re.escape(secret), "<redacted>", text, flags=re.IGNORECASE)
-        return text
+        return secrets
 
     def _gave_up(self, what: str, attempts: int, reason: str) -> TxServiceError:
         return TxServiceError(

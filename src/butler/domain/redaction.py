@@ -1,0 +1,75 @@
+"""The one rule that masks secrets in any text leaving the process: errors, logs, a server's words.
+
+Masked wherever they appear, whatever surrounds them (a path, a url, a JSON answer):
+- the value after a credential's name (`Authorization: Bearer …`, `apikey=…`, `"token": "…"`, …),
+  and a credential-shaped word after `Bearer` or `Basic`;
+- hex runs of 48 digits or more, with or without 0x (a private key, also with a digit lost or more
+  around it); an address (40 digits) stays readable;
+- decimal numbers of 40 digits or more (a private key written as a number);
+- long token-like words: 20 or more letters and digits mixed, in a run of base64/url-safe characters
+  (API keys, JWTs), unless the word is an address;
+- any text given in `known` (the secrets this run read), case-insensitively.
+
+Truncating for a one-line message happens after masking (`one_line`), so no cut can leave part of a
+secret behind. A hash or a BLS public key is hidden with them: better a hash hidden than a key shown.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+MASK = "<redacted>"
+
+_NAMED = re.compile(
+    r"(?i)(\b(?:authorization|token|access[_-]?token|api[_-]?key|apikey|x-api-key|secret|password|passwd"
+    r"|private[_-]?key|proposer[_-]?key)\b[\"']?\s*[:=]\s*[\"']?(?:bearer\s+|basic\s+)?)"
+    r"([^\s\"'&,;)}\]]+)"
+)
+# After "Bearer" only what looks like a credential (a digit in it, or long): not "a bearer token is ...".
+_BEARER = re.compile(
+    r"(?i)(\b(?:bearer|basic)\s+)([A-Za-z0-9._~+/=-]*[0-9][A-Za-z0-9._~+/=-]*|[A-Za-z0-9._~+/=-]{16,})"
+)
+_HEX = re.compile(r"(?<![0-9A-Za-z])(?:0[xX])?[0-9a-fA-F]{48,}(?![0-9A-Za-z])|[0-9a-fA-F]{48,}")
+_DECIMAL = re.compile(r"(?<![0-9A-Za-z])\d{40,}(?![0-9A-Za-z])")
+# Words are cut at "/" too, so that a path stays readable (its parts are rarely 20 mixed characters).
+_TOKEN_RUN = re.compile(r"[A-Za-z0-9+=_.-]{20,}")
+_TOKEN_WORD = re.compile(r"[A-Za-z0-9+=]{20,}")
+_ADDRESS = re.compile(r"0[xX][0-9a-fA-F]{40}")
+
+
+def redact(text: str, known: Iterable[str] = ()) -> str:
+    for secret in sorted((s for s in known if len(s) >= 4), key=len, reverse=True):
+        text = re.sub(re.escape(secret), MASK, text, flags=re.IGNORECASE)
+    text = _NAMED.sub(lambda m: m.group(1) + MASK, text)
+    text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
+    text = _HEX.sub(MASK, text)
+    text = _DECIMAL.sub(MASK, text)
+    return _TOKEN_RUN.sub(_mask_token_words, text)
+
+
+def key_shaped(text: str) -> bool:
+    """Whether `text` holds, anywhere, a run of hex or decimal digits long enough to be a private key."""
+    return _HEX.search(text) is not None or _DECIMAL.search(text) is not None
+
+
+def one_line(text: str, limit: int = 160, known: Iterable[str] = ()) -> str:
+    """`text` redacted, on one line of printable characters, then cut to `limit` characters."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in redact(text, known)).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _mask_token_words(run: re.Match[str]) -> str:
+    text = run.group(0)
+    if MASK in text:
+        return text
+    return _TOKEN_WORD.sub(_mask_if_token, text)
+
+
+def _mask_if_token(word: re.Match[str]) -> str:
+    text = word.group(0)
+    if _ADDRESS.fullmatch(text) or _ADDRESS.search(text):
+        return text
+    has_digit = any(c.isdigit() for c in text)
+    has_letter = any(c.isalpha() for c in text)
+    return MASK if has_digit and has_letter else text
