@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 # Ends the name of every temporary file of ours, so that one a killed process left can be recognised.
@@ -26,12 +26,17 @@ class LeftBehind(Exception):
         """Each file still on disk, with the error that kept it there."""
 
 
-def write_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
-    """Replace `path` with `text`; a file already there keeps its own mode."""
+def write_atomically(
+    path: Path, text: str, *, mode: int = 0o644, before_commit: Callable[[], None] | None = None
+) -> None:
+    """Replace `path` with `text`; a file already there keeps its own mode. `before_commit` runs once the
+    text is on disk under a temporary name: the file takes its name only if it returns."""
     with contextlib.suppress(FileNotFoundError):
         mode = os.stat(path).st_mode & 0o7777
     tmp = _finished_temporary(path, text, mode)
     try:
+        if before_commit is not None:
+            before_commit()
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

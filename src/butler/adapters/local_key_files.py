@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from butler.adapters import codecs
@@ -25,8 +26,10 @@ class LocalKeyFiles:
     def read_private_keys(self, path: Path) -> PrivateKeysFile:
         return read_json(path, PrivateKeysFile)
 
-    def write_public_keys(self, path: Path, keys: PublicKeysFile) -> None:
-        write_json(path, keys)
+    def write_public_keys(
+        self, path: Path, keys: PublicKeysFile, *, before_commit: Callable[[], None] | None = None
+    ) -> None:
+        write_json(path, keys, before_commit=before_commit)
 
     def read_production_keyfile(self, path: Path) -> ProductionKeyfile:
         return read_json(path, ProductionKeyfile)

@@ -62,7 +62,13 @@ def _plain(
     return [body]
 
 
+# An idle or trickling client is dropped after this long, so it cannot hold a thread for ever.
+CONNECTION_TIMEOUT_SECONDS = 10.0
+
+
 class _QuietHandler(WSGIRequestHandler):
+    timeout = CONNECTION_TIMEOUT_SECONDS  # applied to each connection's socket
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
 

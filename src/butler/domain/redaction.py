@@ -6,8 +6,8 @@ Masked wherever they appear, whatever surrounds them (a path, a url, a JSON answ
 - hex runs of 48 digits or more, with or without 0x (a private key, also with a digit lost or more
   around it); an address (40 digits) stays readable;
 - decimal numbers of 40 digits or more (a private key written as a number);
-- long token-like words: 20 or more letters and digits mixed, in a run of base64/url-safe characters
-  (API keys, JWTs), unless the word is an address;
+- runs of base64/url-safe characters holding a token-like word (20 or more letters and digits mixed:
+  API keys, JWTs), unless the run holds an address;
 - any text given in `known` (the secrets this run read), case-insensitively.
 
 Truncating for a one-line message happens after masking (`one_line`), so no cut can leave part of a
@@ -60,16 +60,12 @@ def one_line(text: str, limit: int = 160, known: Iterable[str] = ()) -> str:
 
 
 def _mask_token_words(run: re.Match[str]) -> str:
+    """The whole run when one word of it is token-like: a JWT's short signature goes with its body."""
     text = run.group(0)
-    if MASK in text:
+    if MASK in text or _ADDRESS.search(text):
         return text
-    return _TOKEN_WORD.sub(_mask_if_token, text)
+    return MASK if any(_is_token(word.group(0)) for word in _TOKEN_WORD.finditer(text)) else text
 
 
-def _mask_if_token(word: re.Match[str]) -> str:
-    text = word.group(0)
-    if _ADDRESS.fullmatch(text) or _ADDRESS.search(text):
-        return text
-    has_digit = any(c.isdigit() for c in text)
-    has_letter = any(c.isalpha() for c in text)
-    return MASK if has_digit and has_letter else text
+def _is_token(word: str) -> bool:
+    return any(c.isdigit() for c in word) and any(c.isalpha() for c in word)

@@ -66,6 +66,12 @@ def process_private_keys(
         on_chain_check(derived)
     # A key the store already holds differently fails here, before any key is handed over.
     secrets.check(derived)
-    stored = tuple(secrets.store(derived))
-    files.write_public_keys(output, public_keys_file(keys_file, (d.public for d in derived)))
-    return Processed(output=output, validators=total, stored=stored)
+    stored: list[StoredKey] = []
+    # The keys are handed over only once the public file is on disk under a temporary name (a full disk
+    # fails before), and that file takes its name only after they were: never keys shown on a failed run.
+    files.write_public_keys(
+        output,
+        public_keys_file(keys_file, (d.public for d in derived)),
+        before_commit=lambda: stored.extend(secrets.store(derived)),
+    )
+    return Processed(output=output, validators=total, stored=tuple(stored))
