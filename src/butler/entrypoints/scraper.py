@@ -123,7 +123,7 @@ def scraper(
             "or `prepare-deployment`, or pass --scraper-config PATH"
         )
     watched = files.read(path)  # refuses anything that looks like a private key
-    transport, chain = _open_chain(network)
+    transport, chain = _open_chain(network, cycle_seconds(interval))
     try:
         check_scraper_config(path, watched, network)
         attesters = _counted(len(watched.attesters), "attester")
@@ -156,14 +156,19 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host or "0.0.0.0", int(port_text)  # noqa: S104 - ":PORT" asks for every interface
 
 
+def cycle_seconds(interval: float) -> float:
+    """How long a cycle's node calls, retries and waits may take in all: one interval, less a margin for
+    the rest of the cycle, so that a failing node is reported before the next cycle is due."""
+    return max(MIN_INTERVAL / 2, interval * 0.9)
+
+
 def cycle_deadline(interval: float, transport: RpcTransport) -> Callable[[], AbstractContextManager[None]]:
-    """What every cycle runs inside: all its node calls, retries and waits end within one interval (less
-    a margin for the rest of the cycle), so a failing node is reported before the next cycle is due."""
-    seconds = max(MIN_INTERVAL / 2, interval * 0.9)
+    """What every cycle runs inside."""
+    seconds = cycle_seconds(interval)
     return lambda: transport.within(seconds)
 
 
-def _open_chain(network: NetworkConfig) -> tuple[RpcTransport, JsonRpcChain]:
+def _open_chain(network: NetworkConfig, deadline: float) -> tuple[RpcTransport, JsonRpcChain]:
     """The chain adapter, its chain id checked now: a wrong chain stops the start; an unreachable node
     only delays the check to the first cycle that reaches it (the service keeps reporting)."""
     from butler.adapters.jsonrpc_chain import JsonRpcChain, WrongChain
@@ -173,7 +178,8 @@ def _open_chain(network: NetworkConfig) -> tuple[RpcTransport, JsonRpcChain]:
     # Thousands of attesters: a few hundred reads per eth_call, a handful of HTTP requests per cycle.
     chain = JsonRpcChain.from_config(network, transport, aggregate=True)
     try:
-        chain.chain_id()
+        with transport.within(deadline):
+            chain.chain_id()
     except WrongChain:
         chain.close()
         raise
