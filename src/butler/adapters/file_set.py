@@ -23,14 +23,19 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import signal
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import attrs
 
-from butler.adapters.atomic_file import TEMPORARY_SUFFIX
+from butler.adapters.atomic_file import (
+    TEMPORARY_SUFFIX,
+    finished_temporary,
+    kept_mode,
+    sync_folder,
+    write_atomically,
+)
 
 STAGED_SUFFIX = ".butler-staged"
 JOURNAL_NAME = ".aztec-butler-file-set.journal"
@@ -72,7 +77,7 @@ def commit(journal_folder: Path, created: Sequence[NewFile], replaced: NewFile) 
     journal = journal_folder / JOURNAL_NAME
     committed = False
     try:
-        for new in [*created, attrs.evolve(replaced, mode=_mode_of(replaced.path, replaced.mode))]:
+        for new in [*created, attrs.evolve(replaced, mode=kept_mode(replaced.path, replaced.mode))]:
             try:
                 staged.append((_stage(new), new))
             except OSError as error:
@@ -92,7 +97,7 @@ def commit(journal_folder: Path, created: Sequence[NewFile], replaced: NewFile) 
                 linked.append((tmp, new.path))
             try:
                 for folder in {new.path.parent for _, new in staged}:
-                    _sync_folder(folder)
+                    sync_folder(folder)
                 os.rename(staged[-1][0], replaced.path)  # the commit point
             except OSError as error:
                 raise _Failed(replaced.path, error) from None
@@ -153,19 +158,7 @@ def _recover_journal(journal: Path) -> list[str]:
 
 
 def _stage(new: NewFile) -> Path:
-    tmp = new.path.parent / f".{new.path.name}.{secrets.token_hex(4)}{STAGED_SUFFIX}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, new.mode)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(new.text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, new.mode)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return tmp
+    return finished_temporary(new.path, new.text, new.mode, suffix=STAGED_SUFFIX)
 
 
 def _write_journal(journal: Path, created: list[tuple[Path, Path]], replaced: tuple[Path, NewFile]) -> None:
@@ -173,14 +166,7 @@ def _write_journal(journal: Path, created: list[tuple[Path, Path]], replaced: tu
         "created": [[str(tmp.absolute()), str(final.absolute())] for tmp, final in created],
         "replaced": [str(replaced[0].absolute()), str(replaced[1].path.absolute())],
     }
-    staged = _stage(NewFile(journal, json.dumps(record), 0o600))
-    try:
-        os.rename(staged, journal)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(staged)
-        raise
-    _sync_folder(journal.parent)
+    write_atomically(journal, json.dumps(record), mode=0o600)
 
 
 def _finish(journal: Path, staged: list[Path], folders: list[Path]) -> None:
@@ -190,9 +176,9 @@ def _finish(journal: Path, staged: list[Path], folders: list[Path]) -> None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
         for folder in {*folders, *(tmp.parent for tmp in staged)}:
-            _sync_folder(folder)
+            sync_folder(folder)
         os.unlink(journal)
-        _sync_folder(journal.parent)
+        sync_folder(journal.parent)
 
 
 def _undo(
@@ -211,10 +197,10 @@ def _undo(
     if not left:
         with contextlib.suppress(OSError):
             for folder in {p.parent for p in staged} | {final.parent for _, final in linked}:
-                _sync_folder(folder)
+                sync_folder(folder)
             if os.path.lexists(journal):
                 os.unlink(journal)
-                _sync_folder(journal.parent)
+                sync_folder(journal.parent)
     return tuple(left)
 
 
@@ -235,13 +221,6 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _mode_of(path: Path, default: int) -> int:
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except OSError:
-        return default
-
-
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
     """SIGINT and SIGTERM wait until the block ends (they are delivered then), in the main thread."""
@@ -254,11 +233,3 @@ def _signals_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-def _sync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
