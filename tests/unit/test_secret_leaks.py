@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from butler.adapters.rpc import one_line
+from butler.domain.errors import ButlerError
 from butler.domain.redaction import MASK, key_shaped, redact
-from butler.entrypoints import cli
+from butler.entrypoints import cli, console
 from butler.entrypoints.console import RedactingStream, exit_with
 
 PHASE1 = "key-flow/after_phase1/on-dev-machine/new-private-keys.json"
@@ -156,3 +157,19 @@ def test_a_full_disk_shows_no_key_and_writes_nothing(
         assert validator["attester"]["bls"][2:].lower() not in err.lower()
     assert "No space left on device" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keys.json"]
+
+
+def test_a_secret_this_run_read_is_masked_even_where_it_looks_like_a_plain_word(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(console, "_known_secrets", set())
+    console.note("the server echoed scrape-me-7Qx back")
+    assert "scrape-me-7Qx" in capsys.readouterr().err, "unknown, and not shaped like a secret"
+
+    console.remember_secret("scrape-me-7Qx")
+    console.note("the server echoed scrape-me-7Qx back")
+    console.report_error(ButlerError("Authorization: SCRAPE-ME-7QX refused"))
+
+    err = capsys.readouterr().err
+    assert "scrape-me-7Qx".lower() not in err.lower()
+    assert err.count(MASK) == 2

@@ -28,11 +28,16 @@ def open_multisig(config: NetworkConfig, secrets: SecretSources) -> Multisig | N
     """The Safe Transaction Service client for the configured Safe, or None when no proposer key is set."""
     from butler.adapters.safe_tx_service import SafeTxServiceMultisig
     from butler.adapters.secret_sources import safe_api_key, safe_proposer_key
+    from butler.entrypoints.console import remember_secret
 
     proposer = safe_proposer_key(secrets, os.environ)
     if proposer is None:
         return None
-    return SafeTxServiceMultisig.from_config(config, proposer, safe_api_key(secrets, os.environ))
+    remember_secret(proposer.reveal_hex())
+    api_key = safe_api_key(secrets, os.environ)
+    if api_key is not None:
+        remember_secret(api_key.reveal())
+    return SafeTxServiceMultisig.from_config(config, proposer, api_key)
 
 
 def scraper_config_path(given: Path | None, network: str) -> Path:

@@ -18,7 +18,7 @@ from butler import __version__
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ButlerError, ChainError, InputError, UsageError
 from butler.domain.secret_text import SecretText
-from butler.entrypoints.console import exit_with, note, report_error, run_plac
+from butler.entrypoints.console import exit_with, note, remember_secret, report_error, run_plac
 
 if TYPE_CHECKING:  # adapters load only once the arguments are known to be good
     from butler.adapters.jsonrpc_chain import JsonRpcChain
@@ -108,6 +108,8 @@ def scraper(
     from butler.adapters.secret_sources import scraper_token
 
     token = None if once else scraper_token(os.environ)
+    if token is not None:
+        remember_secret(token.reveal())
 
     from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
     from butler.adapters.system_clock import SystemClock
