@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from butler.adapters.rpc import one_line
 from butler.domain.errors import ButlerError
@@ -173,3 +175,28 @@ def test_a_secret_this_run_read_is_masked_even_where_it_looks_like_a_plain_word(
     err = capsys.readouterr().err
     assert "scrape-me-7Qx".lower() not in err.lower()
     assert err.count(MASK) == 2
+
+
+@given(
+    key=st.binary(min_size=32, max_size=32),
+    before=st.text(max_size=60),
+    after=st.text(max_size=60),
+    form=st.sampled_from(["0x", "bare", "upper", "decimal"]),
+    limit=st.integers(min_value=10, max_value=250),
+)
+def test_a_key_anywhere_in_any_text_never_shows_after_redaction_and_cutting(
+    key: bytes, before: str, after: str, form: str, limit: int
+) -> None:
+    if int.from_bytes(key, "big") < 16**60:
+        return  # too short to be told from other numbers: real keys have about 64 digits
+    written = {
+        "0x": "0x" + key.hex(),
+        "bare": key.hex(),
+        "upper": key.hex().upper(),
+        "decimal": str(int.from_bytes(key, "big")),
+    }[form]
+    text = f"{before}{written}{after}"
+
+    for shown in (redact(text), one_line(text, limit)):
+        body = written.removeprefix("0x")
+        assert not any(body[i : i + 12] in shown for i in range(len(body) - 11))

@@ -31,7 +31,8 @@ _BEARER = re.compile(
     r"(?i)(\b(?:bearer|basic)\s+)([A-Za-z0-9._~+/=-]*[0-9][A-Za-z0-9._~+/=-]*|[A-Za-z0-9._~+/=-]{16,})"
 )
 _HEX = re.compile(r"(?<![0-9A-Za-z])(?:0[xX])?[0-9a-fA-F]{48,}(?![0-9A-Za-z])|[0-9a-fA-F]{48,}")
-_DECIMAL = re.compile(r"(?<![0-9A-Za-z])\d{40,}(?![0-9A-Za-z])")
+# Not inside a hex word (an address of mostly digits): the hex and token rules see those.
+_DECIMAL = re.compile(r"(?<![0-9A-Fa-fxX])\d{40,}(?![0-9A-Fa-f])")
 # Words are cut at "/" too, so that a path stays readable (its parts are rarely 20 mixed characters).
 _TOKEN_RUN = re.compile(r"[A-Za-z0-9+=_.-]{20,}")
 _TOKEN_WORD = re.compile(r"[A-Za-z0-9+=]{20,}")
