@@ -54,24 +54,17 @@ def run(
 
 def refuses_phase2(keys: Path, attesters: list[str], *, config: str, cwd: Path) -> None:
     """Phase 2 on keys already on chain: exit 1, an error line for each attester, no output file."""
-    again = cwd / "again.json"
+    again, again_publishers = cwd / "again.json", cwd / "again-publishers.json"
     done = run(
-        "aztec-butler",
-        "process-private-keys",
-        keys.name,
-        "-o",
-        again.name,
-        "--config",
-        config,
-        expect=1,
-        cwd=cwd,
-    )
+        "aztec-butler", "process-private-keys", keys.name, "-o", again.name,
+        "--publishers-output", again_publishers.name, "--config", config, expect=1, cwd=cwd,
+    )  # fmt: skip
     named = [a for a in attesters if f"error: attester {a}: already " in done.stderr]
     if named != attesters:
         raise SystemExit(f"demo: phase 2 did not name every attester already on chain\n{done.stderr}")
-    if again.exists():
-        raise SystemExit(f"demo: the refused run wrote {again.name}")
-    print(f"  (nothing written: {again.name} does not exist)")
+    if again.exists() or again_publishers.exists():
+        raise SystemExit("demo: the refused run wrote a file")
+    print(f"  (nothing written: neither {again.name} nor {again_publishers.name} exists)")
 
 
 def fresh_private_keys(count: int) -> dict[str, object]:
@@ -161,34 +154,66 @@ def stop_devnet(devnet: Devnet) -> None:
         raise SystemExit(f"demo: the devnet exited {code}")
 
 
-def prepare_deployment(workdir: Path, *, config: str) -> None:
-    """Phase 3 over two servers: the running keyfile (2 validators) plus phase 2's 3, four funded
-    publishers cut into two disjoint sets, one keyfile per server, and the scraper config."""
-    heading("phase 3: prepare the deployment for two high-availability servers")
+def network_config(workdir: Path) -> None:
+    """Guide step 1: a network config from a preset. The devnet has none (`up` wrote devnet.toml), so the
+    testnet preset is written beside the demo to show it, with flags instead of the prompts."""
+    heading("step 1: a network config from a preset (on the devnet, `up` wrote devnet.toml)")
+    run("aztec-butler", "config", "presets", cwd=workdir)
+    run(
+        "aztec-butler", "config", "init", "--network", "testnet", "--rpc-url", "https://sepolia.example",
+        "--provider-id", "7", "--safe", "0x" + "5a" * 20, "--rollup", "0x" + "70" * 20,
+        "-o", "testnet.toml", cwd=workdir,
+    )  # fmt: skip
+    if "staking_registry" not in (workdir / "testnet.toml").read_text():
+        raise SystemExit("demo: config init wrote no StakingRegistry")
+
+
+def fund_then_prepare_deployment(workdir: Path, publishers: list[str], *, config: str) -> None:
+    """Guide steps 4 and 5: the running keyfile (2 validators) plus phase 2's 3; phase 2's publishers
+    (0 ETH) cut into two disjoint sets, one keyfile per server. prepare-deployment refuses the empty
+    publishers; fund-publishers, given the same inputs, proposes their funding; once the Safe executes
+    it, prepare-deployment writes the keyfiles and the scraper config."""
+    heading("step 4: fund the new publishers first: prepare-deployment refuses publishers with 0 ETH")
     running = []
     for validator in fresh_private_keys(2)["validators"]:
         eth = parse_eth_secret_key(validator["attester"]["eth"])
         bls = parse_bls_secret_key(validator["attester"]["bls"])
         running.append({"eth": str(attester_address(eth)), "bls": bls_public_key(bls).to_hex()})
-    publishers = [Address(secrets.token_bytes(20)).checksum for _ in range(4)]
     production = {
         "schemaVersion": 1,
         "remoteSigner": "https://signer.example:8080",
         "validators": [
-            {"attester": a, "publisher": publishers[0], "feeRecipient": "0x" + "00" * 32} for a in running
+            {
+                "attester": a,
+                "publisher": Address(secrets.token_bytes(20)).checksum,
+                "feeRecipient": "0x" + "00" * 32,
+            }
+            for a in running
         ],
     }
     (workdir / "prod-devnet-keyfile.json").write_text(json.dumps(production, indent=2) + "\n")
-    (workdir / "publishers.json").write_text(json.dumps(publishers, indent=2) + "\n")
-    print("  wrote prod-devnet-keyfile.json (2 running validators) and publishers.json (4 publishers)")
-    run("aztec-butler-devnet", "fund", "--eth", "1", *publishers, "--config", config, cwd=workdir)
-    run(
-        "aztec-butler", "prepare-deployment", "--production-keys", "prod-devnet-keyfile.json",
-        "--new-public-keys", "public-new-private-keys.json", "--available-publishers", "publishers.json",
-        "--high-availability-count", "2", "--scraper-config", "scrape-config.json", "--config", config,
-        cwd=workdir,
-    )  # fmt: skip
-    for name, group in (("A", publishers[:2]), ("B", publishers[2:])):
+    print("  wrote prod-devnet-keyfile.json (the 2 validators the nodes run now)")
+    inputs = [
+        "--production-keys", "prod-devnet-keyfile.json", "--new-public-keys", "public-new-private-keys.json",
+        "--available-publishers", "publishers-new-private-keys.json", "--high-availability-count", "2",
+    ]  # fmt: skip
+    deploy = [*inputs, "--scraper-config", "scrape-config.json", "--config", config]
+    done = run("aztec-butler", "prepare-deployment", *deploy, "--dry-run", expect=1, cwd=workdir)
+    if "balance is 0 ETH" not in done.stderr:
+        raise SystemExit("demo: prepare-deployment did not refuse the empty publishers")
+    safe = tomllib.loads(Path(config).read_text())["safe_address"]
+    run("aztec-butler-devnet", "fund", "--eth", "2", safe, "--config", config, cwd=workdir)
+    done = run("aztec-butler", "fund-publishers", *inputs, "--config", config, cwd=workdir)
+    if "proposed to Safe" not in done.stderr:
+        raise SystemExit("demo: fund-publishers did not propose the funding")
+    run("aztec-butler-devnet", "execute-pending", "--config", config, cwd=workdir)
+
+    heading("step 5: prepare the deployment for two high-availability servers")
+    run("aztec-butler", "prepare-deployment", *deploy, "--dry-run", cwd=workdir)
+    done = run("aztec-butler", "prepare-deployment", *deploy, cwd=workdir)
+    if "warning" in done.stderr:
+        raise SystemExit("demo: prepare-deployment still finds a publisher short after the funding")
+    for name, group in (("A", publishers[:1]), ("B", publishers[1:])):
         keyfile = json.loads((workdir / f"{name}_prod-devnet-keyfile.json.new").read_text())
         used = {v["publisher"] for v in keyfile["validators"]}
         if len(keyfile["validators"]) != 5 or used != set(group):
@@ -201,18 +226,25 @@ def operator_flow(workdir: Path) -> None:
     config = str(workdir / "devnet.toml")
     keys = workdir / "new-private-keys.json"
 
-    heading("phase 1: fresh private keys (what `aztec validator-keys new` writes)")
+    network_config(workdir)
+
+    heading("step 2: fresh private keys (what `aztec validator-keys new` writes)")
     keys.write_text(json.dumps(fresh_private_keys(3), indent=2) + "\n")
     print(f"  wrote {keys.name} with 3 validators")
 
-    heading("phase 2: derive public keys; the chain is checked first")
-    run("aztec-butler", "process-private-keys", keys.name, "--config", config, cwd=workdir, quiet_stderr=True)
+    heading("step 3: derive public keys and the publishers' addresses; the chain is checked first")
+    done = run(
+        "aztec-butler", "process-private-keys", keys.name, "--config", config, cwd=workdir, quiet_stderr=True
+    )
     public = json.loads((workdir / f"public-{keys.name}").read_text())
     for validator in public["validators"]:
         print(f"  attester {validator['attester']['eth']}  bls {validator['attester']['bls']}")
     attesters = [v["attester"]["eth"] for v in public["validators"]]
-    print("  (the private keys went to the console secret store on stderr; not shown here)")
-    prepare_deployment(workdir, config=config)
+    publishers = json.loads((workdir / f"publishers-{keys.name}").read_text())
+    if done.stdout.split() != publishers or len(publishers) != 3:
+        raise SystemExit("demo: process-private-keys did not print and write the 3 publishers' addresses")
+    print(f"  (publishers-{keys.name} lists them; the private keys went to the console secret store)")
+    fund_then_prepare_deployment(workdir, publishers, config=config)
 
     heading("a bad key file is refused, one line per problem, no key echoed, nothing written")
     broken = json.loads(keys.read_text())
@@ -221,7 +253,7 @@ def operator_flow(workdir: Path) -> None:
     (workdir / "broken.json").write_text(json.dumps(broken))
     run("aztec-butler", "process-private-keys", "broken.json", "--offline", expect=1, cwd=workdir)
 
-    heading("phase 5: add-keys proposes addKeysToProvider to the provider's Safe; the owners execute it")
+    heading("step 6: add-keys proposes addKeysToProvider to the provider's Safe; the owners execute it")
     done = run("aztec-butler", "add-keys", keys.name, "--config", config, cwd=workdir)
     if "proposed to Safe" not in done.stderr:
         raise SystemExit("demo: add-keys did not propose the registration to the Safe")
@@ -253,7 +285,7 @@ def operator_flow(workdir: Path) -> None:
 def scrape_coinbases(workdir: Path, attesters: list[str], *, config: str) -> None:
     """The three staked attesters get the coinbases their StakedWithProvider events name; the scraper
     config learns them; a second run right after has no new blocks to scan."""
-    heading("scrape-coinbases: each staked attester's coinbase, from StakedWithProvider events")
+    heading("step 7: scrape-coinbases: each staked attester's coinbase, from StakedWithProvider events")
     args = ["-o", "coinbases.json", "--scraper-config", "scrape-config.json", "--config", config]
     done = run("aztec-butler", "scrape-coinbases", "--update-scraper-config", *args, cwd=workdir)
     mapped = {line.split()[0]: line.split()[1] for line in done.stdout.splitlines()}
@@ -272,7 +304,7 @@ def scrape_coinbases(workdir: Path, attesters: list[str], *, config: str) -> Non
 def scrape_once(workdir: Path, attesters: list[str], *, config: str) -> None:
     """One monitoring cycle over the scraper config: the first attester exited, the other two validate
     with their coinbases known, the two running validators are NEW; the states are saved."""
-    heading("aztec-butler-scraper --once: one monitoring cycle, its Prometheus metrics on stdout")
+    heading("step 8: aztec-butler-scraper --once: one monitoring cycle, its Prometheus metrics on stdout")
     args = ["--config", config, "--scraper-config", "scrape-config.json", "--once"]
     print(f"$ aztec-butler-scraper {' '.join(args)}   (showing the attester and scrape series)", flush=True)
     done = subprocess.run(
@@ -296,7 +328,7 @@ def scrape_once(workdir: Path, attesters: list[str], *, config: str) -> None:
 def fund_publishers(workdir: Path, public: dict[str, Any], *, config: str) -> None:
     """Three publishers for the three validators: two empty, one already holding 1 ETH. One Safe
     transaction tops up the two; once the Safe executes it there is nothing left to fund."""
-    heading("fund-publishers: one Safe transaction tops every publisher up to attesters x 0.1 ETH")
+    heading("step 9: fund-publishers: one Safe transaction tops every publisher up to attesters x 0.1 ETH")
     publishers = [Address(secrets.token_bytes(20)).checksum for _ in range(3)]
     keyfile = workdir / "prod-keyfile.json"
     keyfile.write_text(
@@ -321,12 +353,12 @@ def fund_publishers(workdir: Path, public: dict[str, Any], *, config: str) -> No
     safe = tomllib.loads(Path(config).read_text())["safe_address"]
     run("aztec-butler-devnet", "fund", "--eth", "1", publishers[2], "--config", config, cwd=workdir)
     run("aztec-butler-devnet", "fund", "--eth", "1", safe, "--config", config, cwd=workdir)
-    done = run("aztec-butler", "fund-publishers", "-k", keyfile.name, "--config", config, cwd=workdir)
+    done = run("aztec-butler", "fund-publishers", "--keyfile", keyfile.name, "--config", config, cwd=workdir)
     if "a MultiSendCallOnly batch of 2 calls" not in done.stdout or "proposed to Safe" not in done.stderr:
         raise SystemExit("demo: fund-publishers did not propose one batch of two transfers")
     heading("the Safe's owners execute it; the publishers are now exactly at target")
     run("aztec-butler-devnet", "execute-pending", "--config", config, cwd=workdir)
-    done = run("aztec-butler", "fund-publishers", "-k", keyfile.name, "--config", config, cwd=workdir)
+    done = run("aztec-butler", "fund-publishers", "--keyfile", keyfile.name, "--config", config, cwd=workdir)
     if "nothing to fund" not in done.stderr:
         raise SystemExit("demo: after execution fund-publishers still wants to fund someone")
 

@@ -14,6 +14,7 @@ from butler.adapters.local_key_files import LocalKeyFiles
 from butler.domain.errors import InputError
 from butler.domain.keyfiles import ProductionKeyfile, PublicKeysFile
 from butler.domain.keys import attester_address
+from butler.domain.publisher_sets import PublisherSets
 from butler.ports.key_files import KeyfileExists, KeyFiles
 from butler.ports.key_files_fake import FakeKeyFiles
 
@@ -56,6 +57,17 @@ def test_written_files_exist_and_absent_ones_do_not(world, tmp_path):
     assert not files.exists(target)
     files.write_public_keys(target, PublicKeysFile(schema_version=1, validators=()))
     assert files.exists(target)
+
+
+def test_the_available_publishers_written_read_back_in_order(world, tmp_path, reference_dir):
+    files, _ = world
+    reference = (
+        reference_dir / "key-flow/after_phase2/on-dev-machine/testnet_available_publisher_addresses.json"
+    )
+    publishers = LocalKeyFiles().read_available_publishers(reference).publishers
+    target = tmp_path / "publishers-new-private-keys.json"
+    files.write_available_publishers(target, publishers[::-1])
+    assert files.read_available_publishers(target) == PublisherSets.single(publishers[::-1])
 
 
 PRODUCTION = "key-flow/after_phase3/on-dev-machine/prod-testnet-keyfile.json.new"

@@ -166,10 +166,10 @@ def test_running_again_before_the_owners_sign_posts_nothing_new(
 ) -> None:
     devnet = isolated_devnet
     write_keys_file(workdir / KEYS_NAME, [random_validator() for _ in range(3)])
-    assert add_keys(devnet, "-k", "2") == 0
+    assert add_keys(devnet, "--chunk-size", "2") == 0
     first = proposed(capsys.readouterr().err)
 
-    assert add_keys(devnet, "-k", "2") == 0
+    assert add_keys(devnet, "--chunk-size", "2") == 0
 
     err = capsys.readouterr().err
     assert proposed(err) == []
@@ -221,6 +221,28 @@ def test_without_a_proposer_key_the_calldata_is_printed_and_the_reason_given(
     assert code == 0, err
     assert "Safe transaction 1 of 1" in out and f"to:        {devnet.staking_registry}" in out
     assert "nothing proposed: no Safe proposer key is configured" in err
+    assert devnet.tx_service.pending(devnet.safe) == pending_before
+
+
+def test_when_proposing_cannot_start_the_calldata_is_still_printed(
+    devnet: DevnetHandle, workdir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_keys_file(workdir / KEYS_NAME, [random_validator()])
+    text = devnet.config_path.read_text()
+    config = tmp_path / "missing-key-file.toml"
+    missing = tmp_path / "no-such.key"
+    config.write_text(
+        re.sub(r"(?m)^safe_proposer_key_file = .*$", f'safe_proposer_key_file = "{missing}"', text)
+    )
+    pending_before = devnet.tx_service.pending(devnet.safe)
+
+    code = add_keys(devnet, config=config)
+
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "Safe transaction 1 of 1" in out and f"to:        {devnet.staking_registry}" in out
+    assert f"error: {missing}: key file not found" in err
+    assert "error: not proposed: the calldata above is on stdout for a Safe owner to propose" in err
     assert devnet.tx_service.pending(devnet.safe) == pending_before
 
 

@@ -221,7 +221,7 @@ def test_add_keys_from_a_file_with_corrupt_proof_is_rejected_by_the_real_gse(
     keys = write_doc(tmp_path / "keys.json", doc)
 
     code, out, err = devnet_command(
-        capsys, "add-keys", "-f", str(keys), "-x", "--config", str(isolated_devnet.config_path)
+        capsys, "add-keys", "--from", str(keys), "-x", "--config", str(isolated_devnet.config_path)
     )
 
     assert code == 0, err

@@ -118,7 +118,9 @@ def test_three_short_publishers_one_multisend_proposal_executed_to_exact_targets
     files, publishers = ha_set
     before = pending(devnet)
 
-    code, out, err = fund(capsys, devnet.config_path, "-k", str(files[0]), "-k", str(files[1]), "--json")
+    code, out, err = fund(
+        capsys, devnet.config_path, "--keyfile", str(files[0]), "--keyfile", str(files[1]), "--json"
+    )
 
     assert code == 0, err
     (call,) = json.loads(out)
@@ -144,7 +146,7 @@ def test_three_short_publishers_one_multisend_proposal_executed_to_exact_targets
 
     assert proposal["safeTxHash"] in [e.safe_tx_hash for e in executed]
     assert balances(devnet, publishers) == [3 * PER_ATTESTER, 2 * PER_ATTESTER, 3 * PER_ATTESTER, ETH]
-    code, out, err = fund(capsys, devnet.config_path, "-k", str(files[0]), str(files[1]))
+    code, out, err = fund(capsys, devnet.config_path, "--keyfile", str(files[0]), str(files[1]))
     assert (code, out) == (0, "")
     assert "nothing to fund" in err
     assert pending(devnet) == []
@@ -157,7 +159,7 @@ def test_no_propose_prints_the_same_calldata_and_proposes_nothing(
 ) -> None:
     devnet = isolated_devnet
     files, _ = ha_set
-    keyfiles = ["-k", str(files[0]), "-k", str(files[1])]
+    keyfiles = ["--keyfile", str(files[0]), "--keyfile", str(files[1])]
     before = pending(devnet)
 
     code, printed, err = fund(capsys, devnet.config_path, *keyfiles, "--no-propose")
@@ -221,11 +223,33 @@ def test_without_a_proposer_the_transaction_is_printed_and_not_proposed(
     keyfile = write_keyfile(workdir / "prod.json", [fresh_attester()], [publisher])
     before = pending(devnet)
 
-    code, out, err = fund(capsys, config_without_proposer(devnet, tmp_path / "cfg"), "-k", str(keyfile))
+    code, out, err = fund(
+        capsys, config_without_proposer(devnet, tmp_path / "cfg"), "--keyfile", str(keyfile)
+    )
 
     assert code == 0, err
     assert f"to:        {publisher}" in out
     assert "no Safe proposer key configured" in err
+    assert pending(devnet) == before
+
+
+def test_when_proposing_cannot_start_the_transaction_is_still_printed(
+    devnet: DevnetHandle, workdir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    publisher = fresh_address()
+    keyfile = write_keyfile(workdir / "prod.json", [fresh_attester()], [publisher])
+    config = config_without_proposer(devnet, tmp_path / "cfg")
+    config.write_text('safe_proposer_key_file = "no-such.key"\n' + config.read_text())  # before [devnet]
+    before = pending(devnet)
+
+    code, out, err = fund(capsys, config, "--keyfile", str(keyfile))
+
+    assert code == 2
+    assert f"to:        {publisher}" in out
+    assert err.splitlines()[-2:] == [
+        f"error: {config.parent / 'no-such.key'}: key file not found",
+        "error: not proposed: the transaction above is on stdout for a Safe owner to propose",
+    ]
     assert pending(devnet) == before
 
 
@@ -236,7 +260,7 @@ def test_a_safe_short_of_the_total_is_warned_about(
     keyfile = write_keyfile(workdir / "prod.json", [fresh_attester() for _ in range(2)], [fresh_address()])
     set_balance(devnet, devnet.safe, ETH // 20)
 
-    code, _, err = fund(capsys, devnet.config_path, "-k", str(keyfile), "--no-propose")
+    code, _, err = fund(capsys, devnet.config_path, "--keyfile", str(keyfile), "--no-propose")
 
     assert code == 0, err
     assert (
@@ -252,9 +276,65 @@ def test_a_threshold_above_every_shortfall_funds_nothing(
     keyfile = write_keyfile(workdir / "prod.json", [fresh_attester()], [publisher])
     before = pending(devnet)
 
-    code, out, err = fund(capsys, devnet.config_path, "-k", str(keyfile), "--threshold", "0.5", "--json")
+    code, out, err = fund(
+        capsys, devnet.config_path, "--keyfile", str(keyfile), "--threshold", "0.5", "--json"
+    )
 
     assert (code, json.loads(out)) == (0, [])
     assert re.search(rf"{publisher}\s+1\s+0\s+0\.1\s+-\s+top-up below threshold", err), err
     assert "nothing to fund" in err
     assert pending(devnet) == before
+
+
+def test_fresh_publishers_funded_from_the_phase3_inputs_pass_prepare_deployments_funding_check(
+    isolated_devnet: DevnetHandle, workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    """Phase 2 writes publishers-<FILE> (three fresh 0-ETH publishers); prepare-deployment refuses them;
+    fund-publishers given the same -p -k -a -H proposes their funding; once the Safe executes it
+    (`aztec-butler-devnet execute-pending`), prepare-deployment passes, without a warning."""
+    from butler.devnet.actions import random_validator
+    from butler.entrypoints.devnet_cli import run as run_devnet
+
+    devnet = isolated_devnet
+    config = str(devnet.config_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(workdir / "data"))
+    new = [random_validator() for _ in range(3)]
+    doc = {
+        "schemaVersion": 1,
+        "validators": [
+            {
+                "attester": {"eth": v.eth_key.reveal_hex(), "bls": v.bls_key.reveal_hex()},
+                "publisher": random_validator().eth_key.reveal_hex(),
+                "feeRecipient": "0x" + "00" * 32,
+            }
+            for v in new
+        ],
+    }
+    (workdir / "new-private-keys.json").write_text(json.dumps(doc))
+    assert run(["process-private-keys", "new-private-keys.json", "-c", config]) == 0
+    publishers = [Address.parse(line) for line in capsys.readouterr().out.split()]
+    assert balances(devnet, publishers) == [0, 0, 0]
+    write_keyfile(workdir / "prod-keyfile.json", [fresh_attester(), fresh_attester()], [fresh_address()])
+    devnet.actions.fund(Decimal(2), [devnet.safe])
+    inputs = ["-p", "prod-keyfile.json", "-k", "public-new-private-keys.json"]
+    inputs += ["-a", "publishers-new-private-keys.json", "-H", "2", "-c", config]
+
+    assert run(["prepare-deployment", *inputs, "--dry-run"]) == 1
+    assert "balance is 0 ETH" in capsys.readouterr().err
+
+    code, out, err = fund(capsys, devnet.config_path, *inputs[:-2], "--json")
+    assert code == 0, err
+    assert f"proposed to Safe {devnet.safe}" in err
+    # Five validators: set A is publisher 0 alone (5 duties), set B publishers 1 and 2 (3 and 2).
+    assert [(t.to, t.value) for t in multisend_calls(bytes.fromhex(json.loads(out)[0]["data"][2:]))] == [
+        (publishers[0], 5 * PER_ATTESTER),
+        (publishers[1], 3 * PER_ATTESTER),
+        (publishers[2], 2 * PER_ATTESTER),
+    ]
+    assert run_devnet(["execute-pending", "--config", config]) == 0
+    capsys.readouterr()
+
+    assert run(["prepare-deployment", *inputs]) == 0
+    err = capsys.readouterr().err
+    assert "warning" not in err
+    assert (workdir / "A_prod-keyfile.json.new").exists() and (workdir / "B_prod-keyfile.json.new").exists()

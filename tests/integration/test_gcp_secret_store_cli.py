@@ -162,7 +162,9 @@ def test_stores_every_key_reads_it_back_writes_the_public_file_and_prints_no_pri
     # Each key read back after it was added; every request carried the service account's token.
     assert running.stub.operations() == {"access": 3 * len(keys), "create": len(keys), "add": len(keys)}
     assert running.stub.authorized and all(a.startswith("Bearer ") for a in running.stub.authorized)
-    assert done.stdout == ""
+    # stdout holds only the publishers' addresses (also written to publishers-<FILE>).
+    publishers = json.loads((workdir / f"publishers-{KEYS_NAME}").read_text())
+    assert done.stdout.split() == publishers and len(publishers) == 2
     assert_no_private_key(done.stdout + done.stderr, keys)
     for secret, key in keys.items():
         assert (

@@ -125,6 +125,32 @@ def test_the_phase2_files_give_the_phase3_reference_and_a_second_run_never_overw
     assert f"wrote {PROD}.new2: " in capsys.readouterr().err
 
 
+def test_a_dry_run_names_the_files_and_loads_of_the_real_run_and_writes_nothing(
+    devnet: DevnetHandle,
+    workdir: Path,
+    reference_publishers_funded: list[Address],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    before = folder_state(workdir)
+
+    assert prepare(devnet, "--dry-run", "--json") == 0
+    planned_run = capsys.readouterr()
+
+    assert folder_state(workdir) == before and not scraper_config_path(workdir).exists()
+    assert "--dry-run: every check passed; nothing was written" in planned_run.err
+    planned = json.loads(planned_run.out)
+    assert planned["dry_run"] is True
+    assert prepare(devnet, "--json") == 0
+    done = json.loads(capsys.readouterr().out)
+    assert {**planned, "dry_run": False} == done
+    (keyfile,) = done["keyfiles"]
+    assert (keyfile["path"], keyfile["set"]) == (f"{PROD}.new", None)
+    assert [(p["address"], p["attesters"]) for p in keyfile["publishers"]] == [
+        (str(p), load) for p, load in zip(reference_publishers_funded, (2, 2, 1), strict=True)
+    ]
+    assert (workdir / keyfile["path"]).exists()
+
+
 def test_three_servers_share_ten_publishers_three_three_four(
     devnet: DevnetHandle, workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

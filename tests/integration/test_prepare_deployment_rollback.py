@@ -17,7 +17,6 @@ from butler.adapters.local_deployment_writes import LocalDeploymentWrites
 from butler.adapters.local_key_files import LocalKeyFiles
 from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
 from butler.domain.address import Address
-from butler.domain.config import NetworkConfig
 from butler.domain.errors import ButlerError, CheckFailed
 from butler.domain.keyfiles import ProductionKeyfile
 from butler.domain.scraper_config import ScraperConfig
@@ -29,6 +28,7 @@ from butler.usecases.prepare_deployment import (
     default_output,
     prepare_deployment,
 )
+from tests.unit.deployment_values import devnet_network
 
 PHASE2 = "key-flow/after_phase2/on-dev-machine"
 PROD = "prod-testnet-keyfile.json"
@@ -65,14 +65,7 @@ def run(
     provider_id = chain.add_provider(Address.from_int(0xAD))
     for publisher in json.loads((folder / PUBS).read_text()):
         chain.set_balance(Address.parse(publisher), 10**18)
-    network = NetworkConfig(
-        network="devnet",
-        chain_id=31337,
-        rpc_url="http://127.0.0.1:1",
-        staking_registry=Address.from_int(0x5E),
-        rollup=Address.from_int(0x70),
-        provider_id=provider_id,
-    )
+    network = devnet_network(provider_id)
     request = DeploymentRequest(
         production=folder / PROD,
         new_public_keys=folder / NEW,

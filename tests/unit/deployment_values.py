@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from butler.domain import bn254
 from butler.domain.address import Address
+from butler.domain.config import NetworkConfig
 from butler.domain.deployment import DeploymentInputs
 from butler.domain.keyfiles import (
     DeployedValidator,
@@ -72,3 +73,15 @@ def inputs(
 ) -> DeploymentInputs:
     sets = publishers if isinstance(publishers, PublisherSets) else PublisherSets.single(tuple(publishers))
     return DeploymentInputs(prod, PRODUCTION, new, NEW, sets, PUBLISHERS)
+
+
+def devnet_network(provider_id: int) -> NetworkConfig:
+    """A devnet network config for use cases over the fake chain."""
+    return NetworkConfig(
+        network="devnet",
+        chain_id=31337,
+        rpc_url="http://127.0.0.1:1",
+        staking_registry=Address.from_int(0x5E),
+        rollup=Address.from_int(0x70),
+        provider_id=provider_id,
+    )

@@ -76,9 +76,36 @@ def test_offline_run_matches_the_reference_and_keeps_keys_off_stdout(
     validators = json.loads(source.read_text())["validators"]
     private_keys = [v["attester"][kind].lower() for v in validators for kind in ("eth", "bls")]
     private_keys += [v["publisher"].lower() for v in validators]
-    assert captured.out == ""
+    # The publishers' addresses (of the reference's publisher keys), on stdout and in publishers-<FILE>.
+    publishers = ["0xa54eC3601581636969984f437b62c67F8BD6501b", "0xfcb553562fAAcaA8Ca04AFe03B91d5410d49C288"]
+    assert captured.out.splitlines() == publishers
+    assert json.loads((tmp_path / "publishers-new-private-keys.json").read_text()) == publishers
+    assert not any(key[2:] in captured.out for key in private_keys)
     assert all(key in captured.err for key in private_keys) and "CONSOLE SECRET STORE" in captured.err
     assert "offline" in captured.err
+
+
+def test_json_names_attesters_publishers_and_both_files(tmp_path, monkeypatch, capsys, reference_dir):
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "new-private-keys.json"
+    shutil.copy(reference_dir / PHASE1, source)
+    out = tmp_path / "out"
+    out.mkdir()
+    assert run(["process-private-keys", str(source), "--offline", "-o", str(out / "pub.json"), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document == {
+        "attesters": [
+            "0x5FAC75C9bD29CDf5599C74e31A8a88850a573748",
+            "0x829B7234A1544C755a9F31Fa4812675F8E8A0BF3",
+        ],
+        "publishers": [
+            "0xa54eC3601581636969984f437b62c67F8BD6501b",
+            "0xfcb553562fAAcaA8Ca04AFe03B91d5410d49C288",
+        ],
+        "public_keys_file": str(out / "pub.json"),
+        "publishers_file": str(out / "publishers-new-private-keys.json"),
+    }
+    assert json.loads((out / "publishers-new-private-keys.json").read_text()) == document["publishers"]
 
 
 def test_bad_file_exits_1_with_one_line_per_problem_and_writes_nothing(
@@ -129,7 +156,7 @@ def test_a_large_file_shows_progress_and_a_summary(tmp_path, monkeypatch, capsys
     assert run(["process-private-keys", str(source), "--offline"]) == 0
     err = capsys.readouterr().err
     assert f"derived {count:,}/{count:,} (100%)" in err
-    assert err.rstrip().endswith(f"wrote {count} validators' public keys to {tmp_path / 'public-many.json'}")
+    assert f"wrote {count} validators' public keys to {tmp_path / 'public-many.json'}" in err
     assert len(json.loads((tmp_path / "public-many.json").read_text())["validators"]) == count
 
 

@@ -4,6 +4,7 @@ errors, which come before any config or network is touched."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from butler.domain.errors import CheckFailed, InputError
 from butler.domain.funding import DEFAULT_THRESHOLD_WEI, Skipped
 from butler.domain.keyfiles import DeployedValidator, FeeRecipient, ProductionKeyfile, PublicAttester
 from butler.domain.keys import BlsSecretKey, bls_public_key
+from butler.domain.publisher_sets import PublisherSets
 from butler.domain.safe import Operation, SafeCall, multisend_calls
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from butler.entrypoints.cli import run
@@ -22,6 +24,7 @@ from butler.ports.multisig_fake import FakeMultisig
 from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
 from butler.usecases.fund_publishers import (
     Funding,
+    loads_from_deployment_inputs,
     loads_from_keyfiles,
     loads_from_scraper_config,
     plan_publisher_funding,
@@ -186,10 +189,19 @@ def test_a_scraper_config_of_another_network_is_refused():
         read_loads(scraper_config(network="mainnet", chain_id=1))
 
 
-def test_a_scraper_config_without_any_publisher_assignment_is_refused():
-    config = scraper_config(ScrapedAttester(attester(1).eth), publishers=P[:2])
-    with pytest.raises(CheckFailed, match="none names its publishers"):
-        read_loads(config)
+def test_a_scraper_config_without_any_publisher_assignment_assumes_an_even_split_and_says_so():
+    config = scraper_config(
+        *(ScrapedAttester(attester(n).eth) for n in range(1, 6)),
+        ScrapedAttester(attester(6).eth, None, AttesterState.NO_LONGER_ACTIVE),
+        publishers=P[:2],
+    )
+    loads, warnings = read_loads(config)
+    assert loads == {P[0]: 3, P[1]: 3}  # five attesters still counted, over two publishers
+    assert warnings == [
+        f"{SCRAPER}: no attester names its publishers: assuming the attesters split evenly over the 2 "
+        "publishers (attesters / publishers, rounded up); pass the deployment's keyfiles with --keyfile "
+        "for the exact loads"
+    ]
 
 
 def test_attesters_without_publishers_beside_others_are_warned_about():
@@ -208,25 +220,42 @@ def test_attesters_without_publishers_beside_others_are_warned_about():
 # --- the command's usage errors (before any config or network) -----------------------------------
 
 
+ONE_SOURCE = (
+    "give exactly one source of loads: --production-keys/--new-public-keys/--available-publishers, "
+    "--keyfile FILE ..., or --scraper-config PATH"
+)
+
+
 @pytest.mark.parametrize(
     ("args", "problem"),
     [
-        ([], "give either --keyfile FILE ... or --scraper-config PATH (exactly one of them)"),
+        ([], ONE_SOURCE),
+        (["--keyfile", "a.json", "-s", "c.json"], ONE_SOURCE),
+        (["-p", "p.json", "-k", "n.json", "-a", "a.json", "-s", "c.json"], ONE_SOURCE),
         (
-            ["-k", "a.json", "-s", "c.json"],
-            "give either --keyfile FILE ... or --scraper-config PATH (exactly one of them)",
+            ["-p", "p.json", "-a", "a.json"],
+            "--new-public-keys is required with the other prepare-deployment inputs",
         ),
-        (["-k", "a.json", "--threshold", "-0.5"], "--threshold: must not be negative"),
         (
-            ["-k", "a.json", "--threshold", "1e-3"],
+            ["-s", "c.json", "-H", "2"],
+            "--high-availability-count goes with --production-keys, --new-public-keys and "
+            "--available-publishers",
+        ),
+        (
+            ["-p", "p.json", "-k", "n.json", "-a", "a.json", "-H", "1"],
+            "--high-availability-count must be between 2 and 26",
+        ),
+        (["--keyfile", "a.json", "--threshold", "-0.5"], "--threshold: must not be negative"),
+        (
+            ["--keyfile", "a.json", "--threshold", "1e-3"],
             "--threshold: expected a decimal amount of ETH such as 0.05 (digits and one point only)",
         ),
         (
-            ["-k", "a.json", "-k", "sub/../a.json"],
+            ["--keyfile", "a.json", "--keyfile", "sub/../a.json"],
             "--keyfile: sub/../a.json is given twice (as a.json); its publishers would count twice",
         ),
         (
-            ["-k", "a.json", "b.json", "a.json"],
+            ["--keyfile", "a.json", "b.json", "a.json"],
             "--keyfile: a.json is given twice (as a.json); its publishers would count twice",
         ),
     ],
@@ -239,3 +268,61 @@ def test_usage_errors_exit_2_with_one_line(args, problem, capsys, monkeypatch, t
     assert code == 2
     assert captured.err.splitlines() == [f"error: {problem}"]
     assert captured.out == ""
+
+
+# --- from prepare-deployment's own inputs: fund first, then deploy --------------------------------
+
+
+@pytest.mark.parametrize("ha_count", [None, 2])
+def test_funding_from_the_deployment_inputs_lets_prepare_deployment_pass_with_no_warning(ha_count):
+    from butler.ports.clock_fake import FixedClock
+    from butler.ports.deployment_writes_fake import FakeDeploymentWrites
+    from butler.usecases.prepare_deployment import DeploymentRequest, default_output, prepare_deployment
+    from tests.unit.deployment_values import deployed, devnet_network, new_keys, production
+
+    prod, new, pubs = Path("/ops/prod.json"), Path("/ops/public-new.json"), Path("/ops/publishers-new.json")
+    files = FakeKeyFiles(
+        {
+            prod: production(deployed(1), deployed(2), deployed(3)),
+            new: new_keys(4, 5, 6, 7),
+            pubs: PublisherSets.single(tuple(P[:4])),
+        }
+    )
+    chain = FakeChain(chain_id=31337)  # every publisher holds 0 ETH
+    chain.set_balance(SAFE, 10 * ETH)
+    network = devnet_network(chain.add_provider(SAFE))
+    request = DeploymentRequest(prod, new, pubs, SCRAPER, default_output(prod), ha_count)
+
+    def deploy():
+        configs = FakeScraperConfigFiles()
+        return prepare_deployment(
+            request,
+            network=network,
+            files=files,
+            chain=chain,
+            scraper_configs=configs,
+            writes=FakeDeploymentWrites(files, configs),
+            clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)),
+        )
+
+    with pytest.raises(CheckFailed, match="balance is 0 ETH"):
+        deploy()
+    loads = loads_from_deployment_inputs(prod, new, pubs, files, ha_count=ha_count)
+    # Seven validators round-robin over the four publishers, or over two sets of two each.
+    assert loads == (
+        {P[0]: 2, P[1]: 2, P[2]: 2, P[3]: 1} if ha_count is None else {P[0]: 4, P[1]: 3, P[2]: 4, P[3]: 3}
+    )
+    funding = plan(chain, loads)
+    assert funding.transaction is not None
+    execute(funding.transaction, chain)
+
+    result = deploy()
+    assert result.low_balances == ()
+    assert result.plan.loads() == loads
+
+
+def test_the_deployment_inputs_problems_are_those_prepare_deployment_reports():
+    prod, new, pubs = Path("/ops/prod.json"), Path("/ops/new.json"), Path("/ops/pubs.json")
+    with pytest.raises(InputError) as failed:
+        loads_from_deployment_inputs(prod, new, pubs, FakeKeyFiles(), ha_count=None)
+    assert failed.value.problems == tuple(f"{path}: file not found" for path in (prod, new, pubs))

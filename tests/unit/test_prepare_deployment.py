@@ -69,7 +69,9 @@ class World:
             provider_id=self.provider_id,
         )
 
-    def run(self, *, ha_count: int | None = None, output: OutputPlace | None = None) -> DeploymentResult:
+    def run(
+        self, *, ha_count: int | None = None, output: OutputPlace | None = None, dry_run: bool = False
+    ) -> DeploymentResult:
         request = DeploymentRequest(
             production=PROD,
             new_public_keys=NEW,
@@ -86,6 +88,7 @@ class World:
             scraper_configs=self.scraper,
             writes=FakeDeploymentWrites(self.files, self.scraper),
             clock=FixedClock(NOW),
+            dry_run=dry_run,
         )
 
     def keyfile(self, name: str) -> ProductionKeyfile:
@@ -197,6 +200,29 @@ def test_a_short_publisher_is_a_warning() -> None:
         (P[0], ETH // 10, ETH // 5)
     ]
     assert FOLDER / "prod.json.new" in world.files.files
+
+
+def test_a_dry_run_plans_and_names_what_a_real_run_writes_but_writes_nothing() -> None:
+    world = World(P[:4])
+    before = world.snapshot()
+
+    planned = world.run(ha_count=2, dry_run=True)
+
+    assert world.snapshot() == before and world.scraper.writes == 0
+    assert planned.dry_run
+    done = world.run(ha_count=2)
+    assert [w.path for w in planned.keyfiles] == [w.path for w in done.keyfiles]
+    assert [w.planned for w in planned.keyfiles] == [w.planned for w in done.keyfiles]
+    assert planned.scraper_config == done.scraper_config
+
+
+def test_a_dry_run_fails_on_what_a_real_run_fails_on() -> None:
+    world = World()
+    world.chain.set_balance(P[1], 0)
+    before = world.snapshot()
+    with pytest.raises(CheckFailed, match=f"publisher {P[1]}: balance is 0 ETH"):
+        world.run(dry_run=True)
+    assert world.snapshot() == before
 
 
 def test_the_chain_is_not_read_when_the_files_already_fail() -> None:

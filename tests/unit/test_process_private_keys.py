@@ -10,12 +10,18 @@ from butler.domain.address import Address
 from butler.domain.errors import ButlerError, CheckFailed, InputError
 from butler.domain.keyfiles import FeeRecipient, PrivateAttester, PrivateKeysFile, PrivateValidator
 from butler.domain.keys import attester_address, bls_public_key, parse_bls_secret_key, parse_eth_secret_key
+from butler.domain.publisher_sets import PublisherSets
 from butler.ports.key_files_fake import FakeKeyFiles
 from butler.ports.secret_store_fake import FakeSecretStore
-from butler.usecases.process_private_keys import default_output, process_private_keys
+from butler.usecases.process_private_keys import (
+    default_output,
+    default_publishers_output,
+    process_private_keys,
+)
 
 SOURCE = Path("/keys/new-private-keys.json")
 OUTPUT = Path("/work/public-new-private-keys.json")
+PUBLISHERS = Path("/work/publishers-new-private-keys.json")
 
 
 def validator(n: int) -> PrivateValidator:
@@ -38,6 +44,7 @@ def run(files: FakeKeyFiles, secrets: FakeSecretStore, check=None, progress=None
     result = process_private_keys(
         SOURCE,
         OUTPUT,
+        PUBLISHERS,
         files=files,
         secrets=secrets,
         on_chain_check=check,
@@ -106,6 +113,48 @@ def test_the_chain_check_sees_every_derived_attester():
     checked = []
     run(files, FakeSecretStore(), check=lambda derived: checked.extend(d.public for d in derived))
     assert checked == list(files.files[OUTPUT].validators)
+
+
+def publisher_address(n: int) -> Address:
+    return attester_address(parse_eth_secret_key(f"0x{n + 2000:064x}"))
+
+
+def test_the_publishers_file_lists_each_publisher_once_in_file_order():
+    shared = PrivateValidator(
+        validator(3).attester,
+        (validator(2).publisher[0], validator(4).publisher[0]),
+        validator(3).fee_recipient,
+    )
+    files = FakeKeyFiles({SOURCE: keys_file(validator(1), validator(2), shared)})
+    result, _ = run(files, FakeSecretStore())
+    expected = (publisher_address(1), publisher_address(2), publisher_address(4))
+    assert result.publishers == expected and result.publishers_output == PUBLISHERS
+    assert files.files[PUBLISHERS] == PublisherSets.single(expected)
+
+
+def test_an_existing_publishers_file_is_kept_and_nothing_is_stored():
+    files = FakeKeyFiles({SOURCE: keys_file(validator(1)), PUBLISHERS: "earlier batch"})
+    secrets = FakeSecretStore()
+    with pytest.raises(CheckFailed, match="--publishers-output or pass --force"):
+        run(files, secrets)
+    assert files.files[PUBLISHERS] == "earlier batch" and OUTPUT not in files.files and not secrets.stored
+
+
+def test_a_publishers_file_failing_to_write_takes_the_new_public_keys_file_with_it():
+    class FailingPublishers(FakeKeyFiles):
+        def write_available_publishers(self, path, publishers, *, before_commit=None):
+            raise ButlerError(f"{path}: cannot write: disk full")
+
+    files = FailingPublishers({SOURCE: keys_file(validator(1))})
+    secrets = FakeSecretStore()
+    with pytest.raises(ButlerError, match="disk full"):
+        run(files, secrets)
+    assert set(files.files) == {SOURCE}
+    assert secrets.stored == [], "no key is handed over on a run that writes nothing"
+
+
+def test_the_publishers_file_goes_beside_the_public_keys_file():
+    assert default_publishers_output(SOURCE, OUTPUT) == PUBLISHERS
 
 
 def test_a_secret_store_failure_leaves_no_public_file():

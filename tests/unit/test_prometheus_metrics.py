@@ -14,9 +14,11 @@ from prometheus_client.parser import text_string_to_metric_families
 from butler.adapters.metrics_server import MetricsServer, metrics_app
 from butler.adapters.prometheus_metrics import LatestStatus, ScraperCollector, metrics_registry, metrics_text
 from butler.domain.address import Address
+from butler.domain.chain_evidence import Suspicion
 from butler.domain.lifecycle import Position
 from butler.domain.scraper_config import AttesterState
 from butler.usecases.scrape_cycle import RejectedTransition, ScrapeStatus, Snapshot
+from tests.conftest import REPO_ROOT
 
 S = AttesterState
 PUB_A = Address.from_int(0xA1)
@@ -99,6 +101,7 @@ def test_a_good_cycle_exports_every_series_with_its_labels() -> None:
         key("attester_missing_coinbase_info", attester=ACTIVE.checksum, state="ACTIVE"): 1,
         key("provider_queue_length"): 4,
         key("entry_queue_length"): 7,
+        key("publisher_loads_assumed_even"): 0,
         key("scrape_success", scraper="chain"): 1,
         key("scrape_duration_seconds", scraper="chain"): 0.25,
         key("last_successful_scrape_timestamp_seconds", scraper="chain"): TAKEN.timestamp(),
@@ -116,6 +119,18 @@ def test_a_good_cycle_exports_every_series_with_its_labels() -> None:
         key("attester_transitions_rejected_total", state="NO_LONGER_ACTIVE", observed="VALIDATING"): 0,
     }
     assert found == expected
+
+
+def test_every_series_on_metrics_is_in_the_docs_table() -> None:
+    docs = (REPO_ROOT / "docs" / "scraper.md").read_text()
+    section = docs.split("## Metrics", 1)[1].split("\n## ", 1)[0]
+    documented = {
+        "aztec_butler_" + row.split("`")[1] for row in section.splitlines() if row.startswith("| `")
+    }
+    suspect = attrs.evolve(good_status(), succeeded=False, suspicion=Suspicion.REORG)
+    exported = {name for status in (good_status(), suspect) for name, _ in series(render(status))}
+    assert exported - documented == set()
+    assert documented - exported == set(), "the table documents a series /metrics does not have"
 
 
 def test_a_failed_cycle_keeps_the_last_values_and_says_it_failed() -> None:

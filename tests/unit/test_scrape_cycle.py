@@ -182,6 +182,22 @@ def test_an_attester_seen_exiting_needs_no_funds_from_that_very_cycle_on() -> No
     assert snapshot.required_topups[PUB_B] == 0, "three attesters in service, 0.5 ETH each"
 
 
+def test_a_config_naming_no_publishers_splits_the_attesters_evenly_and_says_so() -> None:
+    """A config built from web3signer keys: five attesters, two publishers holding nothing. Each is
+    assumed to publish for ceil(5 / 2) = 3, so each lacks 1.5 ETH, not 0."""
+    w = world(scraper_config(*(ScrapedAttester(attester(n)) for n in range(1, 6)), publishers=(PUB_A, PUB_B)))
+
+    snapshot = w.cycle().snapshot
+
+    assert snapshot is not None and snapshot.even_split
+    assert snapshot.required_topups == {PUB_A: 3 * WEI // 2, PUB_B: 3 * WEI // 2}
+
+
+def test_named_publishers_are_never_split_evenly() -> None:
+    snapshot = every_state_world().cycle().snapshot
+    assert snapshot is not None and not snapshot.even_split
+
+
 def test_new_states_are_saved_and_an_unchanged_cycle_writes_nothing() -> None:
     w = every_state_world()
 

@@ -118,3 +118,17 @@ def test_a_missing_scraper_config_says_how_to_make_one(
         f"error: {expected}: scraper config not found: write it with `aztec-butler generate-scraper-config` "
         "or `prepare-deployment`, or pass --scraper-config PATH"
     ]
+
+
+def test_without_a_config_it_suggests_only_what_the_scraper_accepts(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AZTEC_BUTLER_CONFIG", raising=False)
+
+    assert run(["--once"]) == 2
+
+    said = capsys.readouterr().err
+    assert said.splitlines() == [
+        "error: no network config: pass --config NETWORK.toml or set AZTEC_BUTLER_CONFIG"
+    ]
+    assert "--network" not in said

@@ -50,11 +50,18 @@ def find_config(explicit: str | None, network: str | None, environ: Mapping[str,
 
 def load_network_config(path: Path) -> tuple[NetworkConfig, SecretSources]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise UsageError(f"{path}: config file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"{path}: cannot read config: {exc}") from None
+    return parse_network_config(path, text)
+
+
+def parse_network_config(path: Path, text: str) -> tuple[NetworkConfig, SecretSources]:
+    """The config in `text`, as if read from `path` (which errors name and key-file paths are relative to)."""
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: not valid TOML: {exc}") from None
     except ValueError:

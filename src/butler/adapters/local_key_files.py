@@ -9,6 +9,7 @@ from pathlib import Path
 from butler.adapters import codecs
 from butler.adapters.atomic_file import LeftBehind, create_atomically, remove_durably
 from butler.adapters.json_files import check_writable, read_decoded, read_json, write_json
+from butler.domain.address import Address
 from butler.domain.errors import ButlerError
 from butler.domain.keyfiles import PrivateKeysFile, ProductionKeyfile, PublicKeysFile
 from butler.domain.publisher_sets import PublisherSets
@@ -56,6 +57,11 @@ class LocalKeyFiles:
 
     def read_public_keys(self, path: Path) -> PublicKeysFile:
         return read_json(path, PublicKeysFile)
+
+    def write_available_publishers(
+        self, path: Path, publishers: tuple[Address, ...], *, before_commit: Callable[[], None] | None = None
+    ) -> None:
+        write_json(path, [p.checksum for p in publishers], before_commit=before_commit)
 
     def read_available_publishers(self, path: Path) -> PublisherSets:
         return read_decoded(path, codecs.structure_publisher_sets)

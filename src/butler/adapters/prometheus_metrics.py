@@ -106,7 +106,8 @@ class ScraperCollector:
         balance = self._family("publisher_balance_eth", "The publisher's ETH balance.", ["publisher"])
         topup = self._family(
             "publisher_required_topup_eth",
-            "ETH the publisher lacks: attesters assigned x MIN_ETH_PER_ATTESTER - balance, at least 0.",
+            "ETH the publisher lacks: attesters assigned x MIN_ETH_PER_ATTESTER - balance, at least 0 "
+            "(attesters assumed split evenly when publisher_loads_assumed_even is 1).",
             ["publisher"],
         )
         for publisher, wei in snapshot.balances.items():
@@ -116,6 +117,13 @@ class ScraperCollector:
             )
         yield balance
         yield topup
+        yield self._gauge(
+            "publisher_loads_assumed_even",
+            "1 when the scraper config names no attester's publishers (built from web3signer keys): each "
+            "publisher's required top-up then assumes ceil(attesters / publishers) attesters.",
+            [],
+            1 if snapshot.even_split else 0,
+        )
 
         attesters = self._family(
             "attesters", "Attesters of the scraper config per lifecycle state.", ["state"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
 
+from butler.domain.address import Address
 from butler.domain.keyfiles import (
     PrivateKeysFile,
     PrivateValidator,
@@ -51,3 +52,13 @@ def _repeats(items: Iterable[tuple[int, Hashable]], describe: Callable[[int, int
 
 def public_keys_file(keys_file: PrivateKeysFile, derived: Iterable[PublicValidator]) -> PublicKeysFile:
     return PublicKeysFile(schema_version=keys_file.schema_version, validators=tuple(derived))
+
+
+def publisher_addresses(keys_file: PrivateKeysFile) -> tuple[Address, ...]:
+    """The addresses of the file's publisher keys in file order, each once (a publisher may serve
+    several validators): the available-publishers list phase 3 takes."""
+    return tuple(
+        dict.fromkeys(
+            attester_address(key) for validator in keys_file.validators for key in validator.publisher
+        )
+    )

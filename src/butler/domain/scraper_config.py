@@ -141,6 +141,33 @@ def publisher_loads(
     return loads
 
 
+@attrs.frozen
+class PublisherLoads:
+    """Attesters per publisher, and whether they are assumed: a config that names no attester's
+    publishers (built from web3signer keys) says nothing of who publishes for whom."""
+
+    loads: dict[Address, int]
+    even_split: bool
+
+
+def assumed_publisher_loads(
+    config: ScraperConfig, states: Mapping[Address, AttesterState] | None = None
+) -> PublisherLoads:
+    """`publisher_loads`, except when no attester names a publisher while publishers are listed: then the
+    attesters still counted are assumed spread evenly, ceil(attesters / publishers) on each, rather than
+    every publisher needing nothing."""
+    if not config.publishers or any(attester.publishers for attester in config.attesters):
+        return PublisherLoads(publisher_loads(config, states), even_split=False)
+    counted = {
+        attester.address
+        for attester in config.attesters
+        if ((states or {}).get(attester.address) or attester.last_seen_state)
+        is not AttesterState.NO_LONGER_ACTIVE
+    }
+    share = -(-len(counted) // len(config.publishers))
+    return PublisherLoads(dict.fromkeys(config.publishers, share), even_split=True)
+
+
 def with_states(
     config: ScraperConfig, states: Mapping[Address, AttesterState], now: datetime
 ) -> ScraperConfig:

@@ -7,9 +7,10 @@ from pathlib import Path
 import plac
 
 from butler.domain.config import NetworkConfig
+from butler.domain.errors import ButlerError
 from butler.domain.staking_registry_calls import DEFAULT_CHUNK_SIZE
 from butler.entrypoints.console import ProgressLine, note, run_plac
-from butler.entrypoints.options import network_options
+from butler.entrypoints.options import long_opt, network_options
 from butler.usecases.add_keys import AddKeysOutcome, Registration
 
 LISTED_ATTESTERS = 10
@@ -17,11 +18,10 @@ LISTED_ATTESTERS = 10
 
 
 @plac.pos("private_key_file", "private-keys file of the new validators (the one given to phase 2)", type=Path)
-@plac.opt(
+@long_opt(
     "chunk_size",
     f"attesters per addKeysToProvider call, one Safe transaction each (default {DEFAULT_CHUNK_SIZE})",
     type=int,
-    abbrev="k",
     metavar="N",
 )
 @plac.flg("no_propose", "print the calldata only; propose nothing to the Safe", abbrev="P")
@@ -53,7 +53,13 @@ def add_keys(
     from butler.usecases.add_keys import add_keys as run
 
     _, network_config, secrets = load_config(config, network)
-    multisig = None if no_propose else open_multisig(network_config, secrets)
+    multisig, cannot_propose = None, None
+    if not no_propose:
+        try:
+            multisig = open_multisig(network_config, secrets, printed="the calldata above")
+        except ButlerError as error:
+            # Reported once the calldata is printed: the owners can still propose it themselves.
+            cannot_propose = error
 
     def show(registration: Registration) -> None:
         print_calls(registration.calls, as_json=json)
@@ -69,6 +75,8 @@ def add_keys(
         show=show,
         progress=ProgressLine("built registration data for"),
     )
+    if cannot_propose is not None:
+        raise cannot_propose
     if outcome.proposals:
         report_proposals(outcome.proposals, safe=outcome.safe)
     else:

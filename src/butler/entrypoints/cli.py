@@ -20,9 +20,13 @@ class Command:
 
 
 COMMANDS = {
+    "config": Command(
+        "butler.entrypoints.config_cmd",
+        "config init --network NAME: a network config from a preset (testnet, testnet-registry2, mainnet)",
+    ),
     "process-private-keys": Command(
         "butler.entrypoints.process_private_keys_cmd",
-        "phase 2: derive public keys from fresh private keys; refuse keys already on chain",
+        "phase 2: public keys and publisher addresses from fresh private keys; refuse keys on chain",
     ),
     "prepare-deployment": Command(
         "butler.entrypoints.prepare_deployment_cmd",
@@ -57,7 +61,8 @@ commands:
 {{commands}}
 
 Network settings come from a TOML file: --config PATH, or $AZTEC_BUTLER_CONFIG, or
-$XDG_CONFIG_HOME/aztec-butler/NETWORK.toml with --network NETWORK.
+$XDG_CONFIG_HOME/aztec-butler/NETWORK.toml with --network NETWORK
+(`aztec-butler config init --network NETWORK` writes one from a preset).
 Exit codes: 0 success, 1 a check failed, 2 usage error.
 """
 

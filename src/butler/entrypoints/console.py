@@ -71,20 +71,36 @@ class RedactingStream(io.TextIOBase):
 
 
 class ProgressLine:
-    """Progress for long work: at most a few lines a second, and only when there is enough to wait for."""
+    """Progress for long work, at most one line per `interval`: from the start when the total is at least
+    `min_total`, else once the work has taken `delay` seconds (a slow node makes a short scan long)."""
 
-    def __init__(self, verb: str, *, min_total: int = 500, interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        verb: str,
+        *,
+        min_total: int = 500,
+        interval: float = 1.0,
+        delay: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._verb = verb
         self._min_total = min_total
         self._interval = interval
-        self._last = time.monotonic()
+        self._clock = clock
+        self._started = clock()
+        self._delay = delay
+        self._last = self._started
+        self._shown = False
 
     def __call__(self, done: int, total: int) -> None:
-        if total < self._min_total:
+        now = self._clock()
+        if total < self._min_total and not self._shown and now - self._started < self._delay:
             return
-        now = time.monotonic()
-        if done == total or now - self._last >= self._interval:
+        if (
+            done == total and (self._shown or total >= self._min_total)
+        ) or now - self._last >= self._interval:
             self._last = now
+            self._shown = True
             sys.stderr.write(f"{self._verb} {done:,}/{total:,} ({100 * done // total}%)\n")
 
 
@@ -99,12 +115,15 @@ def run_plac(function: object, prog: str, argv: list[str], *, repeatable: Sequen
 
     import plac
 
+    from butler.entrypoints.options import without_placeholder_shorts
+
     parser = plac.parser_from(
         function,
         prog=prog,
         description=inspect.cleandoc(getattr(function, "__doc__", None) or ""),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    without_placeholder_shorts(parser)
     for action in parser._actions:
         if action.dest in repeatable:
             # plac cannot declare such an option; argparse's own `extend` action collects every value.

@@ -17,6 +17,7 @@ import plac
 from butler.domain.address import Address, AddressFormatError
 from butler.domain.errors import ButlerError, CheckFailed, InputError, UsageError
 from butler.entrypoints.console import CommandRunner, dispatch, exit_with, run_plac
+from butler.entrypoints.options import long_opt
 
 if TYPE_CHECKING:  # the devnet and web3 load only for the commands that need them
     from butler.devnet.actions import DevnetActions, DevValidator
@@ -76,13 +77,12 @@ def _actions(config: str) -> DevnetActions:
     return DevnetActions(read_config(Path(config)))
 
 
-@plac.opt("port", "anvil's port (default: a free port)", type=int, abbrev="p", metavar="PORT")
-@plac.opt("config_out", "where to write the network config", type=str, abbrev="c", metavar="PATH")
-@plac.opt(
+@long_opt("port", "anvil's port (default: a free port)", type=int, metavar="PORT")
+@long_opt("config_out", "where to write the network config", type=str, metavar="PATH")
+@long_opt(
     "key_out",
     "where to write the proposer key (default: devnet-proposer.key beside the config)",
     type=str,
-    abbrev="k",
     metavar="PATH",
 )
 @plac.opt(
@@ -170,12 +170,11 @@ def fund(eth: str | None = None, config: str = "devnet.toml", *addresses: str) -
     return 0
 
 
-@plac.opt("count", "how many generated validators (default: 1)", type=int, abbrev="n", metavar="N")
-@plac.opt(
+@long_opt("count", "how many generated validators (default: 1)", type=int, metavar="N")
+@long_opt(
     "from_",
     "queue the attesters of this private-keys file instead of generated ones",
     type=str,
-    abbrev="f",
     metavar="PRIVATE_KEYS_FILE",
 )
 @plac.opt("config", CONFIG_HELP, type=str, abbrev="c", metavar="PATH")
@@ -227,7 +226,7 @@ def _file_validators(path: Path) -> list[DevValidator]:
     return file_validators(keys_file)
 
 
-@plac.opt("count", "how many stakes", type=int, abbrev="n", metavar="N")
+@long_opt("count", "how many stakes", type=int, metavar="N")
 @plac.opt("config", CONFIG_HELP, type=str, abbrev="c", metavar="PATH")
 def stake(count: int = 1, config: str = "devnet.toml") -> int:
     """A delegator (anvil account 3) stakes COUNT times with provider 1.
@@ -241,7 +240,7 @@ def stake(count: int = 1, config: str = "devnet.toml") -> int:
     return 0
 
 
-@plac.opt("count", "how many entries at most", type=int, abbrev="n", metavar="N")
+@long_opt("count", "how many entries at most", type=int, metavar="N")
 @plac.opt("config", CONFIG_HELP, type=str, abbrev="c", metavar="PATH")
 def flush(count: int = 1, config: str = "devnet.toml") -> int:
     """Move up to COUNT entries from the head of the rollup entry queue into the real GSE."""

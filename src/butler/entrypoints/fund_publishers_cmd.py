@@ -14,13 +14,14 @@ from butler.domain.errors import UsageError
 from butler.domain.funding import DEFAULT_THRESHOLD_WEI, EthAmountError, FundingPlan, parse_eth
 from butler.entrypoints.calldata_output import format_eth, print_calls, report_proposals
 from butler.entrypoints.console import note, run_plac
-from butler.entrypoints.options import network_options
+from butler.entrypoints.options import check_ha_count, long_opt, network_options
 from butler.ports.chain import Chain
 from butler.ports.key_files import KeyFiles
 from butler.ports.multisig import Multisig
 from butler.ports.scraper_config_files import ScraperConfigFiles
 from butler.usecases.fund_publishers import (
     Funding,
+    loads_from_deployment_inputs,
     loads_from_keyfiles,
     loads_from_scraper_config,
     plan_publisher_funding,
@@ -31,15 +32,42 @@ TABLE_DECIMALS = 6
 
 
 @plac.opt(
-    "keyfile",
-    "production keyfile about to be deployed; give every file of an HA set (repeat or list several)",
+    "production_keys",
+    "with -k and -a: the production keyfile the nodes run now (the inputs of prepare-deployment)",
+    type=Path,
+    abbrev="p",
+    metavar="FILE",
+)
+@plac.opt(
+    "new_public_keys",
+    "with -p and -a: public-keys file of the new validators (phase 2)",
     type=Path,
     abbrev="k",
     metavar="FILE",
 )
 @plac.opt(
+    "available_publishers",
+    "with -p and -k: the publisher addresses prepare-deployment will assign",
+    type=Path,
+    abbrev="a",
+    metavar="FILE",
+)
+@plac.opt(
+    "high_availability_count",
+    "K >= 2: the publishers are cut into K sets, as prepare-deployment -H K does",
+    type=int,
+    abbrev="H",
+    metavar="K",
+)
+@long_opt(
+    "keyfile",
+    "instead: production keyfile(s) already written; give every file of an HA set (repeat or list several)",
+    type=Path,
+    metavar="FILE",
+)
+@plac.opt(
     "scraper_config",
-    "scraper config whose attesters name their publishers (instead of --keyfile)",
+    "instead: scraper config whose attesters name their publishers",
     type=Path,
     abbrev="s",
     metavar="PATH",
@@ -51,9 +79,13 @@ TABLE_DECIMALS = 6
     metavar="ETH",
 )
 @plac.flg("no_propose", "only print the transaction; do not propose it to the Safe", abbrev="P")
-@plac.flg("json", "print the transaction as JSON", abbrev="j")
+@plac.flg("json", "print the transaction as a JSON list of {to, value, data, operation}", abbrev="j")
 @network_options
 def fund_publishers(
+    production_keys: Path | None = None,
+    new_public_keys: Path | None = None,
+    available_publishers: Path | None = None,
+    high_availability_count: int | None = None,
     keyfile: list[Path] | None = None,
     scraper_config: Path | None = None,
     threshold: str | None = None,
@@ -64,28 +96,44 @@ def fund_publishers(
 ) -> int:
     """Top every publisher up to (attesters it publishes for) x min_eth_per_attester, in ONE Safe transaction.
 
-    The loads come from the production keyfiles about to be deployed (--keyfile, every file of an HA
-    set) or from the scraper config (--scraper-config); exactly one of the two. All balances are read
-    in one batch. Each publisher below its target is sent exactly the difference, unless that is less
-    than --threshold (default 0.01 ETH: dust is not worth a signature). The transfers form one Safe
-    transaction: a MultiSendCallOnly batch (delegatecall), or a plain transfer for a single publisher.
-    A summary table goes to stderr; the transaction to stdout, always. It is then proposed to the Safe
-    when a proposer key is configured, unless --no-propose. Nothing to fund: says so, proposes nothing.
+    The loads come from exactly one of:
+      - prepare-deployment's inputs (-p P -k N -a A [-H K]): the very plan prepare-deployment makes from
+        them, so new publishers are funded BEFORE the deployment (prepare-deployment refuses 0-ETH
+        publishers); run it with the same arguments you will give prepare-deployment;
+      - the production keyfiles already written (--keyfile, every file of an HA set);
+      - the scraper config (--scraper-config); when no attester in it names its publishers (a config
+        built from web3signer keys) the attesters are assumed spread evenly over the publishers.
+    All balances are read in one batch. Each publisher below its target is sent exactly the difference,
+    unless that is less than --threshold (default 0.01 ETH: dust is not worth a signature). The
+    transfers form one Safe transaction: a MultiSendCallOnly batch (delegatecall), or a plain transfer
+    for a single publisher. A summary table goes to stderr; the transaction to stdout, always, even when
+    proposing then fails. It is proposed to the Safe when a proposer key is configured, unless
+    --no-propose. Nothing to fund: says so, proposes nothing.
 
     examples:
-      aztec-butler fund-publishers -k A_prod-keyfile.json.new -k B_prod-keyfile.json.new -c mainnet.toml
+      aztec-butler fund-publishers -p prod-keyfile.json -k public-new-private-keys.json \\
+          -a publishers-new-private-keys.json -n testnet
+      aztec-butler fund-publishers --keyfile A_prod-keyfile.json.new B_prod-keyfile.json.new -c mainnet.toml
       aztec-butler fund-publishers --scraper-config ~/.local/share/aztec-butler/mainnet-scrape-config.json \\
           --threshold 0.05 --no-propose --json -n mainnet
     """
     threshold_wei = _threshold(threshold)
-    if (keyfile is None) == (scraper_config is None):
-        raise UsageError("give either --keyfile FILE ... or --scraper-config PATH (exactly one of them)")
+    phase3 = _phase3_inputs(production_keys, new_public_keys, available_publishers, high_availability_count)
+    sources = sum(1 for given in (phase3, keyfile, scraper_config) if given is not None)
+    if sources != 1:
+        raise UsageError(
+            "give exactly one source of loads: --production-keys/--new-public-keys/--available-publishers, "
+            "--keyfile FILE ..., or --scraper-config PATH"
+        )
     if keyfile is not None:
         _refuse_repeated_paths(keyfile)
     _, network_config, secrets = _load_config(config, network)
-    multisig = None if no_propose else _multisig(network_config, secrets)
 
-    if keyfile is not None:
+    if phase3 is not None:
+        loads = loads_from_deployment_inputs(
+            phase3[0], phase3[1], phase3[2], _key_files(), ha_count=high_availability_count
+        )
+    elif keyfile is not None:
         loads = loads_from_keyfiles(keyfile, _key_files())
     else:
         assert scraper_config is not None
@@ -96,13 +144,12 @@ def fund_publishers(
             chain_id=network_config.chain_id,
             warn=_warn,
         )
-    safe = multisig.safe() if multisig is not None else network_config.safe_address
     funding = plan_publisher_funding(
         loads,
         _chain(network_config),
         wei_per_attester=network_config.min_wei_per_attester,
         threshold=threshold_wei,
-        safe=safe,
+        safe=network_config.safe_address,
     )
 
     if funding.plan.publishers:
@@ -120,14 +167,43 @@ def fund_publishers(
     print_calls([funding.transaction], as_json=json)
     if no_propose:
         note("--no-propose: not proposed; a Safe owner can propose the transaction above")
-    elif multisig is None:
+        return 0
+    # Opened only now: whatever stops the proposal, the transaction is already on stdout.
+    multisig = _multisig(network_config, secrets)
+    if multisig is None:
         note(
             "no Safe proposer key configured (safe_proposer_key_file in the config, or "
             "$AZTEC_BUTLER_SAFE_PROPOSER_KEY): not proposed; a Safe owner can propose the transaction above"
         )
-    else:
-        report_proposals([propose_funding(funding, multisig)], safe=multisig.safe())
+        return 0
+    report_proposals([propose_funding(funding, multisig)], safe=multisig.safe())
     return 0
+
+
+def _phase3_inputs(
+    production: Path | None, new: Path | None, publishers: Path | None, ha_count: int | None
+) -> tuple[Path, Path, Path] | None:
+    """The three prepare-deployment inputs, all or none of them (-H only with them)."""
+    given = (production, new, publishers)
+    if all(path is None for path in given):
+        if ha_count is not None:
+            raise UsageError(
+                "--high-availability-count goes with --production-keys, --new-public-keys "
+                "and --available-publishers"
+            )
+        return None
+    missing = [
+        f"--{name} is required with the other prepare-deployment inputs"
+        for name, path in zip(
+            ("production-keys", "new-public-keys", "available-publishers"), given, strict=True
+        )
+        if path is None
+    ]
+    if missing:
+        raise UsageError(*missing)
+    check_ha_count(ha_count)
+    assert production is not None and new is not None and publishers is not None
+    return production, new, publishers
 
 
 def summary(plan: FundingPlan) -> str:
@@ -221,7 +297,7 @@ def _load_config(config: str | None, network: str | None) -> tuple[Path, Network
 def _multisig(config: NetworkConfig, secrets: SecretSources) -> Multisig | None:
     from butler.entrypoints.network import open_multisig
 
-    return open_multisig(config, secrets)
+    return open_multisig(config, secrets, printed="the transaction above")
 
 
 def _chain(config: NetworkConfig) -> Chain:

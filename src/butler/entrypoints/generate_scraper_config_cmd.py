@@ -9,7 +9,7 @@ import plac
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import UsageError
 from butler.entrypoints.console import note, run_plac
-from butler.entrypoints.options import network_options
+from butler.entrypoints.options import long_opt, network_options
 from butler.ports.signer_keys import SignerKeys
 
 
@@ -20,11 +20,10 @@ from butler.ports.signer_keys import SignerKeys
     abbrev="p",
     metavar="FILE",
 )
-@plac.opt(
+@long_opt(
     "web3signer_keys",
     "file holding web3signer's eth1 public-key list (a JSON list of hex keys)",
     type=Path,
-    abbrev="k",
     metavar="FILE",
 )
 @plac.opt(
@@ -33,12 +32,11 @@ from butler.ports.signer_keys import SignerKeys
     abbrev="u",
     metavar="URL",
 )
-@plac.opt(
+@long_opt(
     "publisher_keys",
     "publisher private keys: a JSON list of 0x keys, or a private-keys file (its publisher entries); "
     "only their addresses are kept",
     type=Path,
-    abbrev="P",
     metavar="FILE",
 )
 @plac.opt(

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from butler.domain.config import NetworkConfig, SecretSources
+from butler.domain.errors import ButlerError, UsageError
 from butler.ports.chain import Chain
 from butler.ports.multisig import Multisig
 
@@ -24,20 +25,33 @@ def open_chain(config: NetworkConfig) -> Chain:
     return JsonRpcChain.from_config(config)
 
 
-def open_multisig(config: NetworkConfig, secrets: SecretSources) -> Multisig | None:
-    """The Safe Transaction Service client for the configured Safe, or None when no proposer key is set."""
+def open_multisig(
+    config: NetworkConfig, secrets: SecretSources, *, printed: str | None = None
+) -> Multisig | None:
+    """The Safe Transaction Service client for the configured Safe, or None when no proposer key is set.
+
+    `printed` names calldata already on stdout: an error opening the client then says it was not
+    proposed and that the printed calldata is still good."""
     from butler.adapters.safe_tx_service import SafeTxServiceMultisig
     from butler.adapters.secret_sources import safe_api_key, safe_proposer_key
     from butler.entrypoints.console import remember_secret
 
-    proposer = safe_proposer_key(secrets, os.environ)
-    if proposer is None:
-        return None
-    remember_secret(proposer.reveal_hex())
-    api_key = safe_api_key(secrets, os.environ)
-    if api_key is not None:
-        remember_secret(api_key.reveal())
-    return SafeTxServiceMultisig.from_config(config, proposer, api_key)
+    try:
+        proposer = safe_proposer_key(secrets, os.environ)
+        if proposer is None:
+            return None
+        remember_secret(proposer.reveal_hex())
+        api_key = safe_api_key(secrets, os.environ)
+        if api_key is not None:
+            remember_secret(api_key.reveal())
+        return SafeTxServiceMultisig.from_config(config, proposer, api_key)
+    except ButlerError as error:
+        if printed is None:
+            raise
+        kind = UsageError if isinstance(error, UsageError) else ButlerError
+        raise kind(
+            *error.problems, f"not proposed: {printed} is on stdout for a Safe owner to propose"
+        ) from None
 
 
 def scraper_config_path(given: Path | None, network: str) -> Path:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
+from json import dumps
 from pathlib import Path
 
 import plac
 
 from butler.domain.errors import UsageError
-from butler.domain.publisher_sets import HA_SET_NAMES
 from butler.entrypoints.console import note, run_plac, sigterm_as_interrupt
-from butler.entrypoints.options import network_options
+from butler.entrypoints.options import check_ha_count, long_flg, network_options
 from butler.usecases.prepare_deployment import (
     DeploymentRequest,
     DeploymentResult,
@@ -57,6 +58,8 @@ from butler.usecases.prepare_deployment import (
     abbrev="s",
     metavar="PATH",
 )
+@long_flg("dry_run", "plan and check everything (the chain included), name the files; write nothing")
+@plac.flg("json", "print the plan on stdout as JSON: keyfiles, publisher loads and balances", abbrev="j")
 @network_options
 def prepare_deployment(
     production_keys: Path | None = None,
@@ -65,6 +68,8 @@ def prepare_deployment(
     high_availability_count: int | None = None,
     output: str | None = None,
     scraper_config: Path | None = None,
+    dry_run: bool = False,
+    json: bool = False,
     config: str | None = None,
     network: str | None = None,
 ) -> int:
@@ -88,6 +93,10 @@ def prepare_deployment(
     folder) and fails if it exists. The scraper config then gains every attester (new ones NEW) and lists
     the publishers of every keyfile written.
 
+    --dry-run runs every check above and prints the plan and the names the files would get, but writes
+    nothing. Publishers with 0 ETH: fund them first with `fund-publishers` given the same -p -k -a
+    (and -H) as this command.
+
     example:
       aztec-butler prepare-deployment --production-keys prod-testnet-keyfile.json \\
         --new-public-keys new-public-keys.json \\
@@ -105,8 +114,7 @@ def prepare_deployment(
     if missing:
         raise UsageError(*missing)
     assert production_keys is not None and new_public_keys is not None and available_publishers is not None
-    if high_availability_count is not None and not 2 <= high_availability_count <= len(HA_SET_NAMES):
-        raise UsageError(f"--high-availability-count must be between 2 and {len(HA_SET_NAMES)}")
+    check_ha_count(high_availability_count)
 
     from butler.adapters.local_deployment_writes import LocalDeploymentWrites
     from butler.adapters.local_key_files import LocalKeyFiles
@@ -133,9 +141,12 @@ def prepare_deployment(
             scraper_configs=LocalScraperConfigFiles(),
             writes=LocalDeploymentWrites(),
             clock=SystemClock(),
+            dry_run=dry_run,
             report=note,
         )
     _summary(result, request)
+    if json:
+        sys.stdout.write(dumps(plan_json(result), indent=2) + "\n")
     return 0
 
 
@@ -150,6 +161,39 @@ def _output_place(output: str | None, production: Path) -> OutputPlace:
     return OutputPlace(folder=path.parent, base=path.name, exact=True)
 
 
+def plan_json(result: DeploymentResult) -> dict[str, object]:
+    """What the run wrote (or, with --dry-run, would write), for tools: amounts in wei as strings."""
+    low = {w.publisher for w in result.low_balances}
+    return {
+        "dry_run": result.dry_run,
+        "validators": len(result.plan.validators),
+        "existing": result.plan.existing,
+        "new": result.plan.new,
+        "keyfiles": [
+            {
+                "path": str(written.path),
+                "set": written.planned.group.name,
+                "publishers": [
+                    {
+                        "address": publisher.checksum,
+                        "attesters": load,
+                        "balance_wei": str(result.balances[publisher]),
+                        "below_target": publisher in low,
+                    }
+                    for publisher, load in written.planned.loads().items()
+                ],
+            }
+            for written in result.keyfiles
+        ],
+        "scraper_config": {
+            "path": str(result.scraper_config_path),
+            "attesters": len(result.scraper_config.attesters),
+            "added": result.scraper_attesters_added,
+            "publishers": len(result.scraper_config.publishers),
+        },
+    }
+
+
 def _summary(result: DeploymentResult, request: DeploymentRequest) -> None:
     from butler.entrypoints.calldata_output import format_eth
 
@@ -160,7 +204,8 @@ def _summary(result: DeploymentResult, request: DeploymentRequest) -> None:
     )
     for written in result.keyfiles:
         loads = written.planned.loads()
-        note(f"wrote {written.path}: {len(plan.validators)} validators over {len(loads)} publisher(s)")
+        verb = "would write" if result.dry_run else "wrote"
+        note(f"{verb} {written.path}: {len(plan.validators)} validators over {len(loads)} publisher(s)")
         for publisher, load in loads.items():
             note(f"  {publisher}  {load} attester(s)  {format_eth(result.balances[publisher])} ETH")
     for low in result.low_balances:
@@ -170,9 +215,12 @@ def _summary(result: DeploymentResult, request: DeploymentRequest) -> None:
         )
     config = result.scraper_config
     note(
-        f"updated {result.scraper_config_path}: {len(config.attesters)} attesters "
-        f"({result.scraper_attesters_added} added), {len(config.publishers)} publishers"
+        f"{'would update' if result.dry_run else 'updated'} {result.scraper_config_path}: "
+        f"{len(config.attesters)} attesters ({result.scraper_attesters_added} added), "
+        f"{len(config.publishers)} publishers"
     )
+    if result.dry_run:
+        note("--dry-run: every check passed; nothing was written")
 
 
 def main(prog: str, argv: list[str]) -> int:

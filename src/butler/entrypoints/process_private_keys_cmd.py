@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from json import dumps
 from pathlib import Path
 
 import plac
@@ -11,10 +13,10 @@ from butler.domain.config import NetworkConfig
 from butler.domain.errors import UsageError
 from butler.domain.keyfiles import DerivedValidator
 from butler.entrypoints.console import ProgressLine, note, run_plac
-from butler.entrypoints.options import network_options
+from butler.entrypoints.options import long_opt, network_options
 from butler.ports.key_files import KeyFiles
 from butler.ports.secret_store import SecretStore
-from butler.usecases.process_private_keys import OnChainCheck, default_output
+from butler.usecases.process_private_keys import OnChainCheck, default_output, default_publishers_output
 from butler.usecases.process_private_keys import process_private_keys as process
 
 CONSOLE, GCP = "console", "gcp"
@@ -29,21 +31,25 @@ SECRET_STORES = (CONSOLE, GCP)
     abbrev="o",
     metavar="PATH",
 )
+@long_opt(
+    "publishers_output",
+    "available-publishers file to write (default: publishers-<input name> beside the public-keys file)",
+    type=Path,
+    metavar="PATH",
+)
 @plac.flg("offline", "skip the on-chain check (no network config needed); says so on stderr", abbrev="O")
 @network_options
-@plac.opt(
+@long_opt(
     "secret_store",
     "where the private keys go: console (printed once on stderr; the default) or gcp (Google Cloud "
     "Secret Manager, one secret per key, nothing secret printed)",
     choices=SECRET_STORES,
-    abbrev="s",
     metavar="STORE",
 )
-@plac.opt(
+@long_opt(
     "gcp_project",
     "Google Cloud project of the gcp store (default: $GOOGLE_CLOUD_PROJECT, else the project of the "
     "Application Default Credentials)",
-    abbrev="P",
     metavar="ID",
 )
 @plac.opt(
@@ -52,10 +58,12 @@ SECRET_STORES = (CONSOLE, GCP)
     abbrev="E",
     metavar="URL",
 )
-@plac.flg("force", "replace the output file if it exists", abbrev="f")
+@plac.flg("force", "replace the output files if they exist", abbrev="f")
+@plac.flg("json", "print {attesters, publishers, public_keys_file, publishers_file} as JSON", abbrev="j")
 def process_private_keys(
     private_key_file: Path,
     output: Path | None = None,
+    publishers_output: Path | None = None,
     offline: bool = False,
     config: str | None = None,
     network: str | None = None,
@@ -63,14 +71,18 @@ def process_private_keys(
     gcp_project: str | None = None,
     gcp_endpoint: str | None = None,
     force: bool = False,
+    json: bool = False,
 ) -> int:
     """Derive the public keys of freshly generated validators (phase 2).
 
     Every key is validated first (0x + 64 hex digits, in range); one bad or repeated key fails the
     command and nothing is written. Unless --offline, the attesters are looked up on chain and the
     command fails if any is already in the provider queue, the rollup entry queue, or known to the
-    rollup. The private keys are then handed to the secret store and the public-keys file is written
-    atomically.
+    rollup. The private keys are then handed to the secret store, and two files are written atomically:
+    the public-keys file (public-<FILE>) and the available-publishers file (publishers-<FILE>, beside it:
+    the addresses of the file's publisher keys in order, each once), the inputs of prepare-deployment
+    and fund-publishers. The publisher addresses are printed on stdout, one per line (--json: one
+    object with the attesters too). Existing output files are kept unless --force.
 
     Secret stores: console prints the private keys once on stderr and saves them nowhere. gcp puts each
     key in its own Google Cloud Secret Manager secret, aztec-butler-NETWORK-ADDRESS-eth|bls|publisher,
@@ -83,12 +95,16 @@ def process_private_keys(
 
     example:
       aztec-butler process-private-keys new-private-keys.json --config devnet.toml
-      aztec-butler process-private-keys new-private-keys.json -n testnet -s gcp --gcp-project my-project
+      aztec-butler process-private-keys new-private-keys.json -n testnet --secret-store gcp \\
+        --gcp-project my-project
     """
     target = output if output is not None else default_output(private_key_file, Path.cwd())
-    if os.path.realpath(target) == os.path.realpath(private_key_file):
-        # With --force this would replace the operator's only file of these private keys.
-        raise UsageError(f"{target}: is the private-keys file itself; write the public keys elsewhere")
+    publishers_target = (
+        publishers_output
+        if publishers_output is not None
+        else default_publishers_output(private_key_file, target)
+    )
+    _refuse_same_paths(private_key_file, target, publishers_target)
     if secret_store != GCP and (gcp_project or gcp_endpoint):
         raise UsageError("--gcp-project and --gcp-endpoint apply only to --secret-store gcp")
     network_config = on_chain_check = None
@@ -106,6 +122,7 @@ def process_private_keys(
     result = process(
         private_key_file,
         target,
+        publishers_target,
         files=_key_files(),
         secrets=secrets,
         on_chain_check=on_chain_check,
@@ -122,7 +139,28 @@ def process_private_keys(
             "key; every one read back and matched"
         )
     note(f"wrote {result.validators} validators' public keys to {result.output}")
+    note(f"wrote {len(result.publishers)} publisher addresses to {result.publishers_output}:")
+    if json:
+        document = {
+            "attesters": [a.checksum for a in result.attesters],
+            "publishers": [p.checksum for p in result.publishers],
+            "public_keys_file": str(result.output),
+            "publishers_file": str(result.publishers_output),
+        }
+        sys.stdout.write(dumps(document, indent=2) + "\n")
+    else:
+        sys.stdout.writelines(f"{p.checksum}\n" for p in result.publishers)
     return 0
+
+
+def _refuse_same_paths(source: Path, public: Path, publishers: Path) -> None:
+    real = os.path.realpath
+    # With --force either would replace the operator's only file of these private keys.
+    for path, what in ((public, "public keys"), (publishers, "publisher addresses")):
+        if real(path) == real(source):
+            raise UsageError(f"{path}: is the private-keys file itself; write the {what} elsewhere")
+    if real(public) == real(publishers):
+        raise UsageError(f"{publishers}: is the public-keys file too; give --publishers-output another path")
 
 
 def _key_files() -> KeyFiles:

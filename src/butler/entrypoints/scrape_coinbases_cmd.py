@@ -13,22 +13,20 @@ import plac
 from butler.domain.address import Address
 from butler.domain.coinbases import CoinbaseRecord
 from butler.entrypoints.console import ProgressLine, note, run_plac
-from butler.entrypoints.options import network_options
+from butler.entrypoints.options import long_flg, long_opt, network_options
 
 
-@plac.opt(
+@long_opt(
     "start_block",
     "first block to scan (default: the config's registry_first_block)",
     type=int,
-    abbrev="s",
     metavar="N",
 )
-@plac.opt(
+@long_opt(
     "attesters",
     "production keyfile whose attesters to report (default: the scraper config's); its coinbases are "
     "checked against the chain too",
     type=Path,
-    abbrev="a",
     metavar="FILE",
 )
 @plac.flg("full", "rescan from the start block, ignoring what the mapping file already covers", abbrev="F")
@@ -40,12 +38,12 @@ from butler.entrypoints.options import network_options
     abbrev="o",
     metavar="PATH",
 )
-@plac.flg("update_scraper_config", "write the coinbases found into the scraper config", abbrev="u")
+@long_flg("update_scraper_config", "write the coinbases found into the scraper config")
 @plac.opt(
     "scraper_config",
     "scraper config (default: $XDG_DATA_HOME/aztec-butler/NETWORK-scrape-config.json)",
     type=Path,
-    abbrev="S",
+    abbrev="s",
     metavar="PATH",
 )
 @plac.opt(
@@ -55,7 +53,7 @@ from butler.entrypoints.options import network_options
     abbrev="C",
     metavar="N",
 )
-@plac.flg("as_json", "print the report as a JSON object (attester -> {coinbase, block} or null)", abbrev="j")
+@plac.flg("json", "print the report as a JSON object (attester -> {coinbase, block} or null)", abbrev="j")
 @network_options
 def scrape_coinbases(
     start_block: int | None = None,
@@ -65,7 +63,7 @@ def scrape_coinbases(
     update_scraper_config: bool = False,
     scraper_config: Path | None = None,
     confirmations: int | None = None,
-    as_json: bool = False,
+    json: bool = False,
     config: str | None = None,
     network: str | None = None,
 ) -> int:
@@ -130,7 +128,7 @@ def scrape_coinbases(
         )
     else:
         note(f"nothing to scan: the start block is after the safe head {result.safe_head}")
-    if as_json:
+    if json:
         _print_json(result.lines)
     else:
         for attester, record in result.lines:

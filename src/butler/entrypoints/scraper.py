@@ -19,6 +19,7 @@ from butler.domain.config import NetworkConfig
 from butler.domain.errors import ButlerError, ChainError, InputError, UsageError
 from butler.domain.secret_text import SecretText
 from butler.entrypoints.console import exit_with, note, remember_secret, report_error, run_plac
+from butler.entrypoints.options import long_flg
 
 if TYPE_CHECKING:  # adapters load only once the arguments are known to be good
     from butler.adapters.jsonrpc_chain import JsonRpcChain
@@ -63,7 +64,7 @@ LOGGED_CHANGES = 20
     abbrev="i",
     metavar="SECONDS",
 )
-@plac.flg("once", "run one cycle, print the metrics on stdout and exit (1 if the cycle failed)", abbrev="o")
+@long_flg("once", "run one cycle, print the metrics on stdout and exit (1 if the cycle failed)")
 @plac.flg("version", "print the version and exit", abbrev="V")
 def scraper(
     config: str | None = None,
@@ -111,11 +112,15 @@ def scraper(
     if token is not None:
         remember_secret(token.reveal())
 
+    from butler.adapters.config_file import CONFIG_ENV
     from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
     from butler.adapters.system_clock import SystemClock
     from butler.entrypoints.network import load_config, scraper_config_path
     from butler.usecases.scrape_cycle import check_scraper_config
 
+    if not config and not os.environ.get(CONFIG_ENV):
+        # The operator CLI's lookup by --network does not exist here: one config per process, named.
+        raise UsageError(f"no network config: pass --config NETWORK.toml or set {CONFIG_ENV}")
     _, network, _ = load_config(config, None)  # the Safe secrets it may name are never read
     path = scraper_config_path(scraper_config, network.network)
     files = LocalScraperConfigFiles()
@@ -305,6 +310,11 @@ class _Service:
         if previous.snapshot is None:
             counts = ", ".join(f"{state.value} {n}" for state, n in snapshot.counts.items())
             note(f"first scrape in {status.duration_seconds:.2f} s: {counts}")
+        if snapshot.even_split and (previous.snapshot is None or not previous.snapshot.even_split):
+            note(
+                "the scraper config names no attester's publishers: required top-ups assume the attesters "
+                "split evenly over the publishers (attesters / publishers, rounded up)"
+            )
         for change in snapshot.changes[:LOGGED_CHANGES]:
             note(f"attester {change.attester}: {change.previous.value} -> {change.state.value}")
         if len(snapshot.changes) > LOGGED_CHANGES:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
+from butler.domain.address import Address
 from butler.domain.errors import ButlerError, CheckFailed
 from butler.domain.keyfiles import PrivateKeysFile, ProductionKeyfile, PublicKeysFile
 from butler.domain.publisher_sets import PublisherSets
@@ -67,6 +68,13 @@ class KeyFiles(Protocol):
         ...
 
     def read_public_keys(self, path: Path) -> PublicKeysFile: ...
+
+    def write_available_publishers(
+        self, path: Path, publishers: tuple[Address, ...], *, before_commit: Callable[[], None] | None = None
+    ) -> None:
+        """The available-publishers file as a JSON array of checksummed addresses, in order; written
+        like `write_public_keys`."""
+        ...
 
     def read_available_publishers(self, path: Path) -> PublisherSets:
         """A JSON array of publisher addresses, or an object of named arrays (one per HA server).

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
+from butler.domain.address import Address
 from butler.domain.errors import ButlerError, InputError
 from butler.domain.keyfiles import PrivateKeysFile, ProductionKeyfile, PublicKeysFile
 from butler.domain.publisher_sets import PublisherSets
@@ -74,6 +75,16 @@ class FakeKeyFiles:
 
     def read_public_keys(self, path: Path) -> PublicKeysFile:
         return self._read(path, PublicKeysFile, "a public-keys file")
+
+    def write_available_publishers(
+        self, path: Path, publishers: tuple[Address, ...], *, before_commit: Callable[[], None] | None = None
+    ) -> None:
+        self.check_writable(path)
+        if path in self._fail_creating:
+            raise ButlerError(f"{path}: cannot write: {self._fail_creating[path]}")
+        if before_commit is not None:
+            before_commit()
+        self.files[path] = PublisherSets.single(publishers)
 
     def read_available_publishers(self, path: Path) -> PublisherSets:
         return self._read(path, PublisherSets, "an available publishers file")

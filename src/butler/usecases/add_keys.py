@@ -59,8 +59,9 @@ def add_keys(
     """Build `addKeysToProvider` calls for the attesters of the private-keys file at `source`, `show` them,
     then propose one Safe transaction per call through `multisig` (None: propose nothing).
 
-    Nothing is shown or proposed unless every key is valid, none of the attesters is on chain yet and,
-    when proposing, the Safe is the provider's admin (the only account `addKeysToProvider` accepts).
+    Nothing is shown or proposed unless every key is valid and none of the attesters is on chain yet.
+    Nothing is proposed unless the Safe is the provider's admin (the only account `addKeysToProvider`
+    accepts); the calls are shown even then.
     """
     if chunk_size < 1:
         raise UsageError(f"--chunk-size must be at least 1, got {chunk_size}")
@@ -68,12 +69,6 @@ def add_keys(
     attesters = tuple(attester_address(v.attester.eth) for v in keys_file.validators)
 
     provider = resolve_provider(chain, config)
-    safe = multisig.safe() if multisig is not None else None
-    if safe is not None and provider.admin != safe:
-        raise CheckFailed(
-            f"provider {provider.id} is administered by {provider.admin}, not by the Safe {safe}: "
-            f"the Safe could not execute addKeysToProvider"
-        )
     ensure_not_on_chain(chain, provider.id, attesters)
 
     secret_keys = [v.attester.bls for v in keys_file.validators]
@@ -95,7 +90,15 @@ def add_keys(
         chunks=tuple(tuple(chunk) for chunk in chunked(attesters, chunk_size)),
         calls=add_keys_calls(config.staking_registry, provider.id, keystores, chunk_size),
     )
+    # Shown before anything about proposing is checked: whatever stops the proposal, the owners can
+    # still propose the calls themselves.
     show(registration)
     if multisig is None:
         return AddKeysOutcome(registration, None, ())
+    safe = multisig.safe()
+    if provider.admin != safe:
+        raise CheckFailed(
+            f"provider {provider.id} is administered by {provider.admin}, not by the Safe {safe}: "
+            "the Safe could not execute addKeysToProvider; nothing proposed"
+        )
     return AddKeysOutcome(registration, safe, tuple(multisig.propose(registration.calls)))

@@ -9,15 +9,17 @@ from pathlib import Path
 import attrs
 
 from butler.domain.address import Address
+from butler.domain.deployment import plan_deployment
 from butler.domain.errors import CheckFailed
 from butler.domain.funding import FundingPlan, keyfile_loads, plan_funding
 from butler.domain.safe import SafeCall
-from butler.domain.scraper_config import publisher_loads
+from butler.domain.scraper_config import assumed_publisher_loads
 from butler.ports.chain import Chain
 from butler.ports.key_files import KeyFiles
 from butler.ports.multisig import Multisig, Proposal
 from butler.ports.scraper_config_files import ScraperConfigFiles
 from butler.usecases.chain_answers import answered
+from butler.usecases.prepare_deployment import read_deployment_inputs
 
 Warn = Callable[[str], None]
 
@@ -28,32 +30,44 @@ def loads_from_keyfiles(paths: Sequence[Path], files: KeyFiles) -> dict[Address,
     return keyfile_loads([(str(path), files.read_production_keyfile(path)) for path in paths])
 
 
+def loads_from_deployment_inputs(
+    production: Path, new_public_keys: Path, publishers: Path, files: KeyFiles, *, ha_count: int | None
+) -> dict[Address, int]:
+    """Validators per publisher in the deployment prepare-deployment would write from the same inputs:
+    the same plan, so the publishers can be funded before the keyfiles exist (its 0-ETH check passes)."""
+    inputs = read_deployment_inputs(production, new_public_keys, publishers, files)
+    return plan_deployment(inputs, ha_count=ha_count).loads()
+
+
 def loads_from_scraper_config(
     path: Path, files: ScraperConfigFiles, *, network: str, chain_id: int, warn: Warn
 ) -> dict[Address, int]:
     """Attesters per publisher as the scraper config records them; every listed publisher appears.
 
-    A config of another network is refused. So is one where no attester names its publishers (the
-    loads would all read 0 and nothing would be funded); attesters without publishers beside others
-    with them are left uncounted, with a warning."""
+    A config of another network is refused. When no attester names its publishers (a config built from
+    web3signer keys) they are assumed split evenly over the publishers, with a warning saying so;
+    attesters without publishers beside others with them are left uncounted, with a warning."""
     config = files.read(path)
     if (config.network, config.chain_id) != (network, chain_id):
         raise CheckFailed(
             f"{path}: the scraper config is for network {config.network} (chain {config.chain_id}); "
             f"this run is for network {network} (chain {chain_id})"
         )
-    unassigned = sum(1 for attester in config.attesters if not attester.publishers)
-    if config.attesters and unassigned == len(config.attesters):
-        raise CheckFailed(
-            f"{path}: attesters: none names its publishers, so no publisher's load is known; "
-            "pass the deployment's keyfiles with --keyfile instead"
+    assumed = assumed_publisher_loads(config)
+    if assumed.even_split:
+        warn(
+            f"{path}: no attester names its publishers: assuming the attesters split evenly over the "
+            f"{len(config.publishers)} publishers (attesters / publishers, rounded up); pass the "
+            "deployment's keyfiles with --keyfile for the exact loads"
         )
+        return assumed.loads
+    unassigned = sum(1 for attester in config.attesters if not attester.publishers)
     if unassigned:
         warn(
             f"{path}: {unassigned} of {len(config.attesters)} attesters name no publisher; "
             "they are not counted in any publisher's target"
         )
-    return publisher_loads(config)
+    return assumed.loads
 
 
 @attrs.frozen

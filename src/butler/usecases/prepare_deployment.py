@@ -78,6 +78,8 @@ class DeploymentResult:
     scraper_config_path: Path
     scraper_config: ScraperConfig
     scraper_attesters_added: int
+    dry_run: bool = False
+    """Nothing was written: `keyfiles` and the scraper config are what a real run would write."""
 
 
 def default_output(production: Path) -> OutputPlace:
@@ -93,12 +95,16 @@ def prepare_deployment(
     scraper_configs: ScraperConfigFiles,
     writes: DeploymentWrites,
     clock: Clock,
+    dry_run: bool = False,
     report: Callable[[str], None] = lambda _: None,
 ) -> DeploymentResult:
-    """`report` hears what was done about an interrupted run's files, as soon as it is done."""
-    for line in writes.recover(request.output.folder, request.scraper_config):
-        report(line)
-    inputs = _read_inputs(request, files)
+    """Plan, check and write phase 3's files. With `dry_run` every check runs (the chain's included) and
+    the result names the files a real run would write, but nothing is written (nor an interrupted run's
+    files tidied). `report` hears what was done about an interrupted run's files, as soon as it is done."""
+    if not dry_run:
+        for line in writes.recover(request.output.folder, request.scraper_config):
+            report(line)
+    inputs = read_deployment_inputs(request.production, request.new_public_keys, request.publishers, files)
     plan = plan_deployment(inputs, ha_count=request.ha_count)
     targets = _targets(plan, request.output, files)
     existing = (
@@ -124,10 +130,23 @@ def prepare_deployment(
     for target in targets:
         files.check_writable(target)
     scraper_configs.check_writable(request.scraper_config)
+    known_before = len(existing.attesters) if existing is not None else 0
+    result = DeploymentResult(
+        plan=plan,
+        keyfiles=tuple(WrittenKeyfile(t, planned) for t, planned in zip(targets, plan.files, strict=True)),
+        balances=balances,
+        low_balances=tuple(low_balances),
+        scraper_config_path=request.scraper_config,
+        scraper_config=updated,
+        scraper_attesters_added=len(updated.attesters) - known_before,
+        dry_run=dry_run,
+    )
+    if dry_run:
+        return result
 
     try:
         writes.write_set(
-            [(target, planned.keyfile) for target, planned in zip(targets, plan.files, strict=True)],
+            [(written.path, written.planned.keyfile) for written in result.keyfiles],
             request.scraper_config,
             updated,
         )
@@ -139,21 +158,13 @@ def prepare_deployment(
         )
         *problems, outcome = taken.problems
         raise CheckFailed(*problems, f"{taken.path} appeared after the checks; {retry}", outcome) from None
-    created = [WrittenKeyfile(t, planned) for t, planned in zip(targets, plan.files, strict=True)]
-    known_before = len(existing.attesters) if existing is not None else 0
-    return DeploymentResult(
-        plan=plan,
-        keyfiles=tuple(created),
-        balances=balances,
-        low_balances=tuple(low_balances),
-        scraper_config_path=request.scraper_config,
-        scraper_config=updated,
-        scraper_attesters_added=len(updated.attesters) - known_before,
-    )
+    return result
 
 
-def _read_inputs(request: DeploymentRequest, files: KeyFiles) -> DeploymentInputs:
-    """All three files, reporting the problems of every one of them at once."""
+def read_deployment_inputs(
+    production: Path, new_public_keys: Path, publishers: Path, files: KeyFiles
+) -> DeploymentInputs:
+    """Phase 3's three files, reporting the problems of every one of them at once."""
     problems: list[str] = []
 
     def attempt(read: Callable[[Path], T], path: Path) -> T | None:
@@ -163,18 +174,18 @@ def _read_inputs(request: DeploymentRequest, files: KeyFiles) -> DeploymentInput
             problems.extend(error.problems)
             return None
 
-    production = attempt(files.read_production_keyfile, request.production)
-    new = attempt(files.read_public_keys, request.new_public_keys)
-    publishers = attempt(files.read_available_publishers, request.publishers)
-    if production is None or new is None or publishers is None:
+    production_keyfile = attempt(files.read_production_keyfile, production)
+    new = attempt(files.read_public_keys, new_public_keys)
+    sets = attempt(files.read_available_publishers, publishers)
+    if production_keyfile is None or new is None or sets is None:
         raise InputError(*problems)
     return DeploymentInputs(
-        production=production,
-        production_file=str(request.production),
+        production=production_keyfile,
+        production_file=str(production),
         new=new,
-        new_file=str(request.new_public_keys),
-        publishers=publishers,
-        publishers_file=str(request.publishers),
+        new_file=str(new_public_keys),
+        publishers=sets,
+        publishers_file=str(publishers),
     )
 
 

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import attrs
 
-from butler.domain.derivation import derive_public_validator, duplicate_key_problems, public_keys_file
+from butler.domain.address import Address
+from butler.domain.derivation import (
+    derive_public_validator,
+    duplicate_key_problems,
+    public_keys_file,
+    publisher_addresses,
+)
 from butler.domain.errors import CheckFailed, InputError
 from butler.domain.keyfiles import DerivedValidator, PrivateKeysFile
 from butler.ports.key_files import KeyFiles
@@ -21,12 +27,21 @@ OnChainCheck = Callable[[list[DerivedValidator]], None]
 class Processed:
     output: Path
     validators: int
+    publishers_output: Path
+    attesters: tuple[Address, ...]
+    publishers: tuple[Address, ...]
+    """The publishers' addresses, as written to `publishers_output`."""
     stored: tuple[StoredKey, ...] = ()
     """Where the secret store put each key (empty for a store that names nothing)."""
 
 
 def default_output(source: Path, cwd: Path) -> Path:
     return cwd / f"public-{source.name}"
+
+
+def default_publishers_output(source: Path, public_output: Path) -> Path:
+    """`publishers-<source name>` beside the public-keys file: phase 3's --available-publishers."""
+    return public_output.parent / f"publishers-{source.name}"
 
 
 def read_checked_private_keys(source: Path, files: KeyFiles) -> PrivateKeysFile:
@@ -43,6 +58,7 @@ def read_checked_private_keys(source: Path, files: KeyFiles) -> PrivateKeysFile:
 def process_private_keys(
     source: Path,
     output: Path,
+    publishers_output: Path,
     *,
     files: KeyFiles,
     secrets: SecretStore,
@@ -50,11 +66,15 @@ def process_private_keys(
     progress: Progress,
     overwrite: bool = False,
 ) -> Processed:
-    """Everything is validated and checked before the secret store or the output file is touched."""
+    """Everything is validated and checked before the secret store or an output file is touched.
+
+    Writes the public-keys file and the available-publishers file (the addresses of the file's
+    publisher keys), neither of them replacing a file unless `overwrite`."""
     keys_file = read_checked_private_keys(source, files)
-    if not overwrite and files.exists(output):
-        raise CheckFailed(f"{output}: already exists; choose another path with -o or pass --force")
-    files.check_writable(output)
+    for target, option in ((output, "-o"), (publishers_output, "--publishers-output")):
+        if not overwrite and files.exists(target):
+            raise CheckFailed(f"{target}: already exists; choose another path with {option} or pass --force")
+        files.check_writable(target)
 
     total = len(keys_file.validators)
     derived = []
@@ -67,11 +87,21 @@ def process_private_keys(
     # A key the store already holds differently fails here, before any key is handed over.
     secrets.check(derived)
     stored: list[StoredKey] = []
-    # The keys are handed over only once the public file is on disk under a temporary name (a full disk
-    # fails before), and that file takes its name only after they were: never keys shown on a failed run.
+    publishers = publisher_addresses(keys_file)
+    # Both files are complete on disk under temporary names before the keys are handed over (a full disk
+    # fails before), and take their names only after: never keys shown on a run that writes nothing.
     files.write_public_keys(
         output,
         public_keys_file(keys_file, (d.public for d in derived)),
-        before_commit=lambda: stored.extend(secrets.store(derived)),
+        before_commit=lambda: files.write_available_publishers(
+            publishers_output, publishers, before_commit=lambda: stored.extend(secrets.store(derived))
+        ),
     )
-    return Processed(output=output, validators=total, stored=tuple(stored))
+    return Processed(
+        output=output,
+        validators=total,
+        publishers_output=publishers_output,
+        attesters=tuple(d.public.attester.eth for d in derived),
+        publishers=publishers,
+        stored=tuple(stored),
+    )

@@ -21,7 +21,13 @@ from butler.domain.errors import ButlerError, ChainError, CheckFailed
 from butler.domain.funding import required_top_up
 from butler.domain.lifecycle import CoinbaseException, Observation, Position, coinbase_exception, next_state
 from butler.domain.onchain import AttesterView, DepositArgs, KeyStore
-from butler.domain.scraper_config import AttesterState, ScraperConfig, publisher_loads, with_states
+from butler.domain.scraper_config import (
+    AttesterState,
+    ScraperConfig,
+    assumed_publisher_loads,
+    publisher_loads,
+    with_states,
+)
 from butler.ports.chain import Chain
 from butler.ports.clock import Clock
 from butler.ports.scraper_config_files import ScraperConfigFiles
@@ -59,6 +65,8 @@ class Snapshot:
     entry_queue_length: int
     changes: tuple[StateChange, ...]
     rejected: tuple[RejectedTransition, ...]
+    even_split: bool = False
+    """No attester names its publishers: the loads behind `required_topups` assume an even split."""
 
 
 @attrs.frozen
@@ -286,7 +294,8 @@ def summarise(
     counts = dict.fromkeys(AttesterState, 0)
     counts.update(Counter(states.values()))
     # An attester that exited in this cycle needs no funds from this cycle on.
-    loads = publisher_loads(config, states)
+    assumed = assumed_publisher_loads(config, states)
+    loads = assumed.loads
     return Snapshot(
         taken_at=now,
         states=states,
@@ -301,6 +310,7 @@ def summarise(
         entry_queue_length=len(entry_queue),
         changes=tuple(changes),
         rejected=tuple(rejected),
+        even_split=assumed.even_split,
     )
 
 

@@ -1,0 +1,236 @@
+"""`aztec-butler config init` and `config presets`: a network config from a ready-made preset."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import plac
+
+from butler.domain.address import Address, AddressFormatError
+from butler.domain.errors import CheckFailed, UsageError
+from butler.entrypoints.console import note, run_plac
+from butler.entrypoints.options import long_opt
+
+if TYPE_CHECKING:
+    from butler.adapters.network_presets import Preset
+
+T = TypeVar("T")
+
+USAGE = """\
+usage: aztec-butler config init --network NAME [--rpc-url URL] [--provider-id N | --provider-admin ADDRESS]
+                                [--safe ADDRESS] [--safe-proposer-key-file PATH] [-o PATH] [--force]
+       aztec-butler config presets
+
+  init     write a network config from a preset, asking only for the RPC URL, the provider and the Safe
+  presets  list the presets
+"""
+
+
+@plac.opt(
+    "network", "the preset to start from (see `aztec-butler config presets`)", abbrev="n", metavar="NAME"
+)
+@long_opt("rpc_url", "the Ethereum node's JSON-RPC URL (never printed)", metavar="URL")
+@long_opt("provider_id", "your staking provider's id in the StakingRegistry", type=int, metavar="N")
+@long_opt("provider_admin", "instead of --provider-id: your provider's admin address", metavar="ADDRESS")
+@long_opt("safe", "the Safe that administers the provider and funds the publishers", metavar="ADDRESS")
+@long_opt(
+    "rollup",
+    "the Aztec rollup's address, asked only while this version cannot read it from the chain",
+    metavar="ADDRESS",
+)
+@long_opt(
+    "safe_proposer_key_file",
+    "a FILE holding the Safe proposer key (the key itself never goes into the config)",
+    metavar="PATH",
+)
+@plac.opt(
+    "output",
+    "where to write (default: $XDG_CONFIG_HOME/aztec-butler/NETWORK.toml, where --network finds it)",
+    type=Path,
+    abbrev="o",
+    metavar="PATH",
+)
+@plac.flg("force", "replace an existing config", abbrev="f")
+def init(
+    network: str | None = None,
+    rpc_url: str | None = None,
+    provider_id: int | None = None,
+    provider_admin: str | None = None,
+    safe: str | None = None,
+    rollup: str | None = None,
+    safe_proposer_key_file: str | None = None,
+    output: Path | None = None,
+    force: bool = False,
+) -> int:
+    """Write a network config from a ready-made preset, so that every other command finds it with
+    --network NAME.
+
+    The preset knows the chain, the StakingRegistry (and the block it was deployed in), the Safe
+    Transaction Service and the minimum ETH per attester. Only what is yours is asked: the RPC URL,
+    your provider (its id, or its admin address) and your Safe. On a terminal, whatever the flags do
+    not give is asked for; otherwise missing flags are a usage error. The file is written atomically
+    and an existing one is never replaced without --force. Secrets never go into it: the Safe
+    proposer key stays in a file named by --safe-proposer-key-file, or in
+    $AZTEC_BUTLER_SAFE_PROPOSER_KEY.
+
+    presets: testnet (Sepolia, the first testnet StakingRegistry 0xc386...), testnet-registry2 (Sepolia,
+    the later testnet StakingRegistry 0xC6Ec...), mainnet.
+
+    examples:
+      aztec-butler config init --network testnet
+      aztec-butler config init -n mainnet --rpc-url https://eth.example/KEY --provider-id 7 \\
+        --safe 0x... --safe-proposer-key-file ~/.secrets/proposer.key
+    """
+    from butler.adapters.config_file import config_dir
+    from butler.adapters.network_presets import (
+        OperatorSettings,
+        check_config_text,
+        read_preset,
+        render_config,
+        write_config,
+    )
+
+    if network is None:
+        raise UsageError("--network NAME is required; `aztec-butler config presets` lists them")
+    if provider_id is not None and provider_admin is not None:
+        raise UsageError("give --provider-id or --provider-admin, not both")
+    preset = read_preset(network)
+    target = output if output is not None else config_dir(os.environ) / f"{preset.network}.toml"
+    if not force and os.path.lexists(target):
+        raise CheckFailed(f"{target}: already exists; pass --force to replace it (nothing was written)")
+    ask = _Asker(interactive=sys.stdin is not None and sys.stdin.isatty())
+
+    url = ask.value("--rpc-url", rpc_url, "Ethereum JSON-RPC URL", _url)
+    provider: int | Address | None
+    if provider_id is not None:
+        provider = ask.value("--provider-id", str(provider_id), "", _provider)
+    elif provider_admin is not None:
+        provider = ask.value("--provider-admin", provider_admin, "", _address)
+    else:
+        provider = ask.value(
+            "--provider-id", None, "your staking provider's id (or its admin address)", _id_or_address
+        )
+    safe_address = ask.value("--safe", safe, "your Safe's address", _address)
+    rollup_address = None
+    if rollup is not None or _rollup_required(preset, target):
+        rollup_address = ask.value("--rollup", rollup, "the Aztec rollup's address", _address)
+    ask.finish()
+
+    assert url is not None and provider is not None and safe_address is not None
+    settings = OperatorSettings(
+        rpc_url=url,
+        provider_id=provider if isinstance(provider, int) else None,
+        provider_admin=provider if isinstance(provider, Address) else None,
+        safe_address=safe_address,
+        rollup=rollup_address,
+        safe_proposer_key_file=safe_proposer_key_file,
+    )
+    text = render_config(preset, settings)
+    check_config_text(target, text)
+    write_config(target, text, replace=force)
+    note(f"wrote {target} from the preset {preset.name} ({preset.description})")
+    if safe_proposer_key_file is None:
+        note(
+            "no Safe proposer key named: commands print their Safe transactions without proposing them until "
+            "safe_proposer_key_file is set in the config or $AZTEC_BUTLER_SAFE_PROPOSER_KEY"
+        )
+    where = f"--network {preset.network}" if output is None else f"--config {target}"
+    note(f"next: every command reads it with {where}")
+    return 0
+
+
+def _rollup_required(preset: Preset, target: Path) -> bool:
+    """Whether a config without `rollup` would be refused by the loader (so the operator must give it)."""
+    from butler.adapters.network_presets import OperatorSettings, check_config_text, render_config
+
+    if "rollup" in preset.fields:
+        return False
+    probe = OperatorSettings("https://node.invalid", 1, None, Address.from_int(1))
+    try:
+        check_config_text(target, render_config(preset, probe))
+    except UsageError as error:
+        return any(f"{target}: rollup:" in problem for problem in error.problems)
+    return False
+
+
+class _Asker:
+    """A value from its flag, else from the terminal (asked again until it parses), else recorded as
+    missing so that every missing flag is named in one usage error."""
+
+    def __init__(self, *, interactive: bool) -> None:
+        self.interactive = interactive
+        self.missing: list[str] = []
+
+    def value(self, flag: str, given: str | None, question: str, parse: Callable[[str], T]) -> T | None:
+        if given is not None:
+            try:
+                return parse(given)
+            except ValueError as exc:
+                raise UsageError(f"{flag}: {exc}") from None
+        if not self.interactive:
+            self.missing.append(flag)
+            return None
+        while True:
+            sys.stderr.write(f"{question}: ")
+            sys.stderr.flush()
+            line = sys.stdin.readline()
+            if not line:
+                raise UsageError(f"{flag}: no answer (end of input)")
+            try:
+                return parse(line.strip())
+            except ValueError as exc:
+                sys.stderr.write(f"  {exc}; try again\n")
+
+    def finish(self) -> None:
+        if self.missing:
+            raise UsageError(f"not on a terminal, so nothing can be asked: give {', '.join(self.missing)}")
+
+
+def _url(text: str) -> str:
+    # The URL is never repeated in a message: it often carries an API key.
+    if not text.startswith(("http://", "https://")) or len(text) <= len("https://"):
+        raise ValueError("expected an http:// or https:// URL")
+    return text
+
+
+def _address(text: str) -> Address:
+    try:
+        return Address.parse(text)
+    except AddressFormatError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _provider(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError("a provider id is a whole number from 1")
+    return int(text)
+
+
+def _id_or_address(text: str) -> int | Address:
+    return _address(text) if text.startswith("0x") else _provider(text)
+
+
+def presets() -> int:
+    """List the ready-made network presets."""
+    from butler.adapters.network_presets import preset_names, read_preset
+
+    for name in preset_names():
+        preset = read_preset(name)
+        sys.stdout.write(f"{name:<20} {preset.description}\n")
+    return 0
+
+
+def main(prog: str, argv: list[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help"):
+        (sys.stdout if argv else sys.stderr).write(USAGE)
+        return 0 if argv else 2
+    sub, *rest = argv
+    if sub == "init":
+        return run_plac(init, f"aztec-butler {prog} init", rest)
+    if sub == "presets":
+        return run_plac(presets, f"aztec-butler {prog} presets", rest)
+    raise UsageError(f"unknown subcommand {sub!r} of {prog}: init or presets")
