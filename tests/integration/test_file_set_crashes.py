@@ -130,7 +130,10 @@ def test_a_signal_while_staging_takes_everything_back(tmp_path: Path, stop: sign
     keys, data, created, replaced = arrange(tmp_path)
 
     def signalled_at_the_second_file() -> None:
-        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+        # As in the command: Ctrl-C and SIGTERM raise KeyboardInterrupt (whatever the test process set).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
         real_fsync = os.fsync
         calls = [0]
 
