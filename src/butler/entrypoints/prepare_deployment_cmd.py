@@ -83,9 +83,10 @@ def prepare_deployment(
 
     Everything is checked before anything is written: repeated attesters (address or BLS key), a zero
     coinbase, malformed or repeated publishers, and every publisher's balance on chain (0 ETH fails;
-    less than min_eth_per_attester per attester it serves is a warning). Should a write still fail (a
-    full disk, a file another process created meanwhile), the keyfiles already created are removed again:
-    a run writes all its files or none.
+    less than min_eth_per_attester per attester it serves is a warning). A run writes all its files or
+    none: they are staged under temporary names and committed together; a failed write (a full disk, a
+    file another process created meanwhile), Ctrl-C or SIGTERM takes them all back, and after a kill or
+    a power loss the next run in the same folder first completes or removes the interrupted set.
 
     Output: <production file>.new beside the production file; an existing file is never replaced, the
     next free suffix (.new2, .new3, ...) is used for the whole set at once. -o DIR writes there under the
