@@ -9,17 +9,7 @@ from pathlib import Path
 
 from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
 from butler.adapters.metrics_server import MetricsServer
-from butler.domain.scraper_config import ScraperConfig
-
-CONFIG = ScraperConfig(
-    version=1,
-    network="devnet",
-    chain_id=31337,
-    staking_provider_id=1,
-    attesters=(),
-    publishers=(),
-    last_updated="2026-01-01T00:00:00Z",
-)
+from tests.contract.test_deployment_writes_contract import CONFIG
 
 
 def test_a_rewritten_scraper_config_keeps_its_mode(tmp_path: Path) -> None:

@@ -60,7 +60,7 @@ def create_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
         # Until the folder is on disk, a crash could lose the new name; that counts as not created.
         sync_folder(path.parent)
     except BaseException as error:
-        left = _remove_all([tmp, path] if linked else [tmp])
+        left = remove_all([tmp, path] if linked else [tmp])
         if left and isinstance(error, OSError):
             raise LeftBehind(error, left) from error
         raise
@@ -99,7 +99,8 @@ def remove_durably(path: Path) -> None:
     sync_folder(path.parent)
 
 
-def _remove_all(paths: Iterable[Path]) -> tuple[tuple[Path, OSError], ...]:
+def remove_all(paths: Iterable[Path]) -> tuple[tuple[Path, OSError], ...]:
+    """Unlink each of `paths` (missing ones are fine); each that stayed, with the error that kept it."""
     left = []
     for path in paths:
         try:

@@ -33,6 +33,7 @@ from butler.adapters.atomic_file import (
     TEMPORARY_SUFFIX,
     finished_temporary,
     kept_mode,
+    remove_all,
     sync_folder,
     write_atomically,
 )
@@ -186,14 +187,7 @@ def _undo(
 ) -> tuple[tuple[Path, OSError], ...]:
     """Remove the names given and the staged files, then the journal: the staged file to replace with,
     whose presence says "not committed", goes last but one, so an undo interrupted in turn is redone."""
-    left: list[tuple[Path, OSError]] = []
-    for path in [*(final for _, final in reversed(linked)), *staged]:
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
-        except OSError as error:
-            left.append((path, error))
+    left = remove_all([*(final for _, final in reversed(linked)), *staged])
     if not left:
         with contextlib.suppress(OSError):
             for folder in {p.parent for p in staged} | {final.parent for _, final in linked}:
@@ -201,7 +195,7 @@ def _undo(
             if os.path.lexists(journal):
                 os.unlink(journal)
                 sync_folder(journal.parent)
-    return tuple(left)
+    return left
 
 
 def _staged_in(folder: Path) -> Iterator[Path]:
