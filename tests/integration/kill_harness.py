@@ -138,7 +138,7 @@ class Timing:
     run: float
     """Seconds of one uninterrupted run."""
     writing: float
-    """Seconds from its first staged file to its end."""
+    """Seconds from its first staged file to the scraper config's arrival (the commit point)."""
 
 
 def timing(fleet: Fleet, root: Path) -> Timing:
@@ -147,10 +147,17 @@ def timing(fleet: Fleet, root: Path) -> Timing:
     started = time.monotonic()
     process = subprocess.Popen(command(fleet, work), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     first_write = _first_staged(work, process)
+    committed = None
+    while process.poll() is None and committed is None:
+        if (work / "data" / SCRAPER).exists():
+            committed = time.monotonic()
+        time.sleep(0.001)
     assert process.wait() == 0, "an uninterrupted run failed"
     ended = time.monotonic()
     shutil.rmtree(work)
-    return Timing(ended - started, ended - (first_write if first_write is not None else ended))
+    if first_write is None:
+        return Timing(ended - started, 0.0)
+    return Timing(ended - started, (committed if committed is not None else ended) - first_write)
 
 
 def _first_staged(work: Path, process: subprocess.Popen[bytes]) -> float | None:
@@ -167,7 +174,8 @@ def _first_staged(work: Path, process: subprocess.Popen[bytes]) -> float | None:
 
 
 def one_round(fleet: Fleet, root: Path, name: str, rng: random.Random, times: Timing) -> Round:
-    """Half the rounds stop the run at a moment anywhere in it, half at a moment during its writes."""
+    """Half the rounds stop the run at a moment anywhere in it, half at a moment during its writes (from
+    the first staged file to a little past the commit point)."""
     work = fresh_work(fleet, root, name)
     stop = rng.choice(STOPS)
     process = subprocess.Popen(command(fleet, work), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -177,7 +185,7 @@ def one_round(fleet: Fleet, root: Path, name: str, rng: random.Random, times: Ti
     else:
         started = time.monotonic()
         _first_staged(work, process)
-        time.sleep(rng.uniform(0, times.writing * 1.1))
+        time.sleep(rng.uniform(0, times.writing * 1.2))
         after = time.monotonic() - started
     ended_before = process.poll() is not None
     if not ended_before:
