@@ -53,7 +53,7 @@ def adapter(node: StubNode, max_batch: int) -> tuple[JsonRpcChain, CountingSessi
         staking_registry=node.address,
         rollup=node.address,
     )
-    chain.chain_id()  # the one-off chain id check, and a warm connection, before anything is timed
+    chain.rollup()  # the one-off checks (chain id, canonical rollup) and a warm connection, untimed
     return chain, session
 
 

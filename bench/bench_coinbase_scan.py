@@ -64,7 +64,8 @@ def scan(
     chain = JsonRpcChain.from_config(config, RpcTransport(url, sleep=lambda _: None, session=session))
     started = time.perf_counter()
     result = scrape_coinbases(
-        ScrapeRequest(mapping_path=MAPPING, scraper_config_path=Path("/bench/none.json")),
+        # The devnet lowers the safe confirmation depth explicitly: the last stake is in the newest blocks.
+        ScrapeRequest(mapping_path=MAPPING, scraper_config_path=Path("/bench/none.json"), confirmations=0),
         config=config,
         chain=chain,
         mappings=mappings,

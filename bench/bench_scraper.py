@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python bench/bench_scraper.py [--attesters 10000] [--queued 3000] [--staked 100]
      [--active 20] [--publishers 50] [--cycles 10] [--rss-cycles 1000] [--rss-chain devnet|fake]
+     [--flush-size 4]
 
 Starts a devnet (anvil + real GSE + stand-ins) in a temporary folder and arranges, through real
 transactions: `--active` validators deposited into the real GSE (status VALIDATING), `--staked` keys
@@ -9,6 +10,7 @@ waiting in the rollup entry queue, the rest of `--queued` keys in the provider q
 registration data: the registry stores it unchecked), and the remaining attesters unknown to the chain.
 The scraper config lists all of them with `--publishers` publishers, half of them funded.
 
+The rollup then flushes `--flush-size` entries per epoch, so the entry queue's schedule spans many epochs.
 Then runs the scraper's own cycle (`scrape_cycle` over `JsonRpcChain`, the local scraper-config file and
 the system clock, with the transport settings of `aztec-butler-scraper`) and renders /metrics after each
 cycle, as the service does. Reports HTTP requests per cycle (counted on the transport's session), the
@@ -43,6 +45,7 @@ from butler.devnet.actions import DevnetActions, random_validator
 from butler.devnet.runner import start_devnet
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
+from butler.domain.entry_queue import QueueConfig
 from butler.domain.onchain import AttesterStatus, AttesterView, G1Point, G2Point, KeyStore
 from butler.domain.scraper_config import ScrapedAttester, ScraperConfig
 from butler.entrypoints import scraper as scraper_entrypoint
@@ -180,6 +183,12 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=10, help="steady cycles timed")
     parser.add_argument("--rss-cycles", type=int, default=1000)
     parser.add_argument("--rss-chain", choices=("devnet", "fake"), default="devnet")
+    parser.add_argument(
+        "--flush-size",
+        type=int,
+        default=4,
+        help="entry-queue flushes per epoch (the rollup's queue configuration), so that the queue is long",
+    )
     args, ignored = parser.parse_known_args()
     if ignored:
         print(f"ignoring arguments for other benchmarks: {' '.join(ignored)}", file=sys.stderr)
@@ -194,6 +203,7 @@ def main() -> None:
         start_devnet(config_out=Path(folder) / "devnet.toml") as devnet,
     ):
         attesters = arrange(devnet.actions, args, log)
+        devnet.actions.set_queue_config(QueueConfig(0, 0, args.flush_size, 2**32 - 1, args.flush_size))
         publishers = [Address(secrets.token_bytes(20)) for _ in range(args.publishers)]
         devnet.actions.fund(Decimal("0.5"), publishers[::2])
         path = Path(folder) / "devnet-scrape-config.json"
@@ -214,7 +224,7 @@ def main() -> None:
             session=session,
         )
         chain = JsonRpcChain.from_config(network, transport, aggregate=True)  # as aztec-butler-scraper
-        chain.chain_id()  # the start-up check, as the service does it before its first cycle
+        chain.rollup()  # the start-up checks (chain id, canonical rollup), before the first cycle
         loop = Loop(chain, network, path)
 
         before = session.requests

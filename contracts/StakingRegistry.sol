@@ -1,26 +1,27 @@
 // SPDX-License-Identifier: UNLICENSED
-pragma solidity 0.8.28;
+pragma solidity 0.8.30;
 
-import {IRollupDevnet} from "./interfaces/IRollupDevnet.sol";
+import {IERC20} from "./interfaces/IERC20.sol";
+import {IRegistry, IStaking} from "./interfaces/IStaking.sol";
 import {IStakingRegistry} from "./interfaces/IStakingRegistry.sol";
 import {KeyStoreQueue, KeyStoreQueueLib} from "./libraries/KeyStoreQueue.sol";
+import {PullSplitFactory, SplitV2Lib} from "./PullSplitFactory.sol";
 
-/// Stands in for the rewards-splitting contract the real registry creates per stake: only its fresh
-/// address matters, as the attester's coinbase.
-contract Coinbase {
-  receive() external payable {}
-}
-
-/// Devnet stand-in for the Aztec StakingRegistry: ABI-identical for everything the product uses.
-/// Differences from the real one: a single rollup (the version argument of `stake` is ignored), the
-/// staker pays no tokens (the devnet funds the rollup), and the coinbase is a bare `Coinbase` contract.
+/// Devnet stand-in for the Aztec StakingRegistry (not published as a deployable artifact): ABI-identical
+/// for everything the product uses, built like the real one from the staking asset, a split factory and
+/// the real Aztec Registry. `stake` does what the real one does: finds the rollup of the version in the
+/// Registry, pulls that rollup's activation threshold from the staker, deposits into the real rollup's
+/// entry queue and creates a split contract, the attester's coinbase. The split factory is ours (see
+/// PullSplitFactory.sol), not 0xSplits'.
 contract StakingRegistry is IStakingRegistry {
   using KeyStoreQueueLib for KeyStoreQueue;
 
   /// Take rates are in basis points.
   uint256 internal constant BIPS = 10_000;
 
-  IRollupDevnet public immutable ROLLUP;
+  PullSplitFactory public immutable PULL_SPLIT_FACTORY;
+  IERC20 public immutable STAKING_ASSET;
+  IRegistry public immutable ROLLUP_REGISTRY;
 
   mapping(uint256 providerIdentifier => ProviderConfiguration providerConfiguration) public providerConfigurations;
   mapping(uint256 providerIdentifier => KeyStoreQueue attesterKeys) public providerQueues;
@@ -29,11 +30,12 @@ contract StakingRegistry is IStakingRegistry {
   /// Provider identifiers start at 1, so that 0 never names a provider.
   uint256 public nextProviderIdentifier = 1;
 
-  constructor(IRollupDevnet _rollup) {
-    if (address(_rollup) == address(0)) {
-      revert StakingRegistry__ZeroAddress();
-    }
-    ROLLUP = _rollup;
+  error SafeERC20FailedOperation(address token);
+
+  constructor(IERC20 _stakingAsset, address _pullSplitFactory, IRegistry _rollupRegistry) {
+    STAKING_ASSET = _stakingAsset;
+    PULL_SPLIT_FACTORY = PullSplitFactory(_pullSplitFactory);
+    ROLLUP_REGISTRY = _rollupRegistry;
   }
 
   modifier onlyProviderAdmin(uint256 _providerIdentifier) {
@@ -43,7 +45,7 @@ contract StakingRegistry is IStakingRegistry {
     _;
   }
 
-  /// Anyone (the delegator) stakes the provider's next queued key into the rollup's entry queue.
+  /// The staker (msg.sender, who approved the activation threshold) stakes the provider's next queued key.
   function stake(
     uint256 _providerIdentifier,
     uint256 _rollupVersion,
@@ -52,7 +54,6 @@ contract StakingRegistry is IStakingRegistry {
     address _userRewardsRecipient,
     bool _moveWithLatestRollup
   ) external override(IStakingRegistry) {
-    _rollupVersion; // the devnet has a single rollup
     ProviderConfiguration memory provider = providerConfigurations[_providerIdentifier];
     if (provider.providerAdmin == address(0)) {
       revert StakingRegistry__InvalidProviderIdentifier(_providerIdentifier);
@@ -63,9 +64,17 @@ contract StakingRegistry is IStakingRegistry {
     if (_expectedProviderTakeRate != provider.providerTakeRate) {
       revert StakingRegistry__UnexpectedTakeRate(_expectedProviderTakeRate, provider.providerTakeRate);
     }
+    address rollup = ROLLUP_REGISTRY.getRollup(_rollupVersion);
+    if (rollup == address(0)) {
+      revert StakingRegistry__ZeroAddress();
+    }
 
     KeyStore memory keyStore = providerQueues[_providerIdentifier].dequeue();
-    ROLLUP.deposit(
+
+    uint256 activationThreshold = IStaking(rollup).getActivationThreshold();
+    _pullStake(activationThreshold);
+    STAKING_ASSET.approve(rollup, activationThreshold);
+    IStaking(rollup).deposit(
       keyStore.attester,
       _withdrawalAddress,
       keyStore.publicKeyG1,
@@ -73,10 +82,38 @@ contract StakingRegistry is IStakingRegistry {
       keyStore.proofOfPossession,
       _moveWithLatestRollup
     );
-    address coinbase = address(new Coinbase());
 
-    // The real registry names the caller's staker here; the stand-in names itself, a fixed address.
-    emit StakedWithProvider(_providerIdentifier, address(ROLLUP), keyStore.attester, coinbase, address(this));
+    address split = PULL_SPLIT_FACTORY.createSplit(
+      _rewardsSplit(provider, _userRewardsRecipient),
+      address(0), // no owner: the split cannot be changed
+      address(this)
+    );
+
+    emit StakedWithProvider(_providerIdentifier, rollup, keyStore.attester, split, msg.sender);
+  }
+
+  function _pullStake(uint256 _amount) internal {
+    (bool ok, bytes memory returned) = address(STAKING_ASSET).call(
+      abi.encodeCall(IERC20.transferFrom, (msg.sender, address(this), _amount))
+    );
+    if (!ok || (returned.length > 0 && !abi.decode(returned, (bool)))) {
+      revert SafeERC20FailedOperation(address(STAKING_ASSET));
+    }
+  }
+
+  /// The provider's take rate to its rewards recipient, the rest to the staker's.
+  function _rewardsSplit(ProviderConfiguration memory _provider, address _userRewardsRecipient)
+    internal
+    pure
+    returns (SplitV2Lib.Split memory split)
+  {
+    split.recipients = new address[](2);
+    split.recipients[0] = _provider.providerRewardsRecipient;
+    split.recipients[1] = _userRewardsRecipient;
+    split.allocations = new uint256[](2);
+    split.allocations[0] = _provider.providerTakeRate;
+    split.allocations[1] = BIPS - _provider.providerTakeRate;
+    split.totalAllocation = BIPS;
   }
 
   function registerProvider(address _providerAdmin, uint16 _providerTakeRate, address _providerRewardsRecipient)
@@ -226,7 +263,6 @@ contract StakingRegistry is IStakingRegistry {
     override(IStakingRegistry)
     returns (uint256)
   {
-    _rollupVersion; // the devnet has a single rollup
-    return ROLLUP.getActivationThreshold();
+    return IStaking(ROLLUP_REGISTRY.getRollup(_rollupVersion)).getActivationThreshold();
   }
 }

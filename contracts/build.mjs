@@ -16,12 +16,12 @@ const CONTRACTS_DIR = join(REPO_ROOT, "contracts");
 const ARTIFACTS_DIR = join(REPO_ROOT, "src", "butler", "devnet", "artifacts");
 const SOLC_DIR = join(REPO_ROOT, "tools", "node_modules", "solc");
 
-const SOLC_VERSION = "0.8.28";
+const SOLC_VERSION = "0.8.30";
 const EVM_VERSION = "cancun";
 const OPTIMIZER = { enabled: true, runs: 200 };
 // Artifact name -> source file declaring it.
 const CONTRACTS = {
-  Rollup: "contracts/Rollup.sol",
+  PullSplitFactory: "contracts/PullSplitFactory.sol",
   StakingRegistry: "contracts/StakingRegistry.sol",
 };
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import queue
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -263,8 +264,11 @@ def operator_flow(workdir: Path) -> None:
     run("aztec-butler", "add-keys", keys.name, "--config", config, expect=1, cwd=workdir)
     refuses_phase2(keys, attesters, config=config, cwd=workdir)
 
-    heading("a delegator stakes them; two flush from the entry queue into the real GSE; one exits")
+    heading("a delegator stakes them: they wait in the rollup's entry queue")
     run("aztec-butler-devnet", "stake", "--count", "3", "--config", config, cwd=workdir)
+    queue_stats(workdir, attesters, config=config)
+
+    heading("two flush from the entry queue into the real GSE; one exits")
     run("aztec-butler-devnet", "flush", "--count", "2", "--config", config, cwd=workdir)
     run("aztec-butler-devnet", "exit", attesters[0], "--config", config, cwd=workdir)
 
@@ -278,6 +282,7 @@ def operator_flow(workdir: Path) -> None:
     run("aztec-butler-devnet", "flush", "--count", "2", "--config", config, cwd=workdir)
 
     scrape_coinbases(workdir, attesters, config=config)
+    coinbases_into_keyfiles(workdir, config=config)
     scrape_once(workdir, attesters, config=config)
     fund_publishers(workdir, public, config=config)
 
@@ -286,7 +291,9 @@ def scrape_coinbases(workdir: Path, attesters: list[str], *, config: str) -> Non
     """The three staked attesters get the coinbases their StakedWithProvider events name; the scraper
     config learns them; a second run right after has no new blocks to scan."""
     heading("step 7: scrape-coinbases: each staked attester's coinbase, from StakedWithProvider events")
-    args = ["-o", "coinbases.json", "--scraper-config", "scrape-config.json", "--config", config]
+    # The devnet never reorganises, so the demo lowers the safe confirmation depth (12) explicitly.
+    args = ["-o", "coinbases.json", "--scraper-config", "scrape-config.json", "--confirmations", "0"]
+    args += ["--config", config]
     done = run("aztec-butler", "scrape-coinbases", "--update-scraper-config", *args, cwd=workdir)
     mapped = {line.split()[0]: line.split()[1] for line in done.stdout.splitlines()}
     if any(mapped.get(a, "none") == "none" for a in attesters):
@@ -299,6 +306,47 @@ def scrape_coinbases(workdir: Path, attesters: list[str], *, config: str) -> Non
     done = run("aztec-butler", "scrape-coinbases", *args, cwd=workdir)
     if "no new blocks to scan" not in done.stderr:
         raise SystemExit("demo: the second scrape-coinbases run scanned blocks again")
+
+
+def queue_stats(workdir: Path, attesters: list[str], *, config: str) -> None:
+    """Where our staked attesters wait, when each can be flushed, and that none has its coinbase yet."""
+    heading("queue-stats: when each of our queued attesters can go live, and that none has a coinbase yet")
+    args = ["--scraper-config", "scrape-config.json", "--config", config]
+    run("aztec-butler", "queue-stats", *args, cwd=workdir)
+    done = subprocess.run(
+        [str(BIN / "aztec-butler"), "queue-stats", "--json", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    ours = {q["attester"]: q for q in json.loads(done.stdout)["entryQueue"]["ours"]}
+    if sorted(ours) != sorted(attesters) or any(
+        q["coinbaseKnown"] or q["eta"] is None for q in ours.values()
+    ):
+        raise SystemExit("demo: queue-stats does not show our 3 queued attesters with an ETA and no coinbase")
+
+
+def coinbases_into_keyfiles(workdir: Path, *, config: str) -> None:
+    """The keyfiles the servers run (step 5's set, as deployed) lack the coinbases found on chain:
+    scrape-coinbases --attesters says so, fill-coinbases writes the next set with them, which passes."""
+    heading("the coinbases found go into the keyfiles the nodes run: fill-coinbases")
+    deployed = [f"{name}_prod-devnet-keyfile.json" for name in "AB"]
+    for name in deployed:
+        shutil.copyfile(workdir / f"{name}.new", workdir / name)
+    print(f"  (step 5's set deployed as {' and '.join(deployed)})")
+    check = ["scrape-coinbases", "-o", "coinbases.json", "--confirmations", "0", "--config", config]
+    done = run("aztec-butler", *check, "--attesters", deployed[0], expect=1, cwd=workdir)
+    if "lacks its coinbase" not in done.stderr:
+        raise SystemExit("demo: scrape-coinbases --attesters did not name the keyfile's missing coinbases")
+    args = ["-m", "coinbases.json", "-s", "scrape-config.json", "--config", config]
+    run("aztec-butler", "fill-coinbases", "--keyfile", *deployed, *args, cwd=workdir)
+    filled = [f"{name}.new2" for name in deployed]
+    if any("coinbase" not in v for v in json.loads((workdir / filled[0]).read_text())["validators"][2:]):
+        raise SystemExit(f"demo: {filled[0]} does not hold the staked validators' coinbases")
+    for name in filled:
+        run("aztec-butler", *check, "--attesters", name, cwd=workdir)
+    print(f"  ({' and '.join(filled)} hold every coinbase found: deploy them as in step 5)")
 
 
 def scrape_once(workdir: Path, attesters: list[str], *, config: str) -> None:

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import settings
 
 from tests.integration.devnet_fixture import devnet, isolated_devnet  # noqa: F401
+from tests.integration.fresh_devnet import fresh_devnet  # noqa: F401
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 

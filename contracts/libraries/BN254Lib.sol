@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: UNLICENSED
-pragma solidity 0.8.28;
+pragma solidity 0.8.30;
 
 /// The BN254 point types as the real StakingRegistry declares them (inside a library, which shows in
 /// its ABI as `struct BN254Lib.G1Point`). ABI-wise they equal the Rollup's file-level points.

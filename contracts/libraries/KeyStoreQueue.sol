@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: UNLICENSED
-pragma solidity 0.8.28;
+pragma solidity 0.8.30;
 
 import {IStakingRegistry} from "../interfaces/IStakingRegistry.sol";
 

@@ -18,9 +18,10 @@ import pytest
 
 from butler.domain import bn254
 from butler.domain.address import ZERO_ADDRESS, Address
+from butler.domain.entry_queue import QueueConfig
 from butler.domain.errors import ChainError
 from butler.domain.keys import SECP256K1_N, BlsSecretKey, EthSecretKey, attester_address, bls_public_key
-from butler.domain.onchain import AttesterStatus, DepositArgs, KeyStore, Provider
+from butler.domain.onchain import AttesterStatus, DepositArgs, DepositStep, KeyStore, Provider
 from butler.domain.registration import registration_keystore
 from butler.ports.chain import Chain
 from butler.ports.chain_fake import FakeChain
@@ -54,6 +55,16 @@ class World(Protocol):
 
     def fund(self, account: Address, wei: int) -> None: ...
 
+    def set_queue_config(self, config: QueueConfig) -> None: ...
+
+    def flush_allowed(self) -> None:
+        """Flushes as many as the rollup still allows in this epoch; time stays."""
+        ...
+
+    def next_epoch(self) -> None:
+        """Time moves to the start of the next epoch."""
+        ...
+
 
 class FakeWorld:
     def __init__(self) -> None:
@@ -81,6 +92,15 @@ class FakeWorld:
 
     def fund(self, account: Address, wei: int) -> None:
         self.fake.fund(account, wei)
+
+    def set_queue_config(self, config: QueueConfig) -> None:
+        self.fake.set_queue_config(config)
+
+    def flush_allowed(self) -> None:
+        self.fake.flush(2**32)
+
+    def next_epoch(self) -> None:
+        self.fake.advance_epochs(1)
 
 
 class DevnetWorld:
@@ -112,6 +132,15 @@ class DevnetWorld:
 
     def fund(self, account: Address, wei: int) -> None:
         self.devnet.actions.fund(Decimal(wei) / WEI_PER_ETH, [account])
+
+    def set_queue_config(self, config: QueueConfig) -> None:
+        self.devnet.actions.set_queue_config(config)
+
+    def flush_allowed(self) -> None:
+        self.devnet.actions.flush_allowed()
+
+    def next_epoch(self) -> None:
+        self.devnet.actions.advance_epochs(1)
 
 
 @pytest.fixture(
@@ -257,6 +286,76 @@ def test_an_attester_goes_from_none_through_the_entry_queue_to_validating_and_ex
     assert views[ours[1]].status == AttesterStatus.VALIDATING
 
 
+# --- entry-queue flushes --------------------------------------------------------------------------
+
+TWO_PER_EPOCH = QueueConfig(
+    bootstrap_validator_set_size=0,
+    bootstrap_flush_size=0,
+    normal_flush_size_min=2,
+    normal_flush_size_quotient=1_000_000,
+    max_queue_flush_size=2,
+)
+
+
+def test_the_entry_queue_state_holds_the_queue_and_its_flush_allowance(world: World) -> None:
+    chain = world.chain
+    world.set_queue_config(TWO_PER_EPOCH)
+    world.next_epoch()
+    world.enqueue(new_keystores(chain, 4))
+    world.stake(len(chain.provider_queue(PROVIDER_ID)))
+
+    state = chain.entry_queue_state()
+    assert list(state.entries) == list(chain.entry_queue())
+    flushes = state.flushes
+    assert flushes.config == TWO_PER_EPOCH
+    assert (flushes.flush_size, flushes.available_flushes) == (2, 2)
+    assert flushes.next_flushable_epoch <= flushes.current_epoch
+    epoch = flushes.current_epoch
+
+    world.flush(1)
+    after_one = chain.entry_queue_state().flushes
+    assert (after_one.available_flushes, after_one.next_flushable_epoch) == (1, epoch + 1)
+    assert after_one.active_attester_count == flushes.active_attester_count + 1
+    assert after_one.is_bootstrapped  # no bootstrap size: the first flush bootstraps
+
+    world.flush_allowed()  # the allowance lets one more through
+    assert len(chain.entry_queue()) == len(state.entries) - 2
+    assert chain.entry_queue_state().flushes.available_flushes == 0
+
+    world.next_epoch()
+    later = chain.entry_queue_state().flushes
+    assert (later.current_epoch, later.available_flushes) == (epoch + 1, 2)
+    assert later.clock == flushes.clock
+    assert later.clock.epoch_start(epoch + 1) - later.clock.epoch_start(epoch) > 0
+
+
+def test_every_queued_attester_is_flushed_in_the_epoch_the_schedule_names(world: World) -> None:
+    chain = world.chain
+    world.set_queue_config(TWO_PER_EPOCH)
+    world.enqueue(new_keystores(chain, 5))
+    world.stake(len(chain.provider_queue(PROVIDER_ID)))
+    state = chain.entry_queue_state()
+    schedule = state.schedule()
+    predicted = {}
+    for position, deposit in enumerate(state.entries):
+        batch = schedule.batch_of(position)
+        assert batch is not None
+        predicted[deposit.attester] = batch.epoch
+
+    flushed_in: dict[Address, int] = {}
+    while chain.entry_queue():
+        epoch = chain.entry_queue_state().flushes.current_epoch
+        waiting = [d.attester for d in chain.entry_queue()]
+        world.flush_allowed()
+        left = {d.attester for d in chain.entry_queue()}
+        flushed_in.update((a, epoch) for a in waiting if a not in left)
+        world.next_epoch()
+
+    assert flushed_in == predicted
+    statuses = chain.attester_views(list(predicted))
+    assert all(v.status is AttesterStatus.VALIDATING for v in statuses.values())
+
+
 def test_an_unknown_attester_reads_none(world: World) -> None:
     stranger = random_address()
 
@@ -302,6 +401,72 @@ def test_each_stake_is_an_event_naming_attester_and_a_fresh_coinbase(world: Worl
     assert start <= positions[0][0] and positions[-1][0] <= end
     assert chain.staked_with_provider(PROVIDER_ID + 1000, start, end) == []
     assert chain.staked_with_provider(PROVIDER_ID, start, start - 1) == []
+
+
+def test_stake_events_can_be_read_for_some_attesters_only(world: World) -> None:
+    chain = world.chain
+    start = chain.head_block() + 1
+    stores = new_keystores(chain, 3)
+    world.enqueue(stores)
+    world.stake(len(chain.provider_queue(PROVIDER_ID)))
+    end = chain.head_block()
+
+    wanted = [stores[2].attester, stores[0].attester, random_address()]
+    events = chain.staked_with_provider(PROVIDER_ID, start, end, attesters=wanted)
+
+    assert [e.attester for e in events] == [stores[0].attester, stores[2].attester]
+    assert chain.staked_with_provider(PROVIDER_ID, start, end, attesters=[]) == []
+
+
+def test_each_deposit_is_queued_in_its_stakes_transaction_and_a_repeated_one_fails_at_the_flush(
+    world: World,
+) -> None:
+    chain = world.chain
+    start = chain.head_block() + 1
+    if chain.entry_queue():
+        world.flush(len(chain.entry_queue()))  # whatever earlier tests left
+    (store, other) = new_keystores(chain, 2)
+    world.enqueue([store, other, store])  # one attester queued twice, as the registry allows
+    world.stake(len(chain.provider_queue(PROVIDER_ID)))
+    world.flush(len(chain.entry_queue()))
+    end = chain.head_block()
+
+    stakes = chain.staked_with_provider(PROVIDER_ID, start, end, attesters=[store.attester])
+    events = chain.rollup_deposit_events([store.attester], start, end)
+
+    assert len(stakes) == 2 and all(s.transaction_hash for s in stakes)
+    assert [e.step for e in events] == [
+        DepositStep.QUEUED,
+        DepositStep.QUEUED,
+        DepositStep.DEPOSITED,
+        DepositStep.FAILED,
+    ]
+    assert all(e.attester == store.attester for e in events)
+    assert [e.transaction_hash for e in events[:2]] == [s.transaction_hash for s in stakes]
+    assert [(e.block_number, e.log_index) for e in events] == sorted(
+        (e.block_number, e.log_index) for e in events
+    )
+    assert events[2].block_number > stakes[1].block_number
+    assert [e.step for e in chain.rollup_deposit_events([other.attester], start, end)] == [
+        DepositStep.QUEUED,
+        DepositStep.DEPOSITED,
+    ]
+    assert chain.rollup_deposit_events([random_address()], start, end) == []
+    assert chain.rollup_deposit_events([], start, end) == []
+
+
+def test_block_hashes_are_stable_distinct_and_absent_beyond_the_head(world: World) -> None:
+    chain = world.chain
+    world.fund(random_address(), 1)
+    head = chain.head_block()
+
+    hashes = chain.block_hashes([head, head - 1, head + 5])
+
+    assert set(hashes) == {head, head - 1}
+    assert all(len(h) == 66 and h.startswith("0x") and h == h.lower() for h in hashes.values())
+    assert hashes[head] != hashes[head - 1]
+    world.fund(random_address(), 1)
+    assert chain.block_hashes([head - 1, head]) == hashes
 
 
 # --- registration digests -------------------------------------------------------------------------

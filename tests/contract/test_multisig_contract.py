@@ -239,6 +239,30 @@ def test_executed_proposals_leave_nothing_pending(world: World) -> None:
     assert world.safe_nonce() == proposals[-1].nonce + 1
 
 
+# --- reading what is pending ---------------------------------------------------------------------
+
+
+def test_pending_transactions_are_every_proposal_not_yet_executed_in_nonce_order(world: World) -> None:
+    before = len(world.multisig.pending_transactions())
+    proposals = world.multisig.propose([transfer(1), batched([transfer(2), transfer(3)])])
+
+    pending = world.multisig.pending_transactions()
+
+    assert [(tx.nonce, tx.call) for tx in pending[before:]] == [(p.nonce, p.call) for p in proposals]
+    assert [tx.nonce for tx in pending] == sorted(tx.nonce for tx in pending)
+    assert all(tx.nonce >= world.safe_nonce() for tx in pending)
+
+
+def test_executed_or_replaced_transactions_are_not_pending(world: World) -> None:
+    world.multisig.propose([transfer(1)])
+    world.execute_pending()
+    (stale,) = world.multisig.propose([transfer(2)])
+    while world.safe_nonce() <= stale.nonce:
+        world.execute_other()
+
+    assert list(world.multisig.pending_transactions()) == []
+
+
 # --- the fake's own controls ----------------------------------------------------------------------
 
 
@@ -300,6 +324,30 @@ def test_open_multisig_is_none_without_a_proposer_key(
     config, sources = load_network_config(devnet.config_path)
 
     assert open_multisig(config, attrs.evolve(sources, safe_proposer_key_file=None)) is None
+
+
+@pytest.mark.devnet
+def test_without_a_proposer_key_the_pending_transactions_are_still_read_and_nothing_can_be_proposed(
+    isolated_devnet: DevnetHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import attrs
+
+    from butler.adapters.config_file import load_network_config
+    from butler.domain.errors import UsageError
+    from butler.entrypoints.network import open_safe_queue
+
+    world = DevnetWorld(isolated_devnet, monkeypatch)
+    proposals = world.multisig.propose([transfer(1), transfer(2)])
+    config, sources = load_network_config(isolated_devnet.config_path)
+    reader = open_safe_queue(config, attrs.evolve(sources, safe_proposer_key_file=None))
+    assert reader is not None
+
+    assert [(tx.nonce, tx.call) for tx in reader.pending_transactions()] == [
+        (p.nonce, p.call) for p in proposals
+    ]
+    with pytest.raises(UsageError, match="needs a Safe proposer key"):
+        reader.propose([transfer(3)])  # type: ignore[attr-defined]
+    assert open_safe_queue(attrs.evolve(config, safe_tx_service_url=None), sources) is None
 
 
 @pytest.mark.devnet

@@ -38,3 +38,14 @@ def _for(setting: str, reads: list[Any]) -> list[Any]:
 
 SETTING_READS = [*_for("rollup", ROLLUP_READS), *_for("staking_registry", REGISTRY_READS)]
 """(setting, read, signature): each read of each configured contract."""
+
+
+def refused_rollup(
+    configured: Address, canonical: Address, registry: Address, staking_registry: Address
+) -> str:
+    """What the adapter says of a configured rollup that is not the canonical one."""
+    return (
+        f"rollup {configured} is not the canonical rollup {canonical} of the Aztec Registry {registry}, "
+        f"named by staking_registry {staking_registry}: set rollup to the canonical one, or leave it out "
+        "to follow the canonical rollup"
+    )

@@ -56,6 +56,10 @@ class StubNode:
     def set_size(self, size: int) -> None:
         self._call_stub("setSize(uint256)", ["uint256"], [size])
 
+    def set_canonical_rollup(self, rollup: Address) -> None:
+        """The rollup the stub, as the Aztec Registry, calls canonical (itself by default)."""
+        self._call_stub("setCanonicalRollup(address)", ["address"], [rollup.checksum])
+
     def emit_staked(self, provider_id: int, first_attester: int, count: int) -> int:
         """Emits `count` events in one transaction; returns its block number."""
         receipt = self._call_stub(

@@ -126,7 +126,8 @@ def test_reference_keys_are_proposed_executed_queued_and_accepted_by_the_gse(
 
     assert add_keys(devnet) == 1
     assert error_lines(capsys.readouterr().err) == [
-        f"error: attester {a}: already in the provider queue" for a in attesters
+        *(f"error: attester {a}: already in the provider queue" for a in attesters),
+        "error: nothing was proposed; --skip-known proposes only the attesters not known yet",
     ]
 
     flushed = stake_and_flush_everything(devnet)
@@ -161,22 +162,43 @@ def test_five_keys_in_chunks_of_two_are_three_proposals_executed_in_order(
     assert [flushed[v.attester] for v in validators] == [(True, None)] * 5
 
 
-def test_running_again_before_the_owners_sign_posts_nothing_new(
+def test_keys_pending_in_the_safe_are_refused_with_another_chunk_size_or_in_a_superset(
     isolated_devnet: DevnetHandle, workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     devnet = isolated_devnet
-    write_keys_file(workdir / KEYS_NAME, [random_validator() for _ in range(3)])
+    validators = [random_validator() for _ in range(3)]
+    write_keys_file(workdir / KEYS_NAME, validators)
     assert add_keys(devnet, "--chunk-size", "2") == 0
     first = proposed(capsys.readouterr().err)
+    assert [nonce for nonce, _ in first] == [0, 1]
+    pending = devnet.tx_service.pending(devnet.safe)
 
-    assert add_keys(devnet, "--chunk-size", "2") == 0
-
-    err = capsys.readouterr().err
-    assert proposed(err) == []
-    assert [line.split(": ")[-1] for line in err.splitlines() if line.startswith("already pending")] == [
-        f"{digest} (not posted again)" for _, digest in first
+    # The same keys in other chunks, then a superset: refused, naming the pending nonces; nothing posted.
+    expected = [
+        f"error: attester {v.attester}: already proposed to Safe {devnet.safe} in the pending transaction at "
+        f"nonce {nonce}"
+        for v, nonce in zip(validators, (0, 0, 1), strict=True)
     ]
-    assert len(devnet.tx_service.pending(devnet.safe)) == 2
+    assert add_keys(devnet, "--chunk-size", "1") == 1
+    assert error_lines(capsys.readouterr().err)[:3] == expected
+    newcomer = random_validator()
+    write_keys_file(workdir / KEYS_NAME, [*validators, newcomer])
+    assert add_keys(devnet, "--chunk-size", "5") == 1
+    assert error_lines(capsys.readouterr().err)[:3] == expected
+    assert devnet.tx_service.pending(devnet.safe) == pending
+
+    # --skip-known proposes the new key alone.
+    assert add_keys(devnet, "--chunk-size", "5", "--skip-known") == 0
+    err = capsys.readouterr().err
+    (only,) = proposed(err)
+    assert only[0] == 2
+    assert sum(line.startswith("skipped attester") for line in err.splitlines()) == 3
+    new = {p.tx.nonce: p for p in devnet.tx_service.pending(devnet.safe)}[2]
+    assert queued_attesters(new.tx.data) == [newcomer.attester]
+
+    # Executed, every key is in the provider queue once.
+    devnet.actions.execute_pending()
+    assert devnet.actions.provider_queue() == [v.attester for v in (*validators, newcomer)]
 
 
 def test_no_propose_prints_calldata_the_safe_can_execute_and_proposes_nothing(

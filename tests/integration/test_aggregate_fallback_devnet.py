@@ -15,7 +15,7 @@ import attrs
 import pytest
 
 from butler.adapters.config_file import load_network_config
-from butler.adapters.jsonrpc_chain import JsonRpcChain
+from butler.adapters.jsonrpc_chain import JsonRpcChain, WrongRollup
 from butler.adapters.rpc import RpcTransport
 from butler.devnet.actions import random_validator
 from butler.domain.address import Address
@@ -82,10 +82,10 @@ def config_of(devnet: DevnetHandle, **fields: Any) -> NetworkConfig:
 
 
 def aggregating(config: NetworkConfig, proxy: RpcProxy, **transport: Any) -> JsonRpcChain:
-    """An aggregate=True adapter (as the scraper opens it) through `proxy`, its chain id checked."""
+    """An aggregate=True adapter (as the scraper opens it) through `proxy`, chain id and rollup checked."""
     rpc = RpcTransport(proxy.url, sleep=lambda _: None, **transport)
     chain = JsonRpcChain.from_config(config, rpc, aggregate=True)
-    chain.chain_id()
+    chain.rollup()  # the one-off checks: chain id, canonical rollup
     proxy.reset()
     return chain
 
@@ -152,37 +152,17 @@ def test_a_refused_aggregation_reads_each_item_alone_with_the_same_answers_and_i
     assert chain.aggregation_refused == REFUSAL_SAID
 
 
-def test_a_rollup_without_code_is_still_named_and_aggregation_stays_on(
-    devnet: DevnetHandle, proxy: RpcProxy
+@pytest.mark.parametrize("wrong", ["eoa", "staking_registry"])
+def test_a_rollup_that_is_not_canonical_is_refused_before_any_aggregated_read(
+    devnet: DevnetHandle, proxy: RpcProxy, wrong: str
 ) -> None:
-    chain = aggregating(config_of(devnet, rollup=EOA), proxy)
+    address = EOA if wrong == "eoa" else devnet.staking_registry
+    rpc = RpcTransport(proxy.url, sleep=lambda _: None)
+    chain = JsonRpcChain.from_config(config_of(devnet, rollup=address), rpc, aggregate=True)
 
-    with pytest.raises(ChainError) as caught:
+    with pytest.raises(WrongRollup, match=f"rollup {address} is not the canonical rollup {devnet.rollup}"):
         chain.attester_views([EOA, devnet.safe])
-
-    assert str(caught.value) == (
-        f"rpc {proxy.node}: getAttesterView(address) on rollup {EOA} returned no data "
-        "(no contract there?): is the configured rollup address right?"
-    )
-    assert [lacks_to(call) for body in proxy.bodies for call in eth_calls(body)] == [True], "no fallback"
-    assert chain.aggregating and chain.aggregation_refused is None
-
-
-def test_a_reverting_rollup_fails_as_without_aggregation_and_aggregation_stays_on(
-    devnet: DevnetHandle, proxy: RpcProxy
-) -> None:
-    config = config_of(devnet, rollup=devnet.staking_registry)
-    chain = aggregating(config, proxy)
-    plain = JsonRpcChain.from_config(config, RpcTransport(proxy.url))
-
-    said = []
-    for adapter in (chain, plain):
-        with pytest.raises(ChainError) as caught:
-            adapter.attester_views([EOA])
-        said.append(str(caught.value))
-
-    assert said[0] == said[1]
-    assert said[0].endswith("reverted without data: is the configured rollup address right?")
+    assert not any(lacks_to(call) for body in proxy.bodies for call in eth_calls(body)), "no aggregated read"
     assert chain.aggregating and chain.aggregation_refused is None
 
 

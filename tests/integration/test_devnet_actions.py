@@ -1,4 +1,5 @@
-"""The devnet end to end: real GSE and Safe, our stand-ins, and the devnet actions on them."""
+"""The devnet end to end: the real Aztec L1 contracts and Safe, our StakingRegistry stand-in, and the
+devnet actions on them."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from butler.devnet import tools
+from butler.devnet import accounts, artifacts, tools
+from butler.devnet.actions import random_validator
 from butler.devnet.chain import DevnetError
 from butler.domain.address import Address
 from butler.domain.onchain import AttesterStatus
@@ -54,10 +56,14 @@ def test_the_products_config_loader_reads_the_devnet_config(devnet: DevnetHandle
 
 
 def test_registry_first_block_is_the_block_that_deployed_the_registry(devnet: DevnetHandle) -> None:
-    first = devnet.registry_first_block
-    registry = devnet.staking_registry.checksum
-    assert devnet.chain.rpc("eth_getCode", [registry, hex(first)]) != "0x"
-    assert devnet.chain.rpc("eth_getCode", [registry, hex(first - 1)]) == "0x"
+    # From the block's receipts: the devnet keeps only recent states (historical reads of old blocks
+    # may be pruned once many blocks were mined), but every block and receipt.
+    block = devnet.chain.rpc("eth_getBlockByNumber", [hex(devnet.registry_first_block), False])
+    created = [
+        devnet.chain.rpc("eth_getTransactionReceipt", [tx_hash])["contractAddress"]
+        for tx_hash in block["transactions"]
+    ]
+    assert devnet.staking_registry in [Address.parse(a) for a in created if a]
 
 
 def test_the_safe_is_the_real_safe_and_administers_provider_1(devnet: DevnetHandle) -> None:
@@ -93,10 +99,87 @@ def test_safe_contracts_are_the_released_code_at_canonical_addresses(
     assert "0x" + devnet.chain.code(Address.parse(address)).hex() == released
 
 
-def test_the_rollup_stands_in_front_of_the_real_gse(devnet: DevnetHandle) -> None:
-    rollup = devnet.actions.rollup
+def test_the_rollup_is_the_real_registrys_canonical_one_in_front_of_the_real_gse(
+    devnet: DevnetHandle,
+) -> None:
+    actions = devnet.actions
+    rollup = actions.rollup
     assert Address.parse(devnet.chain.call(rollup.functions.getGSE())) == devnet.gse
-    assert devnet.chain.call(devnet.actions.gse.functions.isRollupRegistered(devnet.rollup.checksum))
+    assert devnet.chain.call(actions.gse.functions.isRollupRegistered(devnet.rollup.checksum))
+    aztec_registry = devnet.chain.call(actions.registry.functions.ROLLUP_REGISTRY())
+    registry = devnet.chain.contract(artifacts.aztec("Registry"), Address.parse(aztec_registry))
+    assert Address.parse(devnet.chain.call(registry.functions.getCanonicalRollup())) == devnet.rollup
+    assert (
+        Address.parse(devnet.chain.call(registry.functions.getRollup(actions.rollup_version)))
+        == devnet.rollup
+    )
+    # The real Rollup's code, not a stand-in's.
+    real = artifacts.aztec("Rollup")
+    assert len(devnet.chain.code(devnet.rollup)) > 10_000
+    assert {e["name"] for e in real.abi if e["type"] == "function"} >= {"flushEntryQueue", "initiateWithdraw"}
+
+
+def test_stake_pulls_the_activation_threshold_from_the_staker(isolated_devnet: DevnetHandle) -> None:
+    actions = isolated_devnet.actions
+    token = isolated_devnet.chain.contract(artifacts.aztec("TestERC20"), isolated_devnet.staking_asset)
+    delegator = accounts.DELEGATOR.address.checksum
+    threshold = int(isolated_devnet.chain.call(actions.rollup.functions.getActivationThreshold()))
+    actions.add_keys(1)
+    before = int(isolated_devnet.chain.call(token.functions.balanceOf(delegator)))
+    (staked,) = actions.stake(1)
+    assert before - int(isolated_devnet.chain.call(token.functions.balanceOf(delegator))) == threshold
+    # The coinbase is a split contract, as on the real chain.
+    assert isolated_devnet.chain.code(staked.coinbase)
+
+
+def test_flush_moves_the_clock_to_the_next_flushable_epoch(isolated_devnet: DevnetHandle) -> None:
+    actions = isolated_devnet.actions
+    rollup = actions.rollup
+    flush_size = int(isolated_devnet.chain.call(rollup.functions.getEntryQueueFlushSize()))
+    actions.add_keys(flush_size + 2)
+    actions.stake(flush_size + 2)
+    epoch = int(isolated_devnet.chain.call(rollup.functions.getCurrentEpoch()))
+    flushed = actions.flush(flush_size + 2)
+    assert len(flushed) == flush_size + 2 and all(f.ok for f in flushed)
+    assert int(isolated_devnet.chain.call(rollup.functions.getCurrentEpoch())) > epoch
+    assert actions.entry_queue() == []
+
+
+def test_finalize_ends_an_exit_after_the_delay(isolated_devnet: DevnetHandle) -> None:
+    actions = isolated_devnet.actions
+    (added,) = actions.add_keys(1)
+    actions.stake(1)
+    actions.flush(1)
+    actions.exit(added.attester)
+    done = actions.finalize(added.attester)
+    assert done.recipient == accounts.DELEGATOR.address
+    assert done.amount == int(isolated_devnet.chain.call(actions.rollup.functions.getActivationThreshold()))
+    assert actions.attester_status(added.attester) == AttesterStatus.NONE
+    with pytest.raises(DevnetError, match="Staking__NotExiting"):
+        actions.finalize(added.attester)
+
+
+def test_slash_below_the_ejection_threshold_makes_a_zombie(isolated_devnet: DevnetHandle) -> None:
+    actions = isolated_devnet.actions
+    (added,) = actions.add_keys(1)
+    actions.stake(1)
+    actions.flush(1)
+    slashed = actions.slash(added.attester)
+    assert slashed.status == AttesterStatus.ZOMBIE
+    assert actions.attester_status(added.attester) == AttesterStatus.ZOMBIE
+    # The withdrawer can still take the rest out.
+    assert actions.exit(added.attester).status == AttesterStatus.EXITING
+
+
+def test_a_duplicate_registration_fails_on_flush_as_already_registered(isolated_devnet: DevnetHandle) -> None:
+    actions = isolated_devnet.actions
+    added = actions.add_validators([random_validator()], duplicate=True)
+    assert [a.repeated for a in added] == [False, True]
+    assert added[0].attester == added[1].attester
+    actions.stake(2)
+    first, second = actions.flush(2)
+    assert (first.ok, second.ok) == (True, False)
+    assert second.error is not None and second.error.startswith("GSE__AlreadyRegistered")
 
 
 def test_keys_flow_from_the_safe_through_staking_into_the_real_gse(isolated_devnet: DevnetHandle) -> None:
@@ -145,7 +228,7 @@ def test_stake_refuses_more_than_the_provider_queue_holds(isolated_devnet: Devne
 
 
 def test_exit_of_an_unknown_attester_names_the_rollups_error(devnet: DevnetHandle) -> None:
-    with pytest.raises(DevnetError, match="Rollup__NotValidating"):
+    with pytest.raises(DevnetError, match="Staking__NothingToExit"):
         devnet.actions.exit(Address.from_int(0xB0B))
 
 

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from butler.domain.address import Address
 from butler.domain.keys import attester_address, parse_eth_secret_key
 from tests.integration.gcp_secret_manager_stub import RunningStub, running_secret_manager
+from tests.integration.python_process import run_python
 
 PHASE1 = "key-flow/after_phase1/on-dev-machine/new-private-keys.json"
 PHASE2 = "key-flow/after_phase2/on-dev-machine/new-public-keys.json"
@@ -88,15 +89,7 @@ def environment(tmp_path: Path, service_account_key: dict[str, str]) -> dict[str
 
 
 def butler(workdir: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from butler.entrypoints.cli import main; main()", *args],
-        cwd=workdir,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_python("from butler.entrypoints.cli import main; main()", *args, cwd=workdir, env=env)
 
 
 def gcp_args(running: RunningStub, *extra: str) -> list[str]:

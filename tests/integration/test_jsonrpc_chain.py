@@ -21,7 +21,7 @@ from butler.domain.config import NetworkConfig
 from butler.domain.errors import ChainError
 from butler.domain.hashing import keccak256
 from butler.domain.onchain import G1Point, Provider, StakedWithProvider
-from tests.integration.misconfigured_reads import SETTING_READS, Read
+from tests.integration.misconfigured_reads import SETTING_READS, Read, refused_rollup
 from tests.integration.rpc_proxy import RpcProxy
 from tests.integration.stub_node import ANVIL_CHAIN_ID, StubNode, proxy, stub_node
 
@@ -74,7 +74,7 @@ def test_a_queue_that_shrinks_after_its_bounds_were_read_is_still_read_whole(
 ) -> None:
     stub_node.set_size(40)
     chain = chain_for(stub_node, proxy.url)
-    chain.chain_id()
+    chain.rollup()  # the one-off checks: chain id, canonical rollup
     shrunk = False
 
     def shrink_after_first_phase(body: Any) -> None:
@@ -99,7 +99,7 @@ def test_bounds_newer_than_the_block_number_are_read_again_at_that_block(
     """The node answered the bounds before a block landed and the block number after it."""
     stub_node.set_size(before)
     chain = chain_for(stub_node, proxy.url)
-    chain.chain_id()
+    chain.rollup()  # the one-off checks: chain id, canonical rollup
     proxy.reset()
     raced = False
 
@@ -343,7 +343,10 @@ def test_an_address_holding_another_contract_is_named_with_function_and_hint(
         read(chain)
 
     assert one_line_without_secrets(caught.value) == (
-        f"rpc {proxy.node}: {signature} on {setting} {other_contract} reverted without data: "
+        # The stub is its own Aztec Registry and canonical rollup: another rollup is refused outright.
+        refused_rollup(other_contract, *[stub_node.address] * 3)
+        if setting == "rollup"
+        else f"rpc {proxy.node}: {signature} on {setting} {other_contract} reverted without data: "
         f"is the configured {setting} address right?"
     )
 
@@ -359,8 +362,10 @@ def test_an_address_without_a_contract_is_named_with_function_and_hint(
         read(chain)
 
     assert one_line_without_secrets(caught.value) == (
-        f"rpc {proxy.node}: {signature} on {setting} {nothing_there} returned no data (no contract there?): "
-        f"is the configured {setting} address right?"
+        refused_rollup(nothing_there, *[stub_node.address] * 3)
+        if setting == "rollup"
+        else f"rpc {proxy.node}: {signature} on {setting} {nothing_there} returned no data (no contract "
+        f"there?): is the configured {setting} address right?"
     )
 
 
@@ -439,7 +444,7 @@ def test_what_a_failed_read_says_follows_the_nodes_error(
     stub_node: StubNode, proxy: RpcProxy, error: dict[str, Any], said: str
 ) -> None:
     chain = chain_for(stub_node, proxy.url)
-    chain.chain_id()
+    chain.rollup()  # the one-off checks: chain id, canonical rollup
     proxy.intercept = answer_eth_calls_with(error)
 
     with pytest.raises(ChainError) as caught:
@@ -454,7 +459,7 @@ def test_a_gse_that_reverts_is_named_with_the_rollup_that_named_it(
     stub_node: StubNode, proxy: RpcProxy
 ) -> None:
     chain = chain_for(stub_node, proxy.url)
-    chain.chain_id()
+    chain.rollup()  # the one-off checks: chain id, canonical rollup
     digest_selector = "0x" + keccak256(b"getRegistrationDigest((uint256,uint256))")[:4].hex()
     proxy.intercept = answer_eth_calls_with(
         {"code": 3, "message": "execution reverted", "data": "0x"}, selector=digest_selector
@@ -476,3 +481,55 @@ def test_head_block_follows_the_chain(stub_node: StubNode, proxy: RpcProxy) -> N
     stub_node.set_size(3)
 
     assert chain.head_block() == before + 1 == stub_node.head()
+
+
+# --- block hashes and the rollup's deposit events -------------------------------------------------
+
+
+def answer_method_with(proxy: RpcProxy, method: str, result: Any) -> Callable[[Any], Any | None]:
+    def intercept(body: Any) -> Any | None:
+        if isinstance(body, list):
+            if not any(call.get("method") == method for call in body):
+                return None
+            return [{"jsonrpc": "2.0", "id": call["id"], "result": result} for call in body]
+        if body.get("method") != method:
+            return None
+        return {"jsonrpc": "2.0", "id": body["id"], "result": result}
+
+    return intercept
+
+
+def test_a_malformed_block_hash_is_an_error_and_a_missing_block_is_absent(
+    stub_node: StubNode, proxy: RpcProxy
+) -> None:
+    chain = chain_for(stub_node, proxy.url)
+    head = chain.head_block()
+    assert set(chain.block_hashes([head, head + 100])) == {head}
+
+    proxy.intercept = answer_method_with(proxy, "eth_getBlockByNumber", {"hash": "0x1234"})
+    with pytest.raises(ChainError, match=r"malformed answer to eth_getBlockByNumber"):
+        chain.block_hashes([head])
+
+
+def test_a_deposit_log_of_another_event_is_an_error_not_an_outcome(
+    stub_node: StubNode, proxy: RpcProxy
+) -> None:
+    chain = chain_for(stub_node, proxy.url)
+    head = chain.head_block()
+    attester = Address.from_int(0xA77E)
+    log = {
+        "address": stub_node.address.checksum,
+        "topics": [
+            "0x" + keccak256(b"Other(address,address)").hex(),
+            "0x" + bytes(12).hex() + attester.raw.hex(),
+            "0x" + "00" * 32,
+        ],
+        "data": "0x",
+        "blockNumber": hex(head),
+        "logIndex": "0x0",
+        "transactionHash": "0x" + "ab" * 32,
+    }
+    proxy.intercept = answer_method_with(proxy, "eth_getLogs", [log])
+
+    with pytest.raises(ChainError, match="not a deposit event of the rollup"):
+        chain.rollup_deposit_events([attester], 0, head)

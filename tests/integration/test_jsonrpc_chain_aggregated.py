@@ -13,9 +13,9 @@ import pytest
 from butler.adapters import aggregate_calls
 from butler.adapters.jsonrpc_chain import JsonRpcChain
 from butler.adapters.rpc import RpcTransport
-from butler.domain.address import Address
+from butler.domain.address import ZERO_ADDRESS, Address
 from butler.domain.errors import ChainError
-from tests.integration.misconfigured_reads import SETTING_READS, Read
+from tests.integration.misconfigured_reads import SETTING_READS, Read, refused_rollup
 from tests.integration.rpc_proxy import RpcProxy
 from tests.integration.stub_node import ANVIL_CHAIN_ID, StubNode, proxy, stub_node
 from tests.integration.test_jsonrpc_chain import REVERTS_ALWAYS, answer_eth_calls_with
@@ -36,7 +36,7 @@ def adapter(node: StubNode, url: str, *, aggregate: bool, **addresses: Address) 
 
 def ready(node: StubNode, proxy: RpcProxy, **addresses: Address) -> JsonRpcChain:
     chain = adapter(node, proxy.url, aggregate=True, **addresses)
-    chain.chain_id()
+    chain.rollup()  # the one-off checks: chain id, canonical rollup
     proxy.reset()
     return chain
 
@@ -132,6 +132,10 @@ def test_a_misconfigured_address_is_named_as_without_aggregation(
 
     assert said[0] == said[1]
     assert said[2] == said[3]
+    if setting == "rollup":  # a rollup that is not the canonical one is refused before any read of it
+        assert said[1] == refused_rollup(other_contract, *[stub_node.address] * 3)
+        assert said[3] == refused_rollup(nothing_there, *[stub_node.address] * 3)
+        return
     assert said[1].endswith(
         f"{signature} on {setting} {other_contract} reverted without data: "
         f"is the configured {setting} address right?"
@@ -147,7 +151,7 @@ def test_a_node_refusing_the_reads_is_quoted_alike(
     stub_node: StubNode, proxy: RpcProxy, aggregate: bool
 ) -> None:
     chain = adapter(stub_node, proxy.url, aggregate=aggregate)
-    chain.chain_id()
+    chain.rollup()  # the one-off checks: chain id, canonical rollup
     proxy.intercept = answer_eth_calls_with({"code": -32000, "message": "header not found"})
 
     with pytest.raises(ChainError) as caught:
@@ -165,10 +169,13 @@ def test_an_answer_of_another_size_is_an_error_naming_the_function(
     # PUSH1 32 PUSH1 0 RETURN: answers every call with one zero word
     one_word = Address.from_int(0x0E0E)
     stub_node.rpc("anvil_setCode", [one_word.checksum, "0x60206000f3"])
-    chain = ready(stub_node, proxy, rollup=one_word)
-
-    with pytest.raises(ChainError) as caught:
-        chain.attester_views(attesters(2))
+    stub_node.set_canonical_rollup(one_word)  # as the Aztec Registry: the configured rollup is canonical
+    try:
+        chain = ready(stub_node, proxy, rollup=one_word)
+        with pytest.raises(ChainError) as caught:
+            chain.attester_views(attesters(2))
+    finally:
+        stub_node.set_canonical_rollup(ZERO_ADDRESS)  # the stub itself again
 
     assert str(caught.value) == (
         f"rpc {proxy.node}: getAttesterView(address) on rollup {one_word} returned 32 bytes where 352 were "

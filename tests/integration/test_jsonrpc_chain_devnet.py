@@ -14,7 +14,7 @@ from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ChainError
 from tests.integration.devnet_fixture import DevnetHandle
-from tests.integration.misconfigured_reads import SETTING_READS, Read
+from tests.integration.misconfigured_reads import SETTING_READS, Read, refused_rollup
 
 pytestmark = pytest.mark.devnet
 
@@ -48,31 +48,42 @@ def test_a_contract_address_set_to_the_other_contract_names_function_address_and
     config = attrs.evolve(config_of(devnet), **{setting: wrong})
 
     assert failure(config, read) == (
-        f"rpc {redact_url(devnet.rpc_url)}: {signature} on {setting} {wrong} reverted "
+        refused(devnet, wrong)
+        if setting == "rollup"
+        else f"rpc {redact_url(devnet.rpc_url)}: {signature} on {setting} {wrong} reverted "
         f"without data: is the configured {setting} address right?"
     )
 
 
 @pytest.mark.parametrize("wrong", ["gse", "safe"])
-def test_a_rollup_set_to_another_deployed_contract_is_reported_the_same_way(
+def test_a_rollup_set_to_another_deployed_contract_is_refused_as_not_canonical(
     devnet: DevnetHandle, wrong: str
 ) -> None:
     address: Address = getattr(devnet, wrong)
     config = attrs.evolve(config_of(devnet), rollup=address)
 
-    assert failure(config, lambda chain: chain.entry_queue()) == (
-        f"rpc {redact_url(devnet.rpc_url)}: getEntryQueueLength() on rollup {address} reverted "
-        "without data: is the configured rollup address right?"
-    )
+    assert failure(config, lambda chain: chain.entry_queue()) == refused(devnet, address)
 
 
-def test_a_rollup_set_to_an_account_without_code_says_there_is_no_contract(devnet: DevnetHandle) -> None:
+def test_a_rollup_set_to_an_account_without_code_is_refused_as_not_canonical(devnet: DevnetHandle) -> None:
     config = attrs.evolve(config_of(devnet), rollup=EOA)
 
-    assert failure(config, lambda chain: chain.attester_views([EOA])) == (
-        f"rpc {redact_url(devnet.rpc_url)}: getAttesterView(address) on rollup {EOA} returned no data "
-        "(no contract there?): is the configured rollup address right?"
-    )
+    assert failure(config, lambda chain: chain.attester_views([EOA])) == refused(devnet, EOA)
+
+
+def test_without_a_configured_rollup_the_canonical_one_is_read(devnet: DevnetHandle) -> None:
+    config = attrs.evolve(config_of(devnet), rollup=None)
+    chain = JsonRpcChain.from_config(config)
+    try:
+        assert chain.rollup() == devnet.rollup
+        assert chain.entry_queue() == []
+    finally:
+        chain.close()
+
+
+def refused(devnet: DevnetHandle, configured: Address) -> str:
+    aztec_registry = Address.parse(devnet.chain.call(devnet.actions.registry.functions.ROLLUP_REGISTRY()))
+    return refused_rollup(configured, devnet.rollup, aztec_registry, devnet.staking_registry)
 
 
 def test_the_right_config_reads_without_error(devnet: DevnetHandle) -> None:

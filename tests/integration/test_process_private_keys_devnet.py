@@ -116,7 +116,7 @@ def test_reference_file_checked_on_the_devnet_gives_the_phase2_reference(
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert (workdir / OUTPUT_NAME).read_bytes() == (reference_dir / PHASE2).read_bytes()
-    assert "checked 2 attesters on devnet: none is known on chain yet" in captured.err
+    assert "checked 2 attesters on devnet: none is known on chain or proposed to the Safe yet" in captured.err
     assert_no_key_material(captured.out, json.loads(source.read_text()))
 
 
@@ -179,6 +179,27 @@ def test_the_reference_keys_are_refused_once_queued(
         f"error: attester {second.attester.checksum}: already in the provider queue"
     ]
     assert first.attester.checksum not in captured.err
+    assert sorted(p.name for p in workdir.iterdir()) == [KEYS_NAME]
+    assert_no_key_material(captured.out + captured.err, doc)
+
+
+def test_attesters_in_a_pending_safe_proposal_are_named_with_its_nonce_and_nothing_is_written(
+    isolated_devnet: DevnetHandle, workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fresh, proposed = random_validator(), random_validator()
+    write_keys_file(workdir / KEYS_NAME, [proposed])
+    assert run(["add-keys", KEYS_NAME, "--config", str(isolated_devnet.config_path)]) == 0
+    doc = write_keys_file(workdir / KEYS_NAME, [fresh, proposed])
+    capsys.readouterr()
+
+    code = run(["process-private-keys", KEYS_NAME, "--config", str(isolated_devnet.config_path)])
+
+    captured = capsys.readouterr()
+    assert code == 1
+    assert error_lines(captured.err) == [
+        f"error: attester {proposed.attester.checksum}: already proposed to Safe {isolated_devnet.safe} in "
+        "the pending transaction at nonce 0"
+    ]
     assert sorted(p.name for p in workdir.iterdir()) == [KEYS_NAME]
     assert_no_key_material(captured.out + captured.err, doc)
 

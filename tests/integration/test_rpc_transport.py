@@ -105,9 +105,9 @@ def stub_chain(node: StubNode, url: str) -> JsonRpcChain:
 
 
 def ready_chain(node: StubNode, proxy: RpcProxy) -> JsonRpcChain:
-    """An adapter that has done its one-off chain id check, with the proxy's counter reset after it."""
+    """An adapter that has done its one-off checks, with the proxy's counter reset after them."""
     chain = stub_chain(node, proxy.url)
-    chain.chain_id()
+    chain.rollup()  # the one-off checks: chain id, canonical rollup
     proxy.reset()
     return chain
 

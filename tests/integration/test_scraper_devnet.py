@@ -27,9 +27,12 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from butler.adapters.config_file import load_network_config
+from butler.adapters.jsonrpc_chain import JsonRpcChain
 from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
 from butler.devnet.actions import random_validator
 from butler.domain.address import Address
+from butler.domain.entry_queue import FlushState
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from tests.integration.devnet_fixture import DevnetHandle
 from tests.integration.rpc_proxy import RpcProxy
@@ -224,6 +227,7 @@ class Scenario:
     entry_queue_length: int
     next_in_entry_queue: Address  # the one a flush of 1 activates next
     scraper_config: Path
+    flushes: FlushState  # the rollup's flush state right after arranging
 
 
 @pytest.fixture
@@ -279,7 +283,17 @@ def scenario(isolated_devnet: DevnetHandle, tmp_path: Path) -> Scenario:
         entry_queue_length=len(actions.entry_queue()),
         next_in_entry_queue=staked_cb,
         scraper_config=path,
+        flushes=flush_state(isolated_devnet),
     )
+
+
+def flush_state(devnet: DevnetHandle) -> FlushState:
+    network, _ = load_network_config(devnet.config_path)
+    chain = JsonRpcChain.from_config(network)
+    try:
+        return chain.entry_queue_state().flushes
+    finally:
+        chain.close()
 
 
 def expected_metrics(scenario: Scenario) -> Series:
@@ -297,16 +311,37 @@ def expected_metrics(scenario: Scenario) -> Series:
         expected[key("publisher_required_topup_eth", publisher=publisher.checksum)] = topup / WEI
     expected[key("provider_queue_length")] = scenario.provider_queue_length
     expected[key("entry_queue_length")] = scenario.entry_queue_length
+    expected[key("entry_queue_flush_size")] = scenario.flushes.flush_size
+    staked = [a for a, state in scenario.states.items() if state is S.IN_STAKING_QUEUE]
+    for position, attester in enumerate(staked):
+        coinbase = "missing" if attester == scenario.missing else "known"
+        expected[key("attester_entry_queue_position", attester=attester.checksum, coinbase=coinbase)] = (
+            position
+        )
     expected[key("publisher_loads_assumed_even")] = 0  # the scenario's config names every publisher
     return expected
 
 
+# Series that change when the chain's clock crosses an epoch boundary: checked on their own.
+EPOCH_BOUND = frozenset(
+    "aztec_butler_" + name
+    for name in (
+        "rollup_current_epoch",
+        "entry_queue_next_flushable_epoch",
+        "entry_queue_available_flushes",
+        "attester_entry_queue_eta_timestamp_seconds",
+        "next_missing_coinbase_eta_timestamp_seconds",
+    )
+)
+
+
 def scraped(series: Series) -> Series:
-    """The series about the network (not about the scraper itself or rejected moves)."""
+    """The series about the network (not about the scraper itself or rejected moves), but for those
+    that move with the epoch."""
     return {
         k: v
         for k, v in without_scrape_health(series).items()
-        if "rejected" not in k[0] and k[0] != "aztec_butler_build_info"
+        if "rejected" not in k[0] and k[0] != "aztec_butler_build_info" and k[0] not in EPOCH_BOUND
     }
 
 
@@ -336,6 +371,12 @@ def test_metrics_show_every_state_and_survive_a_node_outage(
         )
 
         assert scraped(good) == expected_metrics(scenario)
+        # This epoch's allowance covers both entries: their ETAs are the start of the current epoch.
+        assert scenario.flushes.available_flushes >= 2
+        epoch_start = scenario.flushes.clock.epoch_start(int(good[key("rollup_current_epoch")]))
+        assert good[key("next_missing_coinbase_eta_timestamp_seconds")] == epoch_start
+        etas = {k: v for k, v in good.items() if k[0].endswith("entry_queue_eta_timestamp_seconds")}
+        assert len(etas) == 2 and set(etas.values()) == {epoch_start}
         assert good[key("build_info", version="0.1.0")] == 1
         saved = json.loads(scenario.scraper_config.read_text())
         assert {

@@ -18,7 +18,8 @@ from butler.domain.keyfiles import FeeRecipient, PrivateAttester, PrivateKeysFil
 from butler.domain.keys import attester_address, bls_public_key, parse_bls_secret_key, parse_eth_secret_key
 from butler.domain.onchain import AttesterStatus, AttesterView, G1Point, G2Point, KeyStore
 from butler.domain.registration import registration_keystore
-from butler.domain.safe import Operation, SafeCall
+from butler.domain.safe import Operation, SafeCall, batched
+from butler.domain.staking_registry_calls import add_keys_call_data
 from butler.ports.chain_fake import FAKE_ROLLUP, FakeChain, fake_registration_digest
 from butler.ports.key_files_fake import FakeKeyFiles
 from butler.ports.multisig_fake import FakeMultisig
@@ -71,7 +72,15 @@ class World:
     progress: list[tuple[int, int]] = attrs.Factory(list)
     events: list[str] = attrs.Factory(list)
 
-    def run(self, *, chunk_size: int = 50, propose: bool = True, **config_changes: object) -> AddKeysOutcome:
+    def run(
+        self,
+        *,
+        chunk_size: int = 50,
+        propose: bool = True,
+        skip_known: bool = False,
+        pending: FakeMultisig | None = None,
+        **config_changes: object,
+    ) -> AddKeysOutcome:
         def show(registration: Registration) -> None:
             self.events.append("show")
             self.shown.append(registration)
@@ -85,6 +94,8 @@ class World:
             chunk_size=chunk_size,
             show=show,
             progress=lambda done, total: self.progress.append((done, total)),
+            pending=pending,
+            skip_known=skip_known,
         )
 
     def execute_all(self) -> None:
@@ -152,13 +163,76 @@ def test_without_a_proposer_the_calls_are_shown_and_nothing_is_proposed():
     assert w.multisig.proposals == []
 
 
-def test_running_again_before_the_owners_execute_posts_nothing_new():
+SKIP_HINT = "nothing was proposed; --skip-known proposes only the attesters not known yet"
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 50])
+def test_running_again_before_the_owners_execute_is_refused_naming_the_pending_nonces(chunk_size):
     w = world(1, 2, 3)
-    first = w.run(chunk_size=2)
-    again = w.run(chunk_size=2)
-    assert [(p.nonce, p.already_pending) for p in again.proposals] == [(7, True), (8, True)]
-    assert [p.safe_tx_hash for p in again.proposals] == [p.safe_tx_hash for p in first.proposals]
+    w.run(chunk_size=2)  # nonce 7: attesters 1 and 2; nonce 8: attester 3
+
+    with pytest.raises(CheckFailed) as failure:
+        w.run(chunk_size=chunk_size)
+
+    assert failure.value.problems == (
+        *(
+            f"attester {attester(n)}: already proposed to Safe {SAFE} in the pending transaction at "
+            f"nonce {nonce}"
+            for n, nonce in ((1, 7), (2, 7), (3, 8))
+        ),
+        SKIP_HINT,
+    )
+    assert len(w.shown) == 1 and len(w.multisig.posted) == 2
+
+
+def test_a_superset_file_with_skip_known_proposes_only_the_new_attester():
+    w = world(1, 2)
+    w.run()
+    w.files.files[SOURCE] = PrivateKeysFile(1, tuple(validator(n) for n in (1, 2, 3)))
+
+    with pytest.raises(CheckFailed):
+        w.run()
+    outcome = w.run(skip_known=True, chunk_size=1)
+
+    assert [a for a, _ in outcome.skipped] == [attester(1), attester(2)]
+    assert outcome.registration.attesters == (attester(3),)
+    assert [(decoded(p.call), p.nonce) for p in outcome.proposals] == [((1, [expected_keystore(3)]), 8)]
     assert len(w.multisig.posted) == 2
+
+
+def test_skip_known_with_every_attester_known_builds_and_proposes_nothing():
+    w = world(1, 2)
+    w.run()
+    w.execute_all()
+    w.chain.reads.clear()
+    outcome = w.run(skip_known=True)
+    assert outcome.registration.attesters == () and outcome.proposals == ()
+    assert [where for _, where in outcome.skipped] == ["already in the provider queue"] * 2
+    assert "registration_digests" not in w.chain.reads
+
+
+def test_attesters_batched_by_multisend_in_a_pending_transaction_count_as_proposed():
+    w = world(1, 2)
+    calls = [SafeCall(REGISTRY, 0, add_keys_call_data(1, [expected_keystore(n)])) for n in (1, 2)]
+    w.multisig.propose([batched([SafeCall(Address.from_int(9), 1, b""), *calls])])
+
+    with pytest.raises(CheckFailed, match=f"attester {attester(2)}: already proposed .* at nonce 7"):
+        w.run()
+
+
+def test_without_proposing_the_pending_transactions_are_still_checked_when_a_service_is_given():
+    w = world(1)
+    w.run()
+    with pytest.raises(CheckFailed, match="already proposed"):
+        w.run(propose=False, pending=w.multisig)
+
+
+def test_an_unreachable_transaction_service_fails_closed_before_anything_is_shown():
+    w = world(1)
+    w.multisig.unreachable = ButlerError("Safe Transaction Service https://tx.invalid: timed out")
+    with pytest.raises(ButlerError, match="timed out"):
+        w.run()
+    assert w.shown == [] and w.multisig.posted == []
 
 
 def test_running_again_after_execution_names_the_queued_attesters():
@@ -169,8 +243,9 @@ def test_running_again_after_execution_names_the_queued_attesters():
     with pytest.raises(CheckFailed) as failure:
         w.run()
 
-    assert failure.value.problems == tuple(
-        f"attester {attester(n)}: already in the provider queue" for n in (1, 2)
+    assert failure.value.problems == (
+        *(f"attester {attester(n)}: already in the provider queue" for n in (1, 2)),
+        SKIP_HINT,
     )
     assert len(w.shown) == 1 and len(w.multisig.posted) == 1
 
@@ -189,6 +264,7 @@ def test_every_attester_already_on_chain_is_listed_and_nothing_is_built():
         f"attester {attester(2)}: already in the rollup entry queue",
         f"attester {attester(3)}: already in the provider queue",
         f"attester {attester(4)}: already known to the rollup with status EXITING",
+        SKIP_HINT,
     )
     assert w.shown == [] and w.multisig.proposals == []
     assert "registration_digests" not in w.chain.reads

@@ -38,6 +38,13 @@ SCRAPER_METRICS = frozenset(
         "attester_missing_coinbase_info",
         "provider_queue_length",
         "entry_queue_length",
+        "entry_queue_flush_size",
+        "entry_queue_available_flushes",
+        "entry_queue_next_flushable_epoch",
+        "rollup_current_epoch",
+        "attester_entry_queue_position",
+        "attester_entry_queue_eta_timestamp_seconds",
+        "next_missing_coinbase_eta_timestamp_seconds",
         "scrape_success",
         "scrape_duration_seconds",
         "last_successful_scrape_timestamp_seconds",
@@ -175,6 +182,7 @@ def test_the_alerts_issue_7_asks_for_are_all_there() -> None:
     selected = {name for expr in alert_expressions(RULES.read_text()).values() for name in metric_names(expr)}
     assert {
         "aztec_butler_attester_missing_coinbase_info",
+        "aztec_butler_next_missing_coinbase_eta_timestamp_seconds",
         "aztec_butler_publisher_required_topup_eth",
         "aztec_butler_publisher_balance_eth",
         "aztec_butler_scrape_success",

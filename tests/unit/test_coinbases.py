@@ -10,17 +10,21 @@ from hypothesis import strategies as st
 
 from butler.domain.address import ZERO_ADDRESS, Address
 from butler.domain.coinbases import (
+    KEPT_CHECKPOINTS,
     BlockRange,
+    Checkpoint,
     CoinbaseMapping,
     CoinbaseRecord,
     ScanScope,
     contradictions,
-    default_confirmations,
     merged_coinbases,
     ranges_to_scan,
+    reorg_point,
     report,
+    rolled_back,
     scanned_mapping,
     scope_problem,
+    staked_twice,
 )
 from butler.domain.errors import CheckFailed
 from butler.domain.onchain import StakedWithProvider
@@ -211,11 +215,79 @@ def test_the_report_lists_the_wanted_attesters_once_each_with_none_for_unknown()
     assert report(known, None) == ((attester(1), CoinbaseRecord(coinbase(1), 5)),)
 
 
-def test_local_dev_chains_need_no_confirmations() -> None:
-    assert default_confirmations(31337) == 0
-    assert default_confirmations(1) == default_confirmations(11155111) == 12
-
-
 def test_block_ranges_cut_into_pieces_cover_them_exactly() -> None:
     assert BlockRange(5, 29).pieces(10) == (BlockRange(5, 14), BlockRange(15, 24), BlockRange(25, 29))
     assert BlockRange(5, 5).pieces(10) == (BlockRange(5, 5),)
+
+
+def block_hash(block: int, fork: int = 0) -> str:
+    return "0x" + (block * 1000 + fork).to_bytes(32, "big").hex()
+
+
+@given(
+    blocks=st.lists(st.integers(0, 200), min_size=1, max_size=8, unique=True),
+    fork_at=st.integers(0, 220),
+    head=st.integers(0, 220),
+)
+def test_a_reorganisation_is_found_at_the_first_checkpoint_that_changed(blocks, fork_at, head) -> None:
+    """The chain now has other blocks from `fork_at` on and ends at `head`; the checkpoints were taken
+    on the old chain. The point found is the newest checkpoint both chains share."""
+    checkpoints = tuple(Checkpoint(b, block_hash(b)) for b in sorted(blocks))
+    now = {b: block_hash(b, fork=1 if b >= fork_at else 0) for b in blocks if b <= head}
+
+    point = reorg_point(checkpoints, now)
+
+    agreed = [b for b in sorted(blocks) if b < fork_at and b <= head]
+    if len(agreed) == len(blocks):
+        assert point is None
+    else:
+        assert point == (agreed[-1] if agreed else -1)
+
+
+def test_rolling_back_drops_what_came_after_the_point() -> None:
+    mapping = scanned_mapping(
+        None,
+        SCOPE,
+        [BlockRange(5, 40)],
+        {attester(1): CoinbaseRecord(coinbase(1), 10), attester(2): CoinbaseRecord(coinbase(2), 30)},
+        checkpoint=Checkpoint(40, block_hash(40)),
+    )
+    mapping = scanned_mapping(
+        mapping, SCOPE, [BlockRange(41, 60)], mapping.coinbases, checkpoint=Checkpoint(60, block_hash(60))
+    )
+
+    back = rolled_back(mapping, 40)
+
+    assert back is not None
+    assert (back.first_block, back.last_scanned_block) == (5, 40)
+    assert dict(back.coinbases) == {
+        attester(1): CoinbaseRecord(coinbase(1), 10),
+        attester(2): CoinbaseRecord(coinbase(2), 30),
+    }
+    assert back.checkpoints == (Checkpoint(40, block_hash(40)),)
+    assert rolled_back(mapping, 20) is not None and attester(2) not in rolled_back(mapping, 20).coinbases  # type: ignore[union-attr]
+    assert rolled_back(mapping, 4) is None
+
+
+def test_a_mapping_keeps_the_latest_checkpoints_only() -> None:
+    mapping = None
+    for last in range(10, 10 * (KEPT_CHECKPOINTS + 3), 10):
+        mapping = scanned_mapping(
+            mapping, SCOPE, [BlockRange(last - 9, last)], {}, checkpoint=Checkpoint(last, block_hash(last))
+        )
+    assert mapping is not None
+    assert [c.block for c in mapping.checkpoints] == list(range(10 * (KEPT_CHECKPOINTS + 3) - 10, 0, -10))[
+        :KEPT_CHECKPOINTS
+    ][::-1]
+
+
+def test_attesters_staked_with_two_coinbases_are_found_and_resolved_as_told() -> None:
+    known = {attester(1): CoinbaseRecord(coinbase(1), 5)}
+    events = [event(1, 7, 9), event(2, 2, 10), event(3, 3, 11), event(3, 8, 12)]
+
+    assert staked_twice(known, events) == (attester(1), attester(3))
+    merged = merged_coinbases(known, events, {attester(1): CoinbaseRecord(coinbase(7), 9), attester(3): None})
+    assert merged == {
+        attester(1): CoinbaseRecord(coinbase(7), 9),
+        attester(2): CoinbaseRecord(coinbase(2), 10),
+    }

@@ -31,6 +31,12 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+def test_the_rollup_may_be_left_to_the_chain(tmp_path):
+    """Without `rollup`, the adapter reads the canonical one from the staking registry's Aztec Registry."""
+    config, _ = load_network_config(write(tmp_path, VALID.replace(f'rollup = "{REGISTRY.lower()}"\n', "")))
+    assert config.rollup is None
+
+
 def test_a_complete_config(tmp_path):
     config, secrets = load_network_config(write(tmp_path, VALID))
     assert config.chain_id == 11155111 and config.provider_id == 7

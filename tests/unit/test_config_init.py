@@ -95,7 +95,7 @@ def test_the_proposer_key_file_path_is_kept_as_a_path(xdg, tmp_path):
 def test_without_a_terminal_every_missing_flag_is_named(xdg, capsys):
     assert run(["config", "init", "--network", "testnet"]) == 2
     assert capsys.readouterr().err.splitlines() == [
-        "error: not on a terminal, so nothing can be asked: give --rpc-url, --provider-id, --safe, --rollup"
+        "error: not on a terminal, so nothing can be asked: give --rpc-url, --provider-id, --safe"
     ]
     assert not xdg.exists()
 

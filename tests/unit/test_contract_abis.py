@@ -10,7 +10,9 @@ import pytest
 from butler.adapters import contract_abis as abis
 
 
-@pytest.mark.parametrize("file_name", [abis.STAKING_REGISTRY, abis.ROLLUP, abis.GSE])
+@pytest.mark.parametrize(
+    "file_name", [abis.STAKING_REGISTRY, abis.ROLLUP, abis.ROLLUP_DEPOSITS, abis.GSE, abis.REGISTRY]
+)
 def test_the_shipped_abis_are_the_reference_abis(reference_dir: Path, file_name: str) -> None:
     reference = json.loads((reference_dir / "abi" / file_name).read_text())
 

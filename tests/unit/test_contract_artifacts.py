@@ -1,4 +1,5 @@
-"""The committed stand-in artifacts speak the real contracts' ABI and were built as pinned."""
+"""The committed stand-in artifacts speak the real contracts' ABI and were built as pinned; the devnet
+runs the real Rollup, so no stand-in of it exists."""
 
 from __future__ import annotations
 
@@ -82,9 +83,8 @@ def by_key(abi: list[Entry]) -> dict[tuple[str, str], Entry]:
 
 CASES = [
     pytest.param("StakingRegistry", "StakingRegistry.json", STAKING_REGISTRY_REQUIRED, id="StakingRegistry"),
-    # Every Rollup entry the product knows of is implemented.
-    pytest.param("Rollup", "Rollup.subset.json", None, id="Rollup"),
 ]
+OWN_CONTRACTS = ["StakingRegistry", "PullSplitFactory"]
 
 
 @pytest.mark.parametrize(("artifact_name", "reference_file", "required"), CASES)
@@ -134,7 +134,7 @@ def test_staked_with_provider_topic_is_the_real_one(reference_dir: Path) -> None
     assert [p["indexed"] for p in mine["inputs"]] == [True, True, True, False, False]
 
 
-@pytest.mark.parametrize("name", ["StakingRegistry", "Rollup"])
+@pytest.mark.parametrize("name", OWN_CONTRACTS)
 def test_artifact_carries_bytecode(name: str) -> None:
     artifact = load_artifact(name)
     assert artifact["contractName"] == name
@@ -143,18 +143,27 @@ def test_artifact_carries_bytecode(name: str) -> None:
         assert code.startswith("0x")
         assert len(code) > 2
         bytes.fromhex(code[2:])
-    assert any(entry["type"] == "constructor" for entry in artifact["abi"])
 
 
-@pytest.mark.parametrize("name", ["StakingRegistry", "Rollup"])
+def test_staking_registry_is_built_like_the_real_one() -> None:
+    """(staking asset, split factory, rollup registry), as the real StakingRegistry's constructor."""
+    (constructor,) = [e for e in load_artifact("StakingRegistry")["abi"] if e["type"] == "constructor"]
+    assert [(p["name"], p["type"]) for p in constructor["inputs"]] == [
+        ("_stakingAsset", "address"),
+        ("_pullSplitFactory", "address"),
+        ("_rollupRegistry", "address"),
+    ]
+
+
+@pytest.mark.parametrize("name", OWN_CONTRACTS)
 def test_artifact_records_the_pinned_compiler(name: str) -> None:
     compiler = load_artifact(name)["compiler"]
-    assert compiler["version"].startswith("0.8.28+commit.")
+    assert compiler["version"].startswith("0.8.30+commit.")
     assert compiler["evmVersion"] == "cancun"
     assert compiler["optimizer"] == {"enabled": True, "runs": 200}
 
 
-@pytest.mark.parametrize("name", ["StakingRegistry", "Rollup"])
+@pytest.mark.parametrize("name", OWN_CONTRACTS)
 def test_artifact_was_built_from_the_committed_sources(name: str) -> None:
     """Catches a source edited without rebuilding (same hash as contracts/build.mjs computes)."""
     artifact = load_artifact(name)
@@ -177,3 +186,8 @@ def test_rebuild_reproduces_the_committed_artifacts() -> None:
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_no_rollup_stand_in_exists() -> None:
+    assert not (REPO_ROOT / "contracts" / "Rollup.sol").exists()
+    assert not (ARTIFACTS_DIR / "Rollup.json").exists()

@@ -12,7 +12,7 @@ from butler.adapters.local_coinbase_mapping_files import (
     default_coinbase_mapping_path,
 )
 from butler.domain.address import Address
-from butler.domain.coinbases import CoinbaseMapping, CoinbaseRecord
+from butler.domain.coinbases import Checkpoint, CoinbaseMapping, CoinbaseRecord
 from butler.domain.errors import InputError
 
 ATTESTER = Address.parse("0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed")
@@ -23,7 +23,16 @@ KEY = "0x" + "ab" * 32
 def written(tmp_path: Path) -> tuple[Path, dict]:
     path = tmp_path / "m.json"
     mapping = CoinbaseMapping(
-        1, "devnet", 31337, Address.from_int(0x4E6), 1, 0, 99, {ATTESTER: CoinbaseRecord(COINBASE, 42)}
+        1,
+        "devnet",
+        31337,
+        Address.from_int(0x4E6),
+        1,
+        0,
+        99,
+        {ATTESTER: CoinbaseRecord(COINBASE, 42)},
+        checkpoints=(Checkpoint(99, "0x" + "ab" * 32),),
+        unsettled=(ATTESTER,),
     )
     LocalCoinbaseMappingFiles().write(path, mapping)
     return path, json.loads(path.read_text())
@@ -40,6 +49,8 @@ def test_the_file_maps_each_attester_to_its_coinbase_and_block(tmp_path):
         "firstBlock": 0,
         "lastScannedBlock": 99,
         "coinbases": {ATTESTER.checksum: {"coinbase": COINBASE.checksum, "block": 42}},
+        "checkpoints": [{"block": 99, "hash": "0x" + "ab" * 32}],
+        "unsettled": [ATTESTER.checksum],
     }
     assert path.read_text().endswith("}\n")
 
@@ -70,8 +81,12 @@ def test_the_default_place_is_per_network_in_the_data_home():
             f"coinbases.{ATTESTER.checksum}.coinbase: looks like a private key; a coinbase mapping holds "
             "public data only",
         ),
+        (
+            lambda d: d["checkpoints"][0].update(hash="0x1234"),
+            "checkpoints[0]: hash: a block hash is 0x and 64 lowercase hex digits",
+        ),
     ],
-    ids=["same-attester-twice", "block-as-text", "missing-field", "key-shaped"],
+    ids=["same-attester-twice", "block-as-text", "missing-field", "key-shaped", "bad-block-hash"],
 )
 def test_a_malformed_file_is_refused_naming_the_field(tmp_path, plant, problem):
     path, data = written(tmp_path)

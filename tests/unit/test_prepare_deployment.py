@@ -10,6 +10,7 @@ import attrs
 import pytest
 
 from butler.domain.address import Address
+from butler.domain.coinbases import CoinbaseMapping, CoinbaseRecord
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ButlerError, ChainError, CheckFailed, InputError
 from butler.domain.keyfiles import ProductionKeyfile
@@ -17,6 +18,7 @@ from butler.domain.publisher_sets import PublisherSets
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from butler.ports.chain_fake import FakeChain
 from butler.ports.clock_fake import FixedClock
+from butler.ports.coinbase_mapping_files_fake import FakeCoinbaseMappingFiles
 from butler.ports.deployment_writes_fake import FakeDeploymentWrites
 from butler.ports.key_files import KeyfileLeftBehind
 from butler.ports.key_files_fake import FakeKeyFiles
@@ -35,6 +37,7 @@ PROD = FOLDER / "prod.json"
 NEW = FOLDER / "new-public-keys.json"
 PUBS = FOLDER / "publishers.json"
 SCRAPER = Path("/data/devnet-scrape-config.json")
+MAPPING = Path("/data/devnet-coinbases.json")
 NOW = datetime(2026, 5, 4, 3, 2, 1, tzinfo=UTC)
 ETH = 10**18
 P = [publisher(n) for n in range(1, 11)]
@@ -69,6 +72,8 @@ class World:
             provider_id=self.provider_id,
         )
 
+        self.mappings = FakeCoinbaseMappingFiles()
+
     def run(
         self, *, ha_count: int | None = None, output: OutputPlace | None = None, dry_run: bool = False
     ) -> DeploymentResult:
@@ -79,6 +84,7 @@ class World:
             scraper_config=SCRAPER,
             output=output if output is not None else default_output(PROD),
             ha_count=ha_count,
+            coinbase_mapping=MAPPING,
         )
         return prepare_deployment(
             request,
@@ -89,7 +95,32 @@ class World:
             writes=FakeDeploymentWrites(self.files, self.scraper),
             clock=FixedClock(NOW),
             dry_run=dry_run,
+            mappings=self.mappings,
         )
+
+    def with_scraper_config(self, *attesters: ScrapedAttester, publishers: tuple[Address, ...] = ()) -> None:
+        self.scraper.files[SCRAPER] = ScraperConfig(
+            version=1,
+            network="devnet",
+            chain_id=31337,
+            staking_provider_id=self.provider_id,
+            attesters=attesters,
+            publishers=publishers,
+            last_updated="2026-01-01T00:00:00Z",
+        )
+
+    def with_mapping(self, coinbases: dict[Address, Address], **changes: object) -> None:
+        mapping = CoinbaseMapping(
+            version=1,
+            network="devnet",
+            chain_id=31337,
+            staking_registry=self.config.staking_registry,
+            provider_id=self.provider_id,
+            first_block=0,
+            last_scanned_block=50,
+            coinbases={a: CoinbaseRecord(cb, 7) for a, cb in coinbases.items()},
+        )
+        self.mappings.files[MAPPING] = attrs.evolve(mapping, **changes)
 
     def keyfile(self, name: str) -> ProductionKeyfile:
         content = self.files.files[FOLDER / name]
@@ -114,6 +145,15 @@ def refused(
     assert world.snapshot() == before
     assert world.scraper.writes == 0
     return list(failed.value.problems)
+
+
+def conflict(n: int, source: str, recorded: Address) -> str:
+    """The problem for production validator `n` (coinbase(n)) when `source` records another coinbase."""
+    where = f"{PROD}: validators[{n - 1}].coinbase"
+    return (
+        f"{where}: attester {attester(n).eth} has coinbase {coinbase(n)} but the {source} records "
+        f"{recorded}; settle which is right by hand"
+    )
 
 
 def test_writes_the_merged_keyfile_beside_the_production_file_and_the_scraper_config() -> None:
@@ -246,18 +286,11 @@ def test_problems_of_every_input_file_are_reported_together() -> None:
 
 def test_an_existing_scraper_config_keeps_states_and_known_coinbases() -> None:
     world = World()
-    world.scraper.files[SCRAPER] = ScraperConfig(
-        version=1,
-        network="devnet",
-        chain_id=31337,
-        staking_provider_id=world.provider_id,
-        attesters=(
-            ScrapedAttester(Address.from_int(0x0DD), coinbase(9), AttesterState.NO_LONGER_ACTIVE),
-            ScrapedAttester(attester(3).eth, coinbase(3), AttesterState.ACTIVE),
-            ScrapedAttester(attester(1).eth, None, AttesterState.IN_STAKING_QUEUE),
-        ),
+    world.with_scraper_config(
+        ScrapedAttester(Address.from_int(0x0DD), coinbase(9), AttesterState.NO_LONGER_ACTIVE),
+        ScrapedAttester(attester(3).eth, coinbase(3), AttesterState.ACTIVE),
+        ScrapedAttester(attester(1).eth, None, AttesterState.IN_STAKING_QUEUE),
         publishers=(P[9],),
-        last_updated="2026-01-01T00:00:00Z",
     )
 
     result = world.run()
@@ -292,8 +325,7 @@ def test_a_coinbase_conflict_with_the_scraper_config_is_refused() -> None:
 
     problems = refused(world)
 
-    both = " and ".join(sorted([str(coinbase(2)), str(coinbase(7))]))
-    assert problems == [f"attester {attester(2).eth}: conflicting coinbases {both}"]
+    assert problems == [conflict(2, f"scraper config {SCRAPER}", coinbase(7))]
 
 
 def test_a_scraper_config_of_another_provider_is_refused() -> None:
@@ -505,3 +537,34 @@ def test_what_a_failed_create_could_not_remove_is_named_as_left_behind() -> None
         f"left behind, remove by hand: {b}; nothing else was written",
     ]
     assert not world.files.exists(a)
+
+
+# --- coinbases found on chain ----------------------------------------------------------------------
+
+
+def test_validators_without_a_coinbase_get_the_one_the_mapping_or_scraper_config_records() -> None:
+    world = World()
+    world.with_mapping({attester(3).eth: coinbase(3), attester(4).eth: coinbase(4)})
+    world.with_scraper_config(
+        ScrapedAttester(attester(5).eth, coinbase(5)), ScrapedAttester(attester(1).eth, coinbase(1))
+    )
+
+    result = world.run()
+
+    written = world.keyfile("prod.json.new")
+    assert [v.coinbase for v in written.validators] == [coinbase(n) for n in (1, 2, 3, 4, 5)]
+    assert set(result.plan.filled) == {attester(n).eth for n in (3, 4, 5)}
+
+
+def test_a_keyfile_coinbase_contradicting_the_mapping_is_refused_and_nothing_written() -> None:
+    world = World()
+    world.with_mapping({attester(2).eth: coinbase(9), attester(3).eth: coinbase(3)})
+    problems = refused(world)
+    assert problems == [conflict(2, f"coinbase mapping {MAPPING}", coinbase(9))]
+
+
+def test_a_mapping_of_another_chain_is_refused() -> None:
+    world = World()
+    world.with_mapping({attester(3).eth: coinbase(3)}, chain_id=1)
+    (problem,) = refused(world)
+    assert problem.startswith(f"{MAPPING}: the coinbase mapping holds coinbases of chain 1,")

@@ -15,8 +15,10 @@ from butler.adapters.metrics_server import MetricsServer, metrics_app
 from butler.adapters.prometheus_metrics import LatestStatus, ScraperCollector, metrics_registry, metrics_text
 from butler.domain.address import Address
 from butler.domain.chain_evidence import Suspicion
+from butler.domain.entry_queue import FlushBatch, QueuedAttester
 from butler.domain.lifecycle import Position
 from butler.domain.scraper_config import AttesterState
+from butler.ports.chain_fake import FakeChain
 from butler.usecases.scrape_cycle import RejectedTransition, ScrapeStatus, Snapshot
 from tests.conftest import REPO_ROOT
 
@@ -26,6 +28,9 @@ PUB_B = Address.from_int(0xB1)
 QUEUED = Address.from_int(0xE0)
 ACTIVE = Address.from_int(0xAC)
 LAGGING = Address.from_int(0x1A6)
+QUEUED_WITH_COINBASE = Address.from_int(0xE1)
+STUCK = Address.from_int(0xE2)
+ETA = 1_800_000_000
 TAKEN = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 TOKEN = "s3cret-Token"
 
@@ -35,20 +40,39 @@ Series = dict[tuple[str, frozenset[tuple[str, str]]], float]
 def snapshot() -> Snapshot:
     return Snapshot(
         taken_at=TAKEN,
-        states={QUEUED: S.IN_STAKING_QUEUE, ACTIVE: S.ACTIVE, LAGGING: S.ACTIVE},
+        states={
+            QUEUED: S.IN_STAKING_QUEUE,
+            QUEUED_WITH_COINBASE: S.IN_STAKING_QUEUE,
+            STUCK: S.IN_STAKING_QUEUE,
+            ACTIVE: S.ACTIVE,
+            LAGGING: S.ACTIVE,
+        },
         counts={
             S.NEW: 0,
             S.IN_STAKING_PROVIDER_QUEUE: 0,
-            S.IN_STAKING_QUEUE: 1,
+            S.IN_STAKING_QUEUE: 3,
             S.ACTIVE: 2,
             S.NO_LONGER_ACTIVE: 0,
         },
-        missing_coinbase=(QUEUED,),
+        missing_coinbase=(QUEUED, STUCK),
         missing_coinbase_urgent=(ACTIVE,),
         balances={PUB_A: 1_250_000_000_000_000_000, PUB_B: 0},
         required_topups={PUB_A: 0, PUB_B: 200_000_000_000_000_000},
         provider_queue_length=4,
         entry_queue_length=7,
+        flushes=attrs.evolve(
+            FakeChain().entry_queue_state().flushes,
+            current_epoch=12,
+            next_flushable_epoch=13,
+            available_flushes=0,
+            flush_size=2,
+        ),
+        queued={
+            QUEUED_WITH_COINBASE: QueuedAttester(2, FlushBatch(13, 2, 2, ETA - 60)),
+            QUEUED: QueuedAttester(3, FlushBatch(13, 2, 2, ETA)),
+            STUCK: QueuedAttester(6, None),
+        },
+        next_missing_coinbase_eta=ETA,
         changes=(),
         rejected=(RejectedTransition(LAGGING, S.ACTIVE, Position.ENTRY_QUEUE),),
     )
@@ -92,15 +116,31 @@ def test_a_good_cycle_exports_every_series_with_its_labels() -> None:
         key("publisher_required_topup_eth", publisher=PUB_B.checksum): 0.2,
         key("attesters", state="NEW"): 0,
         key("attesters", state="IN_STAKING_PROVIDER_QUEUE"): 0,
-        key("attesters", state="IN_STAKING_QUEUE"): 1,
+        key("attesters", state="IN_STAKING_QUEUE"): 3,
         key("attesters", state="ACTIVE"): 2,
         key("attesters", state="NO_LONGER_ACTIVE"): 0,
-        key("attesters_missing_coinbase"): 1,
+        key("attesters_missing_coinbase"): 2,
         key("attesters_missing_coinbase_urgent"): 1,
         key("attester_missing_coinbase_info", attester=QUEUED.checksum, state="IN_STAKING_QUEUE"): 1,
+        key("attester_missing_coinbase_info", attester=STUCK.checksum, state="IN_STAKING_QUEUE"): 1,
         key("attester_missing_coinbase_info", attester=ACTIVE.checksum, state="ACTIVE"): 1,
         key("provider_queue_length"): 4,
         key("entry_queue_length"): 7,
+        key("entry_queue_flush_size"): 2,
+        key("entry_queue_available_flushes"): 0,
+        key("entry_queue_next_flushable_epoch"): 13,
+        key("rollup_current_epoch"): 12,
+        key("attester_entry_queue_position", attester=QUEUED_WITH_COINBASE.checksum, coinbase="known"): 2,
+        key("attester_entry_queue_position", attester=QUEUED.checksum, coinbase="missing"): 3,
+        key("attester_entry_queue_position", attester=STUCK.checksum, coinbase="missing"): 6,
+        # STUCK cannot be flushed as things stand: no ETA
+        key(
+            "attester_entry_queue_eta_timestamp_seconds",
+            attester=QUEUED_WITH_COINBASE.checksum,
+            coinbase="known",
+        ): (ETA - 60),
+        key("attester_entry_queue_eta_timestamp_seconds", attester=QUEUED.checksum, coinbase="missing"): ETA,
+        key("next_missing_coinbase_eta_timestamp_seconds"): ETA,
         key("publisher_loads_assumed_even"): 0,
         key("scrape_success", scraper="chain"): 1,
         key("scrape_duration_seconds", scraper="chain"): 0.25,
@@ -243,3 +283,17 @@ def test_a_taken_port_is_a_clear_error(open_server: str, latest: LatestStatus) -
             "127.0.0.1",
             port,
         )
+
+
+def test_without_a_queued_attester_missing_its_coinbase_there_is_no_next_eta() -> None:
+    status = good_status()
+    assert status.snapshot is not None
+    calm = attrs.evolve(
+        status, snapshot=attrs.evolve(status.snapshot, next_missing_coinbase_eta=None, queued={})
+    )
+
+    names = {name for name, _ in series(render(calm))}
+
+    assert "aztec_butler_next_missing_coinbase_eta_timestamp_seconds" not in names
+    assert "aztec_butler_attester_entry_queue_eta_timestamp_seconds" not in names
+    assert "aztec_butler_entry_queue_flush_size" in names

@@ -18,7 +18,15 @@ from butler.domain.config import NetworkConfig
 from butler.domain.errors import CheckFailed, UsageError
 from butler.domain.keyfiles import DeployedValidator, FeeRecipient, ProductionKeyfile, PublicAttester
 from butler.domain.keys import BlsPublicKey
-from butler.domain.onchain import G1Point, G2Point, KeyStore, StakedWithProvider
+from butler.domain.onchain import (
+    AttesterStatus,
+    AttesterView,
+    DepositStep,
+    G1Point,
+    G2Point,
+    KeyStore,
+    StakedWithProvider,
+)
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from butler.ports.chain_fake import FAKE_ROLLUP, FakeChain
 from butler.ports.clock_fake import FixedClock
@@ -47,11 +55,16 @@ class RecordingChain(FakeChain):
         self.extra: list[StakedWithProvider] = []
 
     def staked_with_provider(
-        self, provider_id: int, from_block: int, to_block: int
+        self, provider_id: int, from_block: int, to_block: int, attesters: Sequence[Address] | None = None
     ) -> Sequence[StakedWithProvider]:
-        self.ranges.append((from_block, to_block))
-        found = [*super().staked_with_provider(provider_id, from_block, to_block)]
-        found += [e for e in self.extra if from_block <= e.block_number <= to_block]
+        if attesters is None:
+            self.ranges.append((from_block, to_block))
+        found = [*super().staked_with_provider(provider_id, from_block, to_block, attesters)]
+        found += [
+            e
+            for e in self.extra
+            if from_block <= e.block_number <= to_block and (attesters is None or e.attester in attesters)
+        ]
         return sorted(found, key=lambda e: (e.block_number, e.log_index))
 
 
@@ -95,6 +108,8 @@ class World:
         return config
 
     def run(self, **options: Any) -> Scraped:
+        """A run with 0 confirmations unless told otherwise: the fake chain never reorganises by itself."""
+        options.setdefault("confirmations", 0)
         request = ScrapeRequest(mapping_path=MAPPING, scraper_config_path=SCRAPER_CONFIG, **options)
         return scrape_coinbases(
             request,
@@ -223,16 +238,21 @@ def test_incremental_runs_end_with_the_mapping_of_one_full_scan(steps: list[tupl
     full = World()
     full.chain = world.chain
     full.provider_id = world.provider_id
-    assert full.run().mapping == incremental
+    whole = full.run().mapping
+    # The same coinbases and blocks; only the checkpoints tell the runs apart.
+    assert whole is not None and incremental is not None
+    assert attrs.evolve(whole, checkpoints=()) == attrs.evolve(incremental, checkpoints=())
+    assert whole.checkpoints[-1] == incremental.checkpoints[-1]
 
 
-def test_the_confirmation_depth_keeps_the_newest_blocks_for_later() -> None:
-    world = World(chain_id=11155111)
+@pytest.mark.parametrize("chain_id", [31337, 1337, 11155111, 1])
+def test_the_confirmation_depth_keeps_the_newest_blocks_for_later_on_every_chain(chain_id: int) -> None:
+    world = World(chain_id=chain_id)
     world.stake(1)
     world.chain.mine(20)
     head = world.chain.head_block()
 
-    result = world.run()
+    result = world.run(confirmations=None)
     assert result.safe_head == head - 12
     assert result.mapping.last_scanned_block == head - 12
     assert world.run(confirmations=0).scanned == (BlockRange(head - 11, head),)
@@ -250,14 +270,17 @@ def test_a_zero_coinbase_on_chain_fails_and_nothing_is_written() -> None:
     assert world.writes() == 0
 
 
-def test_two_coinbases_for_one_attester_fail_and_nothing_is_written() -> None:
+def test_a_mapping_without_checkpoints_beyond_the_head_asks_for_a_full_rescan() -> None:
     world = World()
-    world.stake(1)
-    world.run()
-    world.stake(1)
-    with pytest.raises(CheckFailed, match=f"attester {attester(1)}: two different coinbases on chain"):
-        world.run()
-    assert world.mappings.writes == 1
+    world.chain.mine(10)
+    mapping = world.run().mapping
+    assert mapping is not None
+    world.mappings.files[MAPPING] = attrs.evolve(mapping, checkpoints=())  # written before checkpoints
+    reset = World()
+    reset.mappings = world.mappings
+    with pytest.raises(CheckFailed, match="the chain was reset or replaced; rescan with --full"):
+        reset.run()
+    assert reset.run(full=True).mapping_written
 
 
 def test_a_coinbase_contradicting_the_scraper_config_fails_and_nothing_is_written() -> None:
@@ -356,15 +379,20 @@ def test_a_mapping_of_another_provider_is_never_used_nor_replaced(full: bool) ->
     assert world.mappings.writes == 1
 
 
-def test_a_mapping_beyond_the_head_asks_for_a_full_rescan() -> None:
+def test_a_mapping_of_a_replaced_chain_is_rescanned_from_its_first_block_saying_so() -> None:
     world = World()
+    world.stake(1)
     world.chain.mine(10)
     world.run()
     reset = World()
     reset.mappings = world.mappings
-    with pytest.raises(CheckFailed, match="the chain was reset or replaced; rescan with --full"):
-        reset.run()
-    assert reset.run(full=True).mapping_written
+    staked = reset.stake(2)
+
+    result = reset.run()
+
+    assert result.reorg is not None and "rescanning from its first block 0" in result.reorg
+    assert result.scanned == (BlockRange(0, reset.chain.head_block()),)
+    assert dict(reset.mappings.files[MAPPING].coinbases) == staked
 
 
 def test_nothing_is_scanned_or_written_before_the_start_block() -> None:
@@ -377,3 +405,144 @@ def test_nothing_is_scanned_or_written_before_the_start_block() -> None:
 def test_negative_numbers_are_usage_errors(option: str, value: int) -> None:
     with pytest.raises(UsageError, match="must not be negative"):
         World().run(**{option: value})
+
+
+# --- attesters staked more than once ---------------------------------------------------------------
+
+
+def test_duplicate_stakes_resolve_to_the_deposit_that_succeeded_across_runs() -> None:
+    world = World()
+    first = world.stake(1, 2)
+    world.run()  # attester 1 has one stake so far
+    again = world.stake(1)  # queued twice by mistake, staked again with another coinbase
+    world.chain.flush(3)  # FIFO: 1 succeeds, 2 succeeds, the second deposit of 1 fails
+
+    result = world.run()
+
+    assert dict(world.mappings.files[MAPPING].coinbases) == first
+    ((who, resolution),) = result.staked_twice
+    assert who == attester(1) and resolution.winner is not None
+    assert resolution.winner.coinbase == first[attester(1)].coinbase and resolution.settled
+    (other,) = resolution.others
+    assert other.stake.coinbase == again[attester(1)].coinbase
+    assert other.fate is DepositStep.FAILED and other.block == world.chain.head_block()
+    assert world.mappings.files[MAPPING].unsettled == ()
+
+
+def test_before_the_flush_the_first_stake_counts_and_the_attester_is_looked_at_again() -> None:
+    world = World()
+    first = world.stake(1)
+    world.stake(1)
+
+    world.run()
+    assert world.mappings.files[MAPPING].unsettled == (attester(1),)
+    assert world.mappings.files[MAPPING].coinbases[attester(1)] == first[attester(1)]
+
+    world.chain.flush(2)
+    result = world.run()
+    assert result.scanned != () and result.undecidable == ()
+    assert world.mappings.files[MAPPING].unsettled == ()
+    assert world.mappings.files[MAPPING].coinbases[attester(1)] == first[attester(1)]
+
+
+def test_an_undecidable_attester_is_listed_and_left_out_while_the_others_are_recorded() -> None:
+    world = World()
+    world.chain = RecordingChain(chain_id=31337, rollup_logs_deposits=True)
+    world.provider_id = world.chain.add_provider(ADMIN)
+    world.stake(1)
+    world.chain.flush(1)
+    world.chain.set_attester_view(attester(1), AttesterView(AttesterStatus.NONE, 0, ADMIN))  # exited, gone
+    others = world.stake(1, 2)  # attester 1 again: succeeds too, a second time in the GSE
+    world.chain.flush(2)
+
+    result = world.run()
+
+    assert [a for a, _ in result.undecidable] == [attester(1)]
+    assert "the GSE took 2 of its stakes" in result.undecidable[0][1]
+    written = world.mappings.files[MAPPING]
+    assert dict(written.coinbases) == {attester(2): others[attester(2)]}
+    assert written.unsettled == (attester(1),)
+
+
+def test_a_keyfile_lacking_a_coinbase_found_on_chain_is_reported() -> None:
+    world = World()
+    staked = world.stake(1, 2, 3)
+    world.key_files.files[KEYFILE] = production_keyfile(
+        (attester(1), staked[attester(1)].coinbase), (attester(2), None), (attester(3), ZERO_ADDRESS)
+    )
+
+    result = world.run(attesters_file=KEYFILE)
+
+    assert result.keyfile_lacks == ((attester(2), staked[attester(2)]), (attester(3), staked[attester(3)]))
+    assert world.mappings.writes == 1
+
+
+# --- reorganisations -------------------------------------------------------------------------------
+
+
+def test_a_reorganisation_below_the_scanned_blocks_is_found_and_rescanned() -> None:
+    world = World()
+    kept = world.stake(1)
+    world.chain.mine(3)
+    world.run()
+    lost = world.stake(2)
+    world.run()
+    assert attester(2) in world.mappings.files[MAPPING].coinbases
+
+    world.chain.reorg(3)  # the stake of 2 is gone; 3 is staked on the new chain instead
+    world.chain.mine(3)
+    new = world.stake(3)
+    result = world.run()
+
+    assert result.reorg is not None and "the chain reorganised" in result.reorg
+    written = world.mappings.files[MAPPING]
+    assert dict(written.coinbases) == {**kept, **new}
+    assert lost[attester(2)] not in written.coinbases.values()
+    assert written.last_scanned_block == world.chain.head_block()
+
+
+def test_without_a_reorganisation_the_checkpoints_cost_one_read_and_change_nothing() -> None:
+    world = World()
+    world.stake(1)
+    world.run()
+    world.chain.reads.clear()
+    result = world.run()
+    assert result.reorg is None and not result.mapping_written
+    assert world.chain.reads.count("block_hashes") == 1
+
+
+# --- what the command says and its exit status -----------------------------------------------------
+
+
+def test_the_command_lists_refunded_stakes_and_fails_only_for_undecidable_attesters_or_keyfile_gaps(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from butler.entrypoints.scrape_coinbases_cmd import _report_problems
+
+    world = World()
+    first = world.stake(1)
+    world.stake(1)
+    world.chain.flush(2)
+    resolved = world.run()
+    capsys.readouterr()
+
+    assert _report_problems(resolved, None) == 0
+    err = capsys.readouterr().err
+    assert (
+        f"attester {attester(1)} was staked 2 times: counts the stake at block {first[attester(1)].block}"
+        in err
+    )
+    assert "failed (refunded) at block" in err
+
+    undecidable = attrs.evolve(
+        resolved, staked_twice=((attester(1), attrs.evolve(resolved.staked_twice[0][1], problem="why not")),)
+    )
+    assert _report_problems(undecidable, None) == 1
+    assert (
+        f"error: attester {attester(1)}: staked more than once and undecidable: why not"
+        in capsys.readouterr().err
+    )
+
+    lacking = attrs.evolve(resolved, keyfile_lacks=((attester(1), first[attester(1)]),))
+    assert _report_problems(lacking, KEYFILE) == 1
+    assert f"error: {KEYFILE}: validator {attester(1)} lacks its coinbase" in capsys.readouterr().err

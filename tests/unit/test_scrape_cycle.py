@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from butler.domain.address import ZERO_ADDRESS, Address
 from butler.domain.config import NetworkConfig
+from butler.domain.entry_queue import EntryQueueState, QueueConfig
 from butler.domain.lifecycle import Position
-from butler.domain.onchain import AttesterStatus, AttesterView, DepositArgs, G1Point, G2Point, KeyStore
+from butler.domain.onchain import AttesterStatus, AttesterView, G1Point, G2Point, KeyStore
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from butler.ports.chain_fake import FakeChain
 from butler.ports.clock_fake import FixedClock
@@ -395,7 +396,7 @@ def test_reads_follow_the_lifecycle_so_a_moving_attester_is_never_missed() -> No
 
     w.cycle()
 
-    lifecycle = ["provider_queue", "entry_queue", "attester_views", "balances"]
+    lifecycle = ["provider_queue", "entry_queue_state", "attester_views", "balances"]
     assert [read for read in w.chain.reads if read in lifecycle] == lifecycle
 
 
@@ -407,9 +408,9 @@ class SlowChain(FakeChain):
         self.clock = clock
         self.delay = delay
 
-    def entry_queue(self) -> Sequence[DepositArgs]:
+    def entry_queue_state(self) -> EntryQueueState:
         self.clock.advance(self.delay)
-        return super().entry_queue()
+        return super().entry_queue_state()
 
 
 def test_the_duration_and_success_time_come_from_the_clock() -> None:
@@ -445,7 +446,7 @@ def test_a_top_up_is_what_brings_the_balance_to_the_load_and_never_negative(
     snapshot = summarise(
         config,
         provider_queue=[],
-        entry_queue=[],
+        entry_queue=FakeChain().entry_queue_state(),
         views={a.address: AttesterView(AttesterStatus.NONE, 0, ZERO_ADDRESS) for a in attesters},
         balances=wei,
         min_wei_per_attester=min_wei,
@@ -457,3 +458,87 @@ def test_a_top_up_is_what_brings_the_balance_to_the_load_and_never_negative(
         assert topup >= 0
         assert topup == 0 or wei[publisher] + topup == load * min_wei
         assert wei[publisher] + topup >= load * min_wei
+
+
+ONE_PER_EPOCH = QueueConfig(
+    bootstrap_validator_set_size=0,
+    bootstrap_flush_size=0,
+    normal_flush_size_min=1,
+    normal_flush_size_quotient=1_000,
+    max_queue_flush_size=1,
+)
+
+
+def queue_world() -> World:
+    """Entry queue, head first: someone else's attester, then ours 1 (coinbase known), 2 and 3 (none);
+    one flush per epoch, and this epoch's already taken."""
+    config = scraper_config(
+        ScrapedAttester(attester(1), coinbase=COINBASE),
+        ScrapedAttester(attester(2)),
+        ScrapedAttester(attester(3)),
+    )
+    w = world(config)
+    w.chain.set_queue_config(ONE_PER_EPOCH)
+    w.chain.advance_epochs(40)
+    others = [Address.from_int(0x07E5), attester(0xF)]
+    w.chain.enqueue_keys(1, [keystore(a) for a in [*others, attester(1)]])
+    w.chain.stake(1, 2)
+    w.chain.flush(1)  # the other provider's first attester leaves in epoch 40
+    w.chain.enqueue_keys(1, [keystore(attester(n)) for n in (2, 3)])
+    w.chain.stake(1, 3)
+    return w
+
+
+def test_each_queued_attester_of_ours_has_its_position_and_the_start_of_its_flush_epoch() -> None:
+    w = queue_world()
+    epoch_start = w.chain.epoch_clock.epoch_start
+
+    snapshot = w.cycle().snapshot
+
+    assert snapshot is not None
+    # attester(0xF) is not ours: it is at position 0 and leaves in epoch 41
+    assert {a: (q.position, q.eta) for a, q in snapshot.queued.items()} == {
+        attester(1): (1, epoch_start(42)),
+        attester(2): (2, epoch_start(43)),
+        attester(3): (3, epoch_start(44)),
+    }
+    assert snapshot.next_missing_coinbase_eta == epoch_start(43)
+    assert (snapshot.flushes.current_epoch, snapshot.flushes.available_flushes) == (40, 0)
+    assert snapshot.flushes.next_flushable_epoch == 41
+
+
+def test_the_next_missing_coinbase_eta_moves_on_when_a_coinbase_is_recorded_and_is_absent_without_one() -> (
+    None
+):
+    w = queue_world()
+    epoch_start = w.chain.epoch_clock.epoch_start
+    config = w.files.files[PATH]
+    w.files.files[PATH] = attrs.evolve(
+        config,
+        attesters=tuple(
+            attrs.evolve(a, coinbase=COINBASE) if a.address == attester(2) else a for a in config.attesters
+        ),
+    )
+    assert (snapshot := w.cycle().snapshot) is not None
+    assert snapshot.next_missing_coinbase_eta == epoch_start(44)
+
+    w.files.files[PATH] = attrs.evolve(
+        config, attesters=tuple(attrs.evolve(a, coinbase=COINBASE) for a in config.attesters)
+    )
+    assert (snapshot := w.cycle().snapshot) is not None
+    assert snapshot.next_missing_coinbase_eta is None
+    assert len(snapshot.queued) == 3
+
+
+def test_an_attester_that_cannot_be_flushed_as_things_stand_has_no_eta() -> None:
+    w = queue_world()
+    w.chain.set_queue_config(attrs.evolve(ONE_PER_EPOCH, normal_flush_size_min=0))  # the queue closes
+
+    snapshot = w.cycle().snapshot
+
+    assert snapshot is not None
+    assert {a: q.eta for a, q in snapshot.queued.items()} == dict.fromkeys(
+        (attester(1), attester(2), attester(3)), None
+    )
+    assert snapshot.next_missing_coinbase_eta is None
+    assert snapshot.missing_coinbase == (attester(2), attester(3))

@@ -2,13 +2,21 @@
 
 Problems are reported as `<json path>: <reason>`; the reasons come from the domain parsers, which
 never repeat the offending text, so key material cannot leak into an error.
+
+The formats are strict: a field the attrs class does not declare is refused, with the declared name it
+most resembles, because a misspelt field read as absent loses what the operator wrote. An attribute
+whose metadata carries KEPT_JSON_FIELDS takes those fields instead, verbatim, and gives them back on
+write.
 """
 
 from __future__ import annotations
 
+import difflib
+import functools
 import json
 import re
-from collections.abc import Callable
+import typing
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import attrs
@@ -19,6 +27,8 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from butler.domain import coinbases, keyfiles, scraper_config
 from butler.domain.address import Address, AddressFormatError
 from butler.domain.keyfiles import (
+    KEPT_JSON_FIELDS,
+    KEYSTORE_SCHEMA_VERSIONS,
     DeployedValidator,
     FeeRecipient,
     FeeRecipientFormatError,
@@ -51,11 +61,21 @@ _FORMATS = (
     scraper_config.ScrapedAttester,
     scraper_config.ScraperConfig,
     coinbases.CoinbaseRecord,
+    coinbases.Checkpoint,
     coinbases.CoinbaseMapping,
 )
 
 # Optional fields: absent from the file when unknown, so a written file looks like the reference ones.
 _OMITTED_WHEN_UNSET = {DeployedValidator: ("coinbase",), ScrapedAttester: ("coinbase", "last_seen_state")}
+
+# The attribute holding each format's version, and the versions this release reads.
+_SUPPORTED_VERSIONS: dict[type, tuple[str, tuple[int, ...]]] = {
+    keyfiles.PrivateKeysFile: ("schema_version", KEYSTORE_SCHEMA_VERSIONS),
+    keyfiles.PublicKeysFile: ("schema_version", KEYSTORE_SCHEMA_VERSIONS),
+    keyfiles.ProductionKeyfile: ("schema_version", KEYSTORE_SCHEMA_VERSIONS),
+    scraper_config.ScraperConfig: ("version", (scraper_config.SCRAPER_CONFIG_VERSION,)),
+    coinbases.CoinbaseMapping: ("version", (coinbases.COINBASE_MAPPING_VERSION,)),
+}
 
 
 class _StrictTypeError(TypeError):
@@ -63,7 +83,22 @@ class _StrictTypeError(TypeError):
 
 
 # Reasons our own parsers give are safe to show; anything else is replaced by a generic reason.
-_SAFE_REASONS = (KeyFormatError, AddressFormatError, FeeRecipientFormatError, _StrictTypeError)
+_SAFE_REASONS = (
+    KeyFormatError,
+    AddressFormatError,
+    FeeRecipientFormatError,
+    coinbases.BlockHashFormatError,
+    _StrictTypeError,
+)
+
+
+class _UnknownFields(ValueError):
+    """Fields of one JSON object that its class does not declare, in file order."""
+
+    def __init__(self, names: list[str], declared: tuple[str, ...]) -> None:
+        super().__init__(names)
+        self.names = names
+        self.declared = declared
 
 
 class DecodeProblems(Exception):
@@ -105,11 +140,64 @@ def _never_written(_: object) -> object:
     raise TypeError("private keys are never serialised by the product")
 
 
-def _objects_only(structure_fields: Callable[[Any, Any], T]) -> Callable[[object, object], T]:
-    def structure(value: object, type_: object) -> T:
+def _kept_attribute(cls: type) -> tuple[str, tuple[str, ...]] | None:
+    """The attribute of `cls` that keeps fields verbatim, and their names, if it has one."""
+    for field in attrs.fields(cls):
+        if KEPT_JSON_FIELDS in field.metadata:
+            return field.name, tuple(field.metadata[KEPT_JSON_FIELDS])
+    return None
+
+
+def _json_object(
+    cls: Any, structure_fields: Callable[[Any, Any], Any], unset: tuple[str, ...]
+) -> Callable[[object, object], Any]:
+    """A JSON object as `cls`: only the fields it declares, `unset` ones optional, kept ones set aside."""
+    kept_attribute, kept = _kept_attribute(cls) or (None, ())
+    declared = tuple(_camel(f.name) for f in attrs.fields(cls) if f.name != kept_attribute) + kept
+    accepted = frozenset(declared)
+    defaults = dict.fromkeys(_camel(name) for name in unset)
+
+    def structure(value: object, type_: object) -> Any:
         if not isinstance(value, dict):
             raise _StrictTypeError(f"expected an object, got {_json_type(value)}")
-        return structure_fields(value, type_)
+        unknown = [name for name in value if name not in accepted]
+        if unknown:
+            # Refused, yet the declared fields are still checked, so one run names every problem.
+            unknown_fields = _UnknownFields(unknown, declared)
+            try:
+                structure_fields({**defaults, **value}, type_)
+            except cattrs.ClassValidationError as exc:
+                raise cattrs.ClassValidationError(
+                    exc.message, [unknown_fields, *exc.exceptions], cls
+                ) from None
+            raise unknown_fields
+        built = structure_fields({**defaults, **value}, type_)
+        if kept_attribute is None:
+            return built
+        return attrs.evolve(built, **{kept_attribute: {k: v for k, v in value.items() if k in kept}})
+
+    return structure
+
+
+def _with_kept_fields(
+    cls: type, unstructure_fields: Callable[[Any], dict[str, object]]
+) -> Callable[[Any], dict[str, object]]:
+    kept_attribute = (_kept_attribute(cls) or (None, ()))[0]
+    if kept_attribute is None:
+        return unstructure_fields
+    return lambda value: {**unstructure_fields(value), **getattr(value, kept_attribute)}
+
+
+def _version_of(supported: tuple[int, ...]) -> Callable[[object, object], int]:
+    def structure(value: object, _: object) -> int:
+        version = _strict_int(value, None)
+        if version not in supported:
+            # Only a plausible version number is repeated: a long number may be a key typed as one.
+            shown = f" {version}" if 0 <= version < 10**6 else ""
+            raise _StrictTypeError(
+                f"unsupported version{shown}; this release reads version {' or '.join(map(str, supported))}"
+            )
+        return version
 
     return structure
 
@@ -135,17 +223,6 @@ def _state(value: object, _: object) -> AttesterState:
         return AttesterState(value)
     except ValueError:
         raise _StrictTypeError(f"unknown state, expected one of {', '.join(AttesterState)}") from None
-
-
-def _optional_fields(
-    structure_fields: Callable[[Any, Any], T], unset: tuple[str, ...]
-) -> Callable[[object, object], T]:
-    def structure(value: object, type_: object) -> T:
-        if isinstance(value, dict):
-            value = {**dict.fromkeys(unset), **value}
-        return structure_fields(value, type_)
-
-    return structure
 
 
 def _without_unset(
@@ -187,13 +264,21 @@ def _make_converter() -> cattrs.Converter:
             renames["publisher"] = override(rename="publisher", struct_hook=_publishers)
         if cls is ProductionKeyfile:
             renames["remote_signer"] = override(rename="remoteSigner", struct_hook=_verbatim)
+        if cls in _SUPPORTED_VERSIONS:
+            name, supported = _SUPPORTED_VERSIONS[cls]
+            renames[name] = override(rename=_camel(name), struct_hook=_version_of(supported))
+        kept = _kept_attribute(cls)
+        if kept is not None:
+            renames[kept[0]] = override(omit=True)
         unset = _OMITTED_WHEN_UNSET.get(cls, ())
         structure_fields = make_dict_structure_fn(cls, converter, **renames)
         unstructure_fields = make_dict_unstructure_fn(
             cls, converter, _cattrs_omit_if_default=False, **renames
         )
-        converter.register_structure_hook(cls, _objects_only(_optional_fields(structure_fields, unset)))
-        converter.register_unstructure_hook(cls, _without_unset(unstructure_fields, unset))
+        converter.register_structure_hook(cls, _json_object(cls, structure_fields, unset))
+        converter.register_unstructure_hook(
+            cls, _with_kept_fields(cls, _without_unset(unstructure_fields, unset))
+        )
     return converter
 
 
@@ -210,28 +295,72 @@ def _reason(exc: BaseException, type_: object) -> str:
     return "invalid value"
 
 
-_PATH = re.compile(r"^(?P<reason>.*) @ \$(?P<path>.*)$", re.DOTALL)
-
-
 def structure(data: object, cls: type[T]) -> T:
     """Build `cls` from parsed JSON or raise DecodeProblems naming every bad field."""
     if attrs.has(cls) and not isinstance(data, dict):
         raise DecodeProblems([f"top level: expected an object, got {_json_type(data)}"])
     try:
         return cattrs_converter.structure(data, cls)
-    except (cattrs.BaseValidationError, *_SAFE_REASONS) as exc:
-        lines = cattrs.transform_error(exc, path="$", format_exception=_reason)
-        problems = []
-        for line in lines:
-            match = _PATH.match(line)
-            reason, path = (match["reason"], _json_path(match["path"])) if match else (line, "")
-            problems.append(f"{path or 'top level'}: {reason}")
-        raise DecodeProblems(problems) from None
+    except (cattrs.BaseValidationError, _UnknownFields, *_SAFE_REASONS) as exc:
+        raise DecodeProblems(list(_problems(exc, "", None))) from None
 
 
-def _json_path(attribute_path: str) -> str:
-    """`.validators[3].fee_recipient` -> `validators[3].feeRecipient`: the names the file uses."""
-    return re.sub(r"[a-z]+(?:_[a-z0-9]+)+", lambda m: _camel(m.group(0)), attribute_path).lstrip(".")
+def _problems(exc: BaseException, path: str, type_: object) -> Iterator[str]:
+    """`<json path>: <reason>` for every failure cattrs collected under `exc`, in file order."""
+    if isinstance(exc, cattrs.IterableValidationError | cattrs.ClassValidationError):
+        with_notes, without = exc.group_exceptions()
+        for inner in without:
+            yield from _problems(inner, path, None)
+        for inner, note in with_notes:
+            if isinstance(note, cattrs.AttributeValidationNote):
+                yield from _problems(inner, _member(path, _camel(note.name)), note.type)
+            else:
+                yield from _problems(inner, f"{path}[{note.index!r}]", note.type)
+    elif isinstance(exc, _UnknownFields):
+        for name in exc.names:
+            yield unknown_field(path, name, exc.declared)
+    else:
+        yield f"{path or 'top level'}: {_reason(exc, type_)}"
+
+
+def _member(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def unknown_field(path: str, name: str, declared: tuple[str, ...]) -> str:
+    """`<json path>.<name>: unknown field; did you mean ...?`, the hint being the closest declared name."""
+    if len(name) > _MAX_SHOWN_NAME:
+        # A long name may be a key pasted in the wrong place: it is not repeated.
+        return f"{path or 'top level'}: a field with a long name is not part of this format"
+    by_case = {known.lower(): known for known in declared}
+    close = difflib.get_close_matches(name.lower(), by_case, n=1, cutoff=0.6)
+    hint = f'did you mean "{by_case[close[0]]}"?' if close else f"expected {', '.join(declared)}"
+    return f"{_member(path, name)}: unknown field; {hint}"
+
+
+@functools.cache
+def _may_keep(type_: Any) -> bool:
+    """Whether values of `type_` may hold kept fields anywhere inside: other values are not walked."""
+    if attrs.has(type_):
+        return _kept_attribute(type_) is not None or any(
+            _may_keep(f.type) for f in attrs.fields(attrs.resolve_types(type_))
+        )
+    return any(_may_keep(arg) for arg in typing.get_args(type_))
+
+
+def kept_fields(value: object, path: str = "") -> list[str]:
+    """JSON paths of the fields `value` keeps verbatim (see KEPT_JSON_FIELDS), in file order."""
+    if isinstance(value, tuple):
+        return [p for i, item in enumerate(value) for p in kept_fields(item, f"{path}[{i}]")]
+    cls: Any = type(value)
+    if not attrs.has(cls) or not _may_keep(cls):
+        return []
+    kept_attribute = (_kept_attribute(cls) or (None, ()))[0]
+    found = [_member(path, name) for name in getattr(value, kept_attribute)] if kept_attribute else []
+    for field in attrs.fields(cls):
+        if field.name != kept_attribute:
+            found += kept_fields(getattr(value, field.name), _member(path, _camel(field.name)))
+    return found
 
 
 def unstructure(value: object) -> object:

@@ -13,6 +13,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TypeVar
 
+import attrs
+
+from butler.adapters.codecs import unknown_field
 from butler.domain.address import Address, AddressFormatError
 from butler.domain.config import NetworkConfig, SecretSources
 from butler.domain.errors import UsageError
@@ -26,6 +29,9 @@ MAX_ETH_PER_ATTESTER = Decimal(1_000_000)
 MAX_CHAIN_ID = 2**64 - 1
 
 T = TypeVar("T")
+
+# Tables that other tools keep in a network config: `aztec-butler-devnet up` writes its own `[devnet]`.
+_TABLES_OF_OTHER_TOOLS = ("devnet",)
 
 
 def config_dir(environ: Mapping[str, str]) -> Path:
@@ -69,6 +75,10 @@ def parse_network_config(path: Path, text: str) -> tuple[NetworkConfig, SecretSo
         raise UsageError(f"{path}: not valid TOML for a config: a number has too many digits") from None
     except RecursionError:
         raise UsageError(f"{path}: not valid TOML for a config: nested too deeply") from None
+    declared = tuple(f.name for model in (NetworkConfig, SecretSources) for f in attrs.fields(model))
+    unknown = [name for name in data if name not in declared and name not in _TABLES_OF_OTHER_TOOLS]
+    if unknown:
+        raise UsageError(*(f"{path}: {unknown_field('', name, declared)}" for name in unknown))
     fields = _Fields(path, data)
     return fields.network_config(), fields.secret_sources()
 
@@ -168,7 +178,7 @@ class _Fields:
             chain_id=chain_id,
             rpc_url=self.url("rpc_url"),
             staking_registry=self.address("staking_registry"),
-            rollup=self.address("rollup"),
+            rollup=self.optional_address("rollup"),
             provider_id=provider_id,
             provider_admin=provider_admin,
             safe_address=self.optional_address("safe_address"),

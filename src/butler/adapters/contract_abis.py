@@ -19,7 +19,10 @@ from butler.domain.hashing import keccak256
 
 STAKING_REGISTRY = "StakingRegistry.json"
 ROLLUP = "Rollup.subset.json"
+ROLLUP_DEPOSITS = "RollupDeposits.subset.json"
+"""The Rollup's deposit events (ValidatorQueued, Deposit, FailedDeposit), from Aztec's l1-artifacts 4.1.2."""
 GSE = "GSE.subset.json"
+REGISTRY = "Registry.subset.json"  # the Aztec Registry of rollup versions, not the StakingRegistry
 
 
 def _abi_type(param: Mapping[str, Any]) -> str:

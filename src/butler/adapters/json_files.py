@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -33,7 +34,8 @@ def read_text(path: Path) -> str:
 
 def read_json(path: Path, cls: type[T], *, screen: Callable[[object], list[str]] | None = None) -> T:
     """The file at `path` as a `cls`. `screen` may refuse the parsed JSON before it is decoded: it returns
-    problems as `<json path>: <reason>`."""
+    problems as `<json path>: <reason>`. Fields the format keeps without reading them are named in a
+    warning on stderr, so the operator knows nothing checked them."""
 
     def decode(data: object) -> T:
         problems = screen(data) if screen is not None else []
@@ -41,7 +43,11 @@ def read_json(path: Path, cls: type[T], *, screen: Callable[[object], list[str]]
             raise codecs.DecodeProblems(problems)
         return codecs.structure(data, cls)
 
-    return read_decoded(path, decode)
+    value = read_decoded(path, decode)
+    kept = codecs.kept_fields(value)
+    if kept:
+        sys.stderr.write(f"warning: {path}: kept as written, not read by aztec-butler: {', '.join(kept)}\n")
+    return value
 
 
 def read_decoded(path: Path, decode: Callable[[object], T]) -> T:

@@ -17,15 +17,19 @@ from butler.adapters.static_abi import StaticLayout
 from butler.domain.address import Address
 from butler.domain.chain_evidence import BlockRef
 from butler.domain.config import NetworkConfig
+from butler.domain.entry_queue import EntryQueueState, EpochClock, FlushState, QueueConfig, flush_size
 from butler.domain.errors import ChainError
+from butler.domain.hashing import keccak256
 from butler.domain.onchain import (
     AttesterStatus,
     AttesterView,
     DepositArgs,
+    DepositStep,
     G1Point,
     G2Point,
     KeyStore,
     Provider,
+    RollupDepositEvent,
     StakedWithProvider,
 )
 
@@ -35,11 +39,43 @@ _FIRST_INDEX = abis.function(abis.STAKING_REGISTRY, "getFirstIndexInQueue")
 _LAST_INDEX = abis.function(abis.STAKING_REGISTRY, "getLastIndexInQueue")
 _VALUE_AT_INDEX = abis.function(abis.STAKING_REGISTRY, "getValueAtIndexInQueue")
 _STAKED_WITH_PROVIDER = abis.event(abis.STAKING_REGISTRY, "StakedWithProvider")
+_DEPOSIT_STEPS = {
+    "0x" + abis.event(abis.ROLLUP_DEPOSITS, name).topic0.hex(): step
+    for name, step in (
+        ("ValidatorQueued", DepositStep.QUEUED),
+        ("Deposit", DepositStep.DEPOSITED),
+        ("FailedDeposit", DepositStep.FAILED),
+    )
+}
 _ATTESTER_VIEW = abis.function(abis.ROLLUP, "getAttesterView")
 _ENTRY_QUEUE_LENGTH = abis.function(abis.ROLLUP, "getEntryQueueLength")
 _ENTRY_QUEUE_AT = abis.function(abis.ROLLUP, "getEntryQueueAt")
 _GET_GSE = abis.function(abis.ROLLUP, "getGSE")
+_ROLLUP_REGISTRY = abis.function(abis.STAKING_REGISTRY, "ROLLUP_REGISTRY")
+_CANONICAL_ROLLUP = abis.function(abis.REGISTRY, "getCanonicalRollup")
 _REGISTRATION_DIGEST = abis.function(abis.GSE, "getRegistrationDigest")
+# What the entry queue's flush schedule depends on, read with the queue (see `FlushState`).
+_FLUSH_STATE_FUNCTIONS = tuple(
+    abis.function(abis.ROLLUP, name)
+    for name in (
+        "getCurrentEpoch",
+        "getNextFlushableEpoch",
+        "getAvailableValidatorFlushes",
+        "getEntryQueueFlushSize",
+        "getIsBootstrapped",
+        "getActiveAttesterCount",
+        "getGenesisTime",
+        "getSlotDuration",
+        "getEpochDuration",
+    )
+)
+# The rollup has no getter for its queue configuration: it is read from the Rollup's staking storage
+# (Aztec 4.1.2 `StakingLib.StakingStorage` at keccak256("aztec.core.staking.storage")), whose 5th slot
+# holds it and whose 8th packs nextFlushableEpoch (bits 0-31) and isBootstrapped (bits 64-71). The
+# latter are compared with their getters, so a rollup laid out differently is refused, never misread.
+_STAKING_SLOT = int.from_bytes(keccak256(b"aztec.core.staking.storage"), "big")
+_QUEUE_CONFIG_SLOT = _STAKING_SLOT + 4
+_FLUSH_FIELDS_SLOT = _STAKING_SLOT + 7
 
 # Words of an error message by which nodes and RPC services say an eth_getLogs range or its result is
 # too large. Rate limits use similar words ("limit exceeded"); those are not helped by smaller ranges.
@@ -68,6 +104,11 @@ _PANIC = bytes.fromhex("4e487b71")
 
 class WrongChain(ChainError):
     """The node serves another chain than the configuration names: no retry will help."""
+
+
+class WrongRollup(ChainError):
+    """The configured rollup is not the canonical rollup of the staking registry's Aztec Registry: reads
+    of it would describe another rollup than the one stakes go to. No retry will help."""
 
 
 class _Contract(NamedTuple):
@@ -108,6 +149,10 @@ _Request = _Read | _Aggregate | RpcCall
 class JsonRpcChain:
     """Reads the StakingRegistry, the Rollup and its GSE through one JSON-RPC node.
 
+    The rollup is the canonical one of the Aztec Registry the staking registry names
+    (`ROLLUP_REGISTRY()`, then `getCanonicalRollup()`), looked up once before the first rollup read. A
+    configured `rollup` must be that one: any other is refused (`WrongRollup`).
+
     `rpc` is the node's url or a ready `RpcTransport` (to tune timeouts, retries and batch size).
     Before its first read the adapter checks, once, that the node serves `chain_id`.
     `max_log_span` bounds the blocks per `eth_getLogs` request (None: try the whole range first);
@@ -126,7 +171,7 @@ class JsonRpcChain:
         *,
         chain_id: int,
         staking_registry: Address,
-        rollup: Address,
+        rollup: Address | None = None,
         network: str | None = None,
         max_log_span: int | None = None,
         aggregate: bool = False,
@@ -134,7 +179,8 @@ class JsonRpcChain:
         self._rpc = rpc if isinstance(rpc, RpcTransport) else RpcTransport(rpc)
         self._expected_chain_id = chain_id
         self._registry = _Contract.configured("staking_registry", staking_registry)
-        self._rollup = _Contract.configured("rollup", rollup)
+        self._configured_rollup = rollup
+        self._rollup_contract: _Contract | None = None
         self._network = network
         if max_log_span is not None and max_log_span < 1:
             raise ValueError("max_log_span must be at least 1")
@@ -189,6 +235,11 @@ class JsonRpcChain:
     def reported_chain_id(self) -> int:
         return self._quantity(self._rpc.request("eth_chainId"), "eth_chainId")
 
+    def rollup(self) -> Address:
+        """The rollup this adapter reads: the canonical one, looked up once (see the class docstring)."""
+        self._ready()
+        return self._rollup().address
+
     def head_block(self) -> int:
         self._ready()
         return self._quantity(self._rpc.request("eth_blockNumber"), "eth_blockNumber")
@@ -198,12 +249,16 @@ class JsonRpcChain:
         raw = self._rpc.request("eth_getBlockByNumber", [_LATEST if number is None else hex(number), False])
         if raw is None and number is not None:
             return None
+        return self._block_ref(raw, "eth_getBlockByNumber")
+
+    def _block_ref(self, raw: Any, what: str) -> BlockRef:
+        """One `eth_getBlockByNumber` answer, for `block` and `block_hashes` alike."""
         if not isinstance(raw, dict):
-            raise ChainError(f"rpc {self._rpc.node}: malformed answer to eth_getBlockByNumber: not a block")
+            raise ChainError(f"rpc {self._rpc.node}: malformed answer to {what}: not a block")
         block_hash = _hex_bytes(raw.get("hash"))
         if block_hash is None or len(block_hash) != 32:
-            raise ChainError(f"rpc {self._rpc.node}: malformed answer to eth_getBlockByNumber: no block hash")
-        return BlockRef(self._quantity(raw.get("number"), "eth_getBlockByNumber"), block_hash)
+            raise ChainError(f"rpc {self._rpc.node}: malformed answer to {what}: no block hash")
+        return BlockRef(self._quantity(raw.get("number"), what), block_hash)
 
     def provider_by_id(self, provider_id: int) -> Provider | None:
         self._ready()
@@ -247,27 +302,80 @@ class JsonRpcChain:
         return [_key_store(self._decoded(_VALUE_AT_INDEX, data, self._registry)[0]) for data in answers]
 
     def entry_queue(self) -> Sequence[DepositArgs]:
+        entries, _ = self._entry_queue_read(flush_state=False)
+        return entries
+
+    def entry_queue_state(self) -> EntryQueueState:
+        entries, flush_answers = self._entry_queue_read(flush_state=True)
+        return EntryQueueState(tuple(entries), self._flush_state(flush_answers, len(entries)))
+
+    def _entry_queue_read(self, *, flush_state: bool) -> tuple[list[DepositArgs], list[bytes]]:
+        """The entry queue, and with `flush_state` the answers of `_flush_state_reads` at the same block
+        (in the same requests)."""
         self._ready()
 
-        def bounds(block: str) -> list[_Read]:
-            return [self._call(self._rollup, _ENTRY_QUEUE_LENGTH, block=block)]
+        rollup = self._rollup()
 
-        def items(raw_bounds: Sequence[Any], block: str) -> list[_Read | _Aggregate]:
-            (length,) = self._decode(_ENTRY_QUEUE_LENGTH, raw_bounds[0], self._rollup)
-            return self._item_reads(self._rollup, _ENTRY_QUEUE_AT, (), range(length), block)
+        def bounds(block: str) -> list[_Read]:
+            return [self._call(rollup, _ENTRY_QUEUE_LENGTH, block=block)]
+
+        def items(raw_bounds: Sequence[Any], block: str) -> list[_Request]:
+            (length,) = self._decode(_ENTRY_QUEUE_LENGTH, raw_bounds[0], rollup)
+            extra = self._flush_state_reads(rollup, block) if flush_state else []
+            return [*extra, *self._item_reads(rollup, _ENTRY_QUEUE_AT, (), range(length), block)]
 
         answers = self._read_pinned(bounds, items)
-        return [_deposit_args(self._decoded(_ENTRY_QUEUE_AT, data, self._rollup)[0]) for data in answers]
+        skip = len(self._flush_state_reads(rollup, _LATEST)) if flush_state else 0
+        entries = [_deposit_args(self._decoded(_ENTRY_QUEUE_AT, data, rollup)[0]) for data in answers[skip:]]
+        return entries, answers[:skip]
+
+    def _flush_state_reads(self, rollup: _Contract, block: str) -> list[_Request]:
+        storage = [
+            RpcCall("eth_getStorageAt", [rollup.address.checksum, hex(slot), block])
+            for slot in (_QUEUE_CONFIG_SLOT, _FLUSH_FIELDS_SLOT)
+        ]
+        return [*(self._call(rollup, f, block=block) for f in _FLUSH_STATE_FUNCTIONS), *storage]
+
+    def _flush_state(self, answers: Sequence[bytes], queue_length: int) -> FlushState:
+        rollup = self._rollup()
+        n = len(_FLUSH_STATE_FUNCTIONS)
+        values = [
+            self._decoded(function, data, rollup)[0]
+            for function, data in zip(_FLUSH_STATE_FUNCTIONS, answers[:n], strict=True)
+        ]
+        epoch, next_flushable, available, size, bootstrapped, active, genesis, slot, epoch_slots = values
+        config_word, fields_word = (int.from_bytes(data, "big") for data in answers[n:])
+        config = QueueConfig.from_word(config_word)
+        stored = (fields_word & 0xFFFF_FFFF, bool((fields_word >> 64) & 0xFF))
+        computed = flush_size(config, active=active, queue_length=queue_length, bootstrapped=bootstrapped)
+        if stored != (next_flushable, bootstrapped) or computed != size:
+            raise ChainError(
+                f"rpc {self._rpc.node}: {rollup.name} does not keep its entry-queue configuration "
+                "where Aztec's Rollup 4.1.2 does (its storage disagrees with getNextFlushableEpoch, "
+                "getIsBootstrapped or getEntryQueueFlushSize): is the configured "
+                f"{rollup.setting} address right?"
+            )
+        return FlushState(
+            current_epoch=epoch,
+            next_flushable_epoch=next_flushable,
+            available_flushes=available,
+            flush_size=size,
+            is_bootstrapped=bootstrapped,
+            active_attester_count=active,
+            config=config,
+            clock=EpochClock(genesis_time=genesis, slot_duration=slot, epoch_duration=epoch_slots),
+        )
 
     def attester_views(self, attesters: Sequence[Address]) -> Mapping[Address, AttesterView]:
         unique = list(dict.fromkeys(attesters))
         if not unique:
             return {}
         self._ready()
-        reads = self._item_reads(self._rollup, _ATTESTER_VIEW, (), unique, _LATEST)
+        rollup = self._rollup()
+        reads = self._item_reads(rollup, _ATTESTER_VIEW, (), unique, _LATEST)
         answers = self._answers(reads, self._batch(reads))
         return {
-            attester: self._attester_view(attester, self._decoded(_ATTESTER_VIEW, data, self._rollup)[0])
+            attester: self._attester_view(attester, self._decoded(_ATTESTER_VIEW, data, rollup)[0])
             for attester, data in zip(unique, answers, strict=True)
         }
 
@@ -294,23 +402,59 @@ class JsonRpcChain:
         return digests
 
     def staked_with_provider(
-        self, provider_id: int, from_block: int, to_block: int
+        self, provider_id: int, from_block: int, to_block: int, attesters: Sequence[Address] | None = None
     ) -> Sequence[StakedWithProvider]:
         if from_block < 0:
             raise ValueError("from_block must not be negative")
-        if from_block > to_block:
+        if from_block > to_block or (attesters is not None and not attesters):
             return []
         self._ready()
         provider_topic = "0x" + provider_id.to_bytes(32, "big").hex()
-        events: list[StakedWithProvider] = []
+        topics: list[Any] = ["0x" + _STAKED_WITH_PROVIDER.topic0.hex(), provider_topic]
+        if attesters is not None:
+            topics += [None, [_address_topic(a) for a in dict.fromkeys(attesters)]]
+        logs = self._logs(self._registry.address, topics, from_block, to_block)
+        events = list(self._staked_events(logs, provider_id))
+        events.sort(key=lambda e: (e.block_number, e.log_index))
+        return events
+
+    def rollup_deposit_events(
+        self, attesters: Sequence[Address], from_block: int, to_block: int
+    ) -> Sequence[RollupDepositEvent]:
+        if from_block < 0:
+            raise ValueError("from_block must not be negative")
+        if from_block > to_block or not attesters:
+            return []
+        self._ready()
+        topics = [list(_DEPOSIT_STEPS), [_address_topic(a) for a in dict.fromkeys(attesters)]]
+        logs = self._logs(self._rollup().address, topics, from_block, to_block)
+        events = [self._deposit_event(log) for log in logs if not log.get("removed")]
+        events.sort(key=lambda e: (e.block_number, e.log_index))
+        return events
+
+    def block_hashes(self, blocks: Sequence[int]) -> Mapping[int, str]:
+        unique = list(dict.fromkeys(blocks))
+        if not unique:
+            return {}
+        self._ready()
+        raws = self._rpc.batch([RpcCall("eth_getBlockByNumber", [hex(b), False]) for b in unique])
+        hashes = {}
+        for block, raw in zip(unique, raws, strict=True):
+            if raw is not None:  # None: beyond the head
+                hashes[block] = "0x" + self._block_ref(raw, f"eth_getBlockByNumber({block})").hash.hex()
+        return hashes
+
+    def _logs(self, address: Address, topics: list[Any], from_block: int, to_block: int) -> list[Any]:
+        """Every log `eth_getLogs` gives for the filter, in ranges the node accepts (see `LogSpan`)."""
+        found: list[Any] = []
         cursor = from_block
         while cursor <= to_block:
             end = cursor + self._log_span.size(to_block - cursor + 1) - 1
             log_filter = {
-                "address": self._registry.address.checksum,
+                "address": address.checksum,
                 "fromBlock": hex(cursor),
                 "toBlock": hex(end),
-                "topics": ["0x" + _STAKED_WITH_PROVIDER.topic0.hex(), provider_topic],
+                "topics": topics,
             }
             try:
                 logs = self._rpc.request("eth_getLogs", [log_filter])
@@ -320,10 +464,13 @@ class JsonRpcChain:
                 self._log_span.refused(end - cursor + 1)
                 continue
             self._log_span.accepted(end - cursor + 1)
-            events.extend(self._staked_events(logs, provider_id))
+            if not isinstance(logs, list) or not all(isinstance(log, dict) for log in logs):
+                raise ChainError(
+                    f"rpc {self._rpc.node}: malformed answer to eth_getLogs: expected a list of logs"
+                )
+            found.extend(logs)
             cursor = end + 1
-        events.sort(key=lambda e: (e.block_number, e.log_index))
-        return events
+        return found
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -339,23 +486,54 @@ class JsonRpcChain:
             )
         self._chain_checked = True
 
+    def _rollup(self) -> _Contract:
+        if self._rollup_contract is None:
+            canonical, registry = self._canonical_rollup()
+            configured = self._configured_rollup
+            if configured is None:
+                self._rollup_contract = _Contract(
+                    canonical, f"rollup {canonical}, canonical in {registry.name}", registry.setting
+                )
+            elif configured != canonical:
+                raise WrongRollup(
+                    f"rollup {configured} is not the canonical rollup {canonical} of {registry.name}: "
+                    "set rollup to the canonical one, or leave it out to follow the canonical rollup"
+                )
+            else:
+                self._rollup_contract = _Contract.configured("rollup", configured)
+        return self._rollup_contract
+
+    def _canonical_rollup(self) -> tuple[Address, _Contract]:
+        (raw,) = self._batch([self._call(self._registry, _ROLLUP_REGISTRY)])
+        (aztec_registry,) = self._decode(_ROLLUP_REGISTRY, raw, self._registry)
+        address = _address(aztec_registry)
+        registry = _Contract(
+            address, f"the Aztec Registry {address}, named by {self._registry.name}", "staking_registry"
+        )
+        (raw,) = self._batch([self._call(registry, _CANONICAL_ROLLUP)])
+        (canonical,) = self._decode(_CANONICAL_ROLLUP, raw, registry)
+        if _address(canonical).is_zero:
+            raise ChainError(f"rpc {self._rpc.node}: {registry.name} has no canonical rollup")
+        return _address(canonical), registry
+
     def _gse_address(self) -> _Contract:
         if self._gse is None:
-            (raw,) = self._batch([self._call(self._rollup, _GET_GSE)])
-            (gse,) = self._decode(_GET_GSE, raw, self._rollup)
+            rollup = self._rollup()
+            (raw,) = self._batch([self._call(rollup, _GET_GSE)])
+            (gse,) = self._decode(_GET_GSE, raw, rollup)
             address = _address(gse)
             if address.is_zero:
                 raise ChainError(
-                    f"rpc {self._rpc.node}: {self._rollup.name} names no GSE: is the configured rollup "
-                    "address right?"
+                    f"rpc {self._rpc.node}: {rollup.name} names no GSE: is the configured "
+                    f"{rollup.setting} address right?"
                 )
-            self._gse = _Contract(address, f"GSE {address}, named by {self._rollup.name}", "rollup")
+            self._gse = _Contract(address, f"GSE {address}, named by {rollup.name}", rollup.setting)
         return self._gse
 
     def _read_pinned(
         self,
         bounds: Callable[[str], list[_Read]],
-        items: Callable[[Sequence[Any], str], list[_Read | _Aggregate]],
+        items: Callable[[Sequence[Any], str], Sequence[_Request]],
     ) -> list[bytes]:
         """Items of a queue, all read at one block although their count is only known after a read.
 
@@ -424,12 +602,15 @@ class JsonRpcChain:
             for item in items
         ]
 
-    def _answers(self, reads: Sequence[_Read | _Aggregate], results: Sequence[Any]) -> list[bytes]:
-        """The answer to every item of `reads` (their successful `results`), in order."""
+    def _answers(self, reads: Sequence[_Request], results: Sequence[Any]) -> list[bytes]:
+        """The answer to every item of `reads` (their successful `results`), in order; a storage word
+        as its 32 bytes."""
         answers: list[bytes] = []
         for read, result in zip(reads, results, strict=True):
             if isinstance(read, _Aggregate):
                 answers.extend(result)
+            elif isinstance(read, RpcCall):
+                answers.append(self._quantity(result, read.method).to_bytes(32, "big"))
             else:
                 answers.append(self._data(result, read.function.name))
         return answers
@@ -580,13 +761,41 @@ class JsonRpcChain:
             status=attester_status, effective_balance=effective_balance, withdrawer=_address(withdrawer)
         )
 
-    def _staked_events(self, logs: Any, provider_id: int) -> Iterable[StakedWithProvider]:
-        if not isinstance(logs, list):
-            raise ChainError(f"rpc {self._rpc.node}: malformed answer to eth_getLogs: expected a list")
+    def _deposit_event(self, log: dict[str, Any]) -> RollupDepositEvent:
+        topics = log.get("topics")
+        step = _DEPOSIT_STEPS.get(topics[0].lower()) if isinstance(topics, list) and topics else None
+        if (
+            step is None
+            or not isinstance(topics, list)
+            or len(topics) != 3
+            or _address(str(log.get("address"))) != self._rollup().address
+        ):
+            raise ChainError(
+                f"rpc {self._rpc.node}: eth_getLogs returned a log that is not a deposit event of the "
+                f"rollup {self._rollup().address}"
+            )
+        try:
+            (attester,) = decode(["address"], self._data(topics[1], "eth_getLogs"))
+        except (DecodingError, ValueError, OverflowError) as error:
+            raise ChainError(
+                f"rpc {self._rpc.node}: undecodable deposit log: {one_line(str(error))}"
+            ) from None
+        return RollupDepositEvent(
+            step=step,
+            attester=_address(attester),
+            block_number=self._quantity(log.get("blockNumber"), "eth_getLogs"),
+            log_index=self._quantity(log.get("logIndex"), "eth_getLogs"),
+            transaction_hash=self._transaction_hash(log),
+        )
+
+    def _transaction_hash(self, log: dict[str, Any]) -> bytes:
+        # Pending logs carry none; mined ones always do.
+        raw = log.get("transactionHash")
+        return b"" if raw is None else self._data(raw, "eth_getLogs")
+
+    def _staked_events(self, logs: list[Any], provider_id: int) -> Iterable[StakedWithProvider]:
         topic0 = "0x" + _STAKED_WITH_PROVIDER.topic0.hex()
         for log in logs:
-            if not isinstance(log, dict):
-                raise ChainError(f"rpc {self._rpc.node}: malformed answer to eth_getLogs: a log is no object")
             if log.get("removed"):
                 continue
             topics = log.get("topics")
@@ -626,6 +835,7 @@ class JsonRpcChain:
                 staker_implementation=_address(staker_implementation),
                 block_number=self._quantity(log.get("blockNumber"), "eth_getLogs"),
                 log_index=self._quantity(log.get("logIndex"), "eth_getLogs"),
+                transaction_hash=self._transaction_hash(log),
             )
 
 
@@ -676,6 +886,10 @@ def _lacks_block(error: RpcError) -> bool:
     """Whether the node said it lacks the block asked for: the same call soon succeeds, so it is no sign of
     what calls the node accepts."""
     return any(word in error.rpc_message.lower() for word in _BLOCK_UNKNOWN_WORDS)
+
+
+def _address_topic(address: Address) -> str:
+    return "0x" + bytes(12).hex() + address.raw.hex()
 
 
 def _address(value: str) -> Address:

@@ -19,10 +19,12 @@ def default_coinbase_mapping_path(network: str, environ: Mapping[str, str]) -> P
 
 def _screened(data: object) -> list[str]:
     """Refuses key-shaped strings (the file is public data) and an attester listed twice: JSON keys that
-    differ only in case name the same address, and one of them would silently win."""
+    differ only in case name the same address, and one of them would silently win. The checkpoints' block
+    hashes have the shape of a key by nature and are checked as block hashes instead."""
+    public = {k: v for k, v in data.items() if k != "checkpoints"} if isinstance(data, dict) else data
     problems = [
         problem.replace("a scraper config holds", "a coinbase mapping holds")
-        for problem in private_key_like_values(data)
+        for problem in private_key_like_values(public)
     ]
     coinbases = data.get("coinbases") if isinstance(data, dict) else None
     if isinstance(coinbases, dict):

@@ -180,6 +180,61 @@ class ScraperCollector:
             [],
             snapshot.entry_queue_length,
         )
+        yield from self._entry_queue(snapshot)
+
+    def _entry_queue(self, snapshot: Snapshot) -> Iterator[Metric]:
+        flushes = snapshot.flushes
+        yield self._gauge(
+            "entry_queue_flush_size",
+            "Entries the rollup lets one epoch flush if its allowance were granted now "
+            "(getEntryQueueFlushSize).",
+            [],
+            flushes.flush_size,
+        )
+        yield self._gauge(
+            "entry_queue_available_flushes",
+            "Entries a flush could take right now (getAvailableValidatorFlushes).",
+            [],
+            flushes.available_flushes,
+        )
+        yield self._gauge(
+            "entry_queue_next_flushable_epoch",
+            "The epoch whose first flush grants the next fresh allowance (getNextFlushableEpoch).",
+            [],
+            flushes.next_flushable_epoch,
+        )
+        yield self._gauge("rollup_current_epoch", "The rollup's current epoch.", [], flushes.current_epoch)
+        missing = set(snapshot.missing_coinbase)
+        position = self._family(
+            "attester_entry_queue_position",
+            "Queue position of each of our attesters in the rollup entry queue (0: next to be flushed); "
+            "coinbase: known or missing in the scraper config.",
+            ["attester", "coinbase"],
+        )
+        eta = self._family(
+            "attester_entry_queue_eta_timestamp_seconds",
+            "Unix time of the start of the earliest epoch in which each of our queued attesters can be "
+            "flushed into the validator set (in the past: it can be flushed now), assuming flushes happen "
+            "as soon as the rollup allows and nobody joins or leaves; absent when it cannot be flushed as "
+            "things stand.",
+            ["attester", "coinbase"],
+        )
+        for attester, queued in snapshot.queued.items():
+            labels = [self._network, attester.checksum, "missing" if attester in missing else "known"]
+            position.add_metric(labels, queued.position)
+            if queued.eta is not None:
+                eta.add_metric(labels, queued.eta)
+        yield position
+        yield eta
+        next_missing = self._family(
+            "next_missing_coinbase_eta_timestamp_seconds",
+            "The earliest entry-queue ETA among our queued attesters without a known coinbase (same "
+            "assumption as attester_entry_queue_eta_timestamp_seconds); absent when there is none.",
+            [],
+        )
+        if snapshot.next_missing_coinbase_eta is not None:
+            next_missing.add_metric([self._network], snapshot.next_missing_coinbase_eta)
+        yield next_missing
 
     def _family(self, name: str, documentation: str, labels: Iterable[str]) -> GaugeMetricFamily:
         return GaugeMetricFamily(PREFIX + name, documentation, labels=["network", *labels])

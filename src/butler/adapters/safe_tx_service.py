@@ -90,7 +90,7 @@ class SafeTxServiceMultisig:
         service_url: str,
         safe: Address,
         chain_id: int,
-        proposer: EthSecretKey,
+        proposer: EthSecretKey | None,
         api_key: SecretText | None = None,
         origin: str = ORIGIN,
         timeout: float = DEFAULT_TIMEOUT,
@@ -107,7 +107,7 @@ class SafeTxServiceMultisig:
         self._safe = safe
         self.chain_id = chain_id
         self._proposer = proposer
-        self.sender = attester_address(proposer)
+        self.sender = attester_address(proposer) if proposer is not None else None
         self._api_key = api_key
         self._origin = origin
         self._timeout = timeout
@@ -119,8 +119,9 @@ class SafeTxServiceMultisig:
 
     @classmethod
     def from_config(
-        cls, config: NetworkConfig, proposer: EthSecretKey, api_key: SecretText | None
+        cls, config: NetworkConfig, proposer: EthSecretKey | None, api_key: SecretText | None
     ) -> SafeTxServiceMultisig:
+        """Without a proposer key the client only reads (`pending_transactions`)."""
         if config.safe_address is None or config.safe_tx_service_url is None:
             missing = "safe_address" if config.safe_address is None else "safe_tx_service_url"
             raise UsageError(f"a Safe proposer key is configured but the network config has no {missing}")
@@ -143,9 +144,15 @@ class SafeTxServiceMultisig:
     def safe(self) -> Address:
         return self._safe
 
+    def pending_transactions(self) -> Sequence[SafeTransaction]:
+        self._check_chain()
+        return [p.tx for p in self._pending(self._safe_nonce())]
+
     def propose(self, calls: Sequence[SafeCall]) -> Sequence[Proposal]:
         if not calls:
             return []
+        if self._proposer is None:
+            raise UsageError("proposing to the Safe needs a Safe proposer key (safe_proposer_key_file)")
         self._check_chain()
         safe_nonce = self._safe_nonce()
         pending = self._pending(safe_nonce)
@@ -284,6 +291,7 @@ class SafeTxServiceMultisig:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _body(self, tx: SafeTransaction, digest: bytes) -> dict[str, Any]:
+        assert self._proposer is not None and self.sender is not None  # propose() checked
         return {
             "to": tx.to.checksum,
             "value": str(tx.value),
@@ -384,7 +392,9 @@ class SafeTxServiceMultisig:
         return redaction.one_line(text, MESSAGE_LIMIT, known=self._secrets()) or "no message"
 
     def _secrets(self) -> list[str]:
-        secrets = [self._proposer.reveal_hex(), self._proposer.reveal_hex()[2:]]
+        secrets = (
+            [] if self._proposer is None else [self._proposer.reveal_hex(), self._proposer.reveal_hex()[2:]]
+        )
         if self._api_key is not None:
             secrets.append(self._api_key.reveal())
         return secrets

@@ -1,7 +1,8 @@
 """What one can do to a running devnet: fund accounts, fill the provider queue through the Safe (with
-generated keys or an operator's own), stake, flush the entry queue into the real GSE, exit attesters, and
-execute the Safe proposals the tx-service stand-in holds. Every action returns plain records; the CLI
-prints them."""
+generated keys or an operator's own), stake into the real Rollup's entry queue, flush it into the real
+GSE, start and finalize exits, slash, and execute the Safe proposals the tx-service stand-in holds. Where
+the real contracts wait on time (the next flushable epoch, the exit delay) the action moves the devnet's
+clock. Every action returns plain records; the CLI prints them."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ import requests
 from web3.contract import Contract
 from web3.types import TxReceipt
 
-from butler.devnet import accounts, artifacts
-from butler.devnet.chain import DevChain, DevnetError
+from butler.devnet import accounts, artifacts, clock
+from butler.devnet.chain import DevChain, DevnetError, TxFailed
 from butler.devnet.config import DevnetConfig
 from butler.devnet.safe import SafeContract, recover_signer, sign_hash
 from butler.domain import bn254
 from butler.domain.address import ZERO_ADDRESS, Address
+from butler.domain.entry_queue import QueueConfig
 from butler.domain.keyfiles import PrivateKeysFile
 from butler.domain.keys import SECP256K1_N, BlsSecretKey, EthSecretKey, attester_address, bls_public_key
 from butler.domain.onchain import AttesterStatus, G1Point, G2Point, KeyStore
@@ -28,14 +30,14 @@ from butler.domain.registration import registration_keystore
 from butler.domain.safe import Operation, SafeTransaction
 
 WEI_PER_ETH = 10**18
-# A GSE deposit costs ~0.6-0.8M gas and the Rollup refuses to start one with less than its
-# DEPOSIT_GAS_RESERVE (1.2M) left: fixed limits with a wide margin, since estimates of such calls can
-# fall a little short.
+# A GSE deposit costs ~0.6-0.8M gas, and the Rollup reverts a whole flush whose deposit ran out of gas:
+# fixed limits with a wide margin, since estimates of such calls can fall a little short.
 FLUSH_GAS_PER_DEPOSIT = 3_000_000
-FLUSH_GAS_BASE = 200_000
+FLUSH_GAS_BASE = 300_000
 FLUSH_CHUNK = 8  # 8 x 3M stays inside anvil's 30M block gas limit
+# Withdrawals and slashes call through the GSE into governance, where estimates fall short.
+STAKING_CALL_GAS = 1_500_000
 ADD_KEYS_CHUNK = 40
-ROLLUP_VERSION = 0  # the stand-in registry has a single rollup and ignores the version
 HTTP_TIMEOUT_S = 10
 
 
@@ -51,6 +53,7 @@ class AddedKey:
     attester: Address
     tx_hash: str
     corrupted_proof: bool
+    repeated: bool = False  # this keystore was queued before, by the same call
 
 
 @attrs.frozen
@@ -71,6 +74,22 @@ class Flushed:
 @attrs.frozen
 class Exited:
     attester: Address
+    status: AttesterStatus
+    tx_hash: str
+
+
+@attrs.frozen
+class Finalized:
+    attester: Address
+    recipient: Address
+    amount: int
+    tx_hash: str
+
+
+@attrs.frozen
+class Slashed:
+    attester: Address
+    amount: int
     status: AttesterStatus
     tx_hash: str
 
@@ -132,8 +151,9 @@ class DevnetActions:
                 )
         self.safe = SafeContract(self.chain, config.safe)
         self.registry = self.chain.contract(artifacts.own("StakingRegistry"), config.staking_registry)
-        self.rollup = self.chain.contract(artifacts.own("Rollup"), config.rollup)
+        self.rollup = self.chain.contract(artifacts.aztec("Rollup"), config.rollup)
         self.gse = self.chain.contract(artifacts.aztec("GSE"), config.gse)
+        self.rollup_version = int(self.chain.call(self.rollup.functions.getVersion()))
 
     # --- fund ----------------------------------------------------------------------------------
 
@@ -179,20 +199,21 @@ class DevnetActions:
         return self.add_validators([random_validator() for _ in range(count)], corrupt_proof=corrupt_proof)
 
     def add_validators(
-        self, validators: Sequence[DevValidator], *, corrupt_proof: bool = False
+        self, validators: Sequence[DevValidator], *, corrupt_proof: bool = False, duplicate: bool = False
     ) -> list[AddedKey]:
-        """Queue these validators for the provider through the Safe, in order.
+        """Queue these validators for the provider through the Safe, in order; with `duplicate`, the same
+        keystores once more after them (a duplicate registration, as an operator's mistake makes one).
 
         Like the real registry, nothing stops a validator already on chain from being queued again."""
         if not validators:
             raise DevnetError("no validators to queue")
-        return self.add_keystores(
-            self.make_keystores(validators, corrupt_proof=corrupt_proof), corrupted_proof=corrupt_proof
-        )
+        stores = self.make_keystores(validators, corrupt_proof=corrupt_proof)
+        return self.add_keystores([*stores, *stores] if duplicate else stores, corrupted_proof=corrupt_proof)
 
     def add_keystores(self, stores: Sequence[KeyStore], *, corrupted_proof: bool = False) -> list[AddedKey]:
         """addKeysToProvider executed through the real Safe, signed by a devnet owner."""
         added = []
+        seen: set[KeyStore] = set()
         for start in range(0, len(stores), ADD_KEYS_CHUNK):
             chunk = stores[start : start + ADD_KEYS_CHUNK]
             data = self.registry.encode_abi(
@@ -200,7 +221,9 @@ class DevnetActions:
             )
             receipt = self.execute_as_owner(self.config.staking_registry, 0, bytes.fromhex(data[2:]))
             tx_hash = receipt["transactionHash"].to_0x_hex()
-            added += [AddedKey(s.attester, tx_hash, corrupted_proof) for s in chunk]
+            for store in chunk:
+                added.append(AddedKey(store.attester, tx_hash, corrupted_proof, repeated=store in seen))
+                seen.add(store)
         return added
 
     def execute_as_owner(
@@ -235,7 +258,9 @@ class DevnetActions:
         done = []
         for _ in range(count):
             receipt = self.chain.transact(
-                self.registry.functions.stake(pid, ROLLUP_VERSION, delegator, take_rate, delegator, False),
+                self.registry.functions.stake(
+                    pid, self.rollup_version, delegator, take_rate, delegator, False
+                ),
                 sender=accounts.DELEGATOR.address,
                 what="stake",
             )
@@ -256,7 +281,9 @@ class DevnetActions:
         ]
 
     def flush(self, count: int) -> list[Flushed]:
-        """Move up to `count` entry-queue heads into the real GSE, which checks each proof of possession."""
+        """Move up to `count` entry-queue heads into the real GSE with the real `flushEntryQueue`, which
+        checks each proof of possession. When this epoch's flushes are used up, the clock moves to the
+        next flushable epoch."""
         _positive(count, "--count")
         waiting = int(self.chain.call(self.rollup.functions.getEntryQueueLength()))
         if waiting == 0:
@@ -264,41 +291,205 @@ class DevnetActions:
         remaining = min(count, waiting)
         done: list[Flushed] = []
         while remaining:
-            n = min(remaining, FLUSH_CHUNK)
+            available = self._available_flushes()
+            n = min(remaining, available, FLUSH_CHUNK)
             receipt = self.chain.transact(
                 self.rollup.functions.flushEntryQueue(n),
                 sender=accounts.DEPLOYER.address,
                 gas=FLUSH_GAS_BASE + n * FLUSH_GAS_PER_DEPOSIT,
                 what="flushEntryQueue",
             )
-            tx_hash = receipt["transactionHash"].to_0x_hex()
-            for log in receipt["logs"]:
-                if Address.parse(log["address"]) != self.config.rollup:
-                    continue
-                for name in ("Deposit", "FailedDeposit"):
-                    event = _decode(self.rollup, name, log)
-                    if event is None:
-                        continue
-                    attester = Address.parse(event["args"]["attester"])
-                    if name == "Deposit":
-                        done.append(Flushed(attester, True, None, tx_hash))
-                    else:
-                        reason = self.chain.decode_error(bytes(event["args"]["reason"]))
-                        done.append(Flushed(attester, False, reason, tx_hash))
-            remaining -= n
+            moved = self._flush_results(receipt)
+            if not moved:
+                raise DevnetError("flushEntryQueue moved nothing although the rollup allowed a flush")
+            done += moved
+            remaining -= len(moved)
         return done
+
+    def _available_flushes(self) -> int:
+        available = int(self.chain.call(self.rollup.functions.getAvailableValidatorFlushes()))
+        if available:
+            return available
+        epoch = int(self.chain.call(self.rollup.functions.getNextFlushableEpoch()))
+        clock.advance_to(self.chain, self._epoch_start(epoch))
+        available = int(self.chain.call(self.rollup.functions.getAvailableValidatorFlushes()))
+        if not available:
+            raise DevnetError(f"the rollup allows no flush in epoch {epoch} (its staking queue config)")
+        return available
+
+    def _epoch_start(self, epoch: int) -> int:
+        genesis = int(self.chain.call(self.rollup.functions.getGenesisTime()))
+        slots = int(self.chain.call(self.rollup.functions.getEpochDuration()))
+        slot_s = int(self.chain.call(self.rollup.functions.getSlotDuration()))
+        return genesis + epoch * slots * slot_s
+
+    def _flush_results(self, receipt: TxReceipt) -> list[Flushed]:
+        tx_hash = receipt["transactionHash"].to_0x_hex()
+        done = []
+        for log in receipt["logs"]:
+            if Address.parse(log["address"]) != self.config.rollup:
+                continue
+            if (event := _decode(self.rollup, "Deposit", log)) is not None:
+                done.append(Flushed(Address.parse(event["args"]["attester"]), True, None, tx_hash))
+            elif (event := _decode(self.rollup, "FailedDeposit", log)) is not None:
+                reason = self._refusal(event["args"], int(receipt["blockNumber"]))
+                done.append(Flushed(Address.parse(event["args"]["attester"]), False, reason, tx_hash))
+        return done
+
+    def _refusal(self, args: Any, block: int) -> str:
+        """The real FailedDeposit event carries no reason: ask the GSE again, as the rollup, at the flush's
+        block. It checks registration and the proof of possession before it moves any tokens."""
+        g1, g2, pop = args["publicKeyInG1"], args["publicKeyInG2"], args["proofOfPossession"]
+        data = self.gse.encode_abi(
+            "deposit",
+            args=[
+                args["attester"],
+                args["withdrawer"],
+                (g1["x"], g1["y"]),
+                (g2["x0"], g2["x1"], g2["y0"], g2["y1"]),
+                (pop["x"], pop["y"]),
+                False,
+            ],
+        )
+        call = {"from": self.config.rollup.checksum, "to": self.config.gse.checksum, "data": data}
+        with self.chain.lock:
+            response = self.chain.w3.provider.make_request("eth_call", [call, hex(block)])  # type: ignore[arg-type]
+        error: Any = response.get("error") or {}
+        revert = error.get("data") if isinstance(error, dict) else None
+        if isinstance(revert, str) and revert.startswith("0x"):
+            return self.chain.decode_error(bytes.fromhex(revert[2:]))
+        return "refused by the GSE"
+
+    def flush_allowed(self) -> list[Flushed]:
+        """The real `flushEntryQueue` as this epoch still allows it, in chunks that fit a block; the clock
+        stays. Flushing as soon as allowed is calling this at the start of every epoch."""
+        done: list[Flushed] = []
+        while True:
+            available = int(self.chain.call(self.rollup.functions.getAvailableValidatorFlushes()))
+            waiting = int(self.chain.call(self.rollup.functions.getEntryQueueLength()))
+            n = min(available, waiting, FLUSH_CHUNK)
+            if n == 0:
+                return done
+            receipt = self.chain.transact(
+                self.rollup.functions.flushEntryQueue(n),
+                sender=accounts.DEPLOYER.address,
+                gas=FLUSH_GAS_BASE + n * FLUSH_GAS_PER_DEPOSIT,
+                what="flushEntryQueue",
+            )
+            done += self._flush_results(receipt)
+
+    def set_queue_config(self, config: QueueConfig) -> str:
+        """The real `updateStakingQueueConfig`, sent as the rollup's owner: the entry queue's flush limits
+        from now on. Returns the tx hash."""
+        fields = (
+            config.bootstrap_validator_set_size,
+            config.bootstrap_flush_size,
+            config.normal_flush_size_min,
+            config.normal_flush_size_quotient,
+            config.max_queue_flush_size,
+        )
+        owner = Address.parse(self.chain.call(self.rollup.functions.owner()))
+        receipt = self._as(
+            owner, self.rollup.functions.updateStakingQueueConfig(fields), what="updateStakingQueueConfig"
+        )
+        return str(receipt["transactionHash"].to_0x_hex())
+
+    def advance_epochs(self, epochs: int = 1) -> int:
+        """Move the clock to the start of the rollup epoch `epochs` after the current one (one empty
+        block there); returns that epoch."""
+        _positive(epochs, "--epochs")
+        epoch = int(self.chain.call(self.rollup.functions.getCurrentEpoch())) + epochs
+        clock.advance_to(self.chain, self._epoch_start(epoch))
+        return epoch
 
     def attester_status(self, attester: Address) -> AttesterStatus:
         view = self.chain.call(self.rollup.functions.getAttesterView(attester.checksum))
         return AttesterStatus(int(view[0]))
 
     def exit(self, attester: Address) -> Exited:
-        receipt = self.chain.transact(
-            self.rollup.functions.exitAttester(attester.checksum),
-            sender=accounts.DEPLOYER.address,
+        """The real `initiateWithdraw`, sent by the attester's withdrawer (the delegator, for every stake
+        the devnet makes), to the withdrawer itself. The attester then reads EXITING until `finalize`."""
+        withdrawer = self._withdrawer(attester)
+        receipt = self._as(
+            withdrawer,
+            self.rollup.functions.initiateWithdraw(attester.checksum, withdrawer.checksum),
             what=f"exit of {attester}",
         )
         return Exited(attester, self.attester_status(attester), receipt["transactionHash"].to_0x_hex())
+
+    def finalize(self, attester: Address) -> Finalized:
+        """The real `finalizeWithdraw`, after moving the clock past the rollup's exit delay and the
+        governance withdrawal delay behind it (the stake comes back out of governance), if needed."""
+        withdrawal_id, _, exitable_at, _, _, exists = self.chain.call(
+            self.rollup.functions.getExit(attester.checksum)
+        )
+        if exists:
+            governance = self.chain.contract(
+                artifacts.aztec("Governance"),
+                Address.parse(self.chain.call(self.gse.functions.getGovernance())),
+            )
+            withdrawal = self.chain.call(governance.functions.getWithdrawal(withdrawal_id))
+            clock.advance_to(self.chain, max(int(exitable_at), int(withdrawal[1])))
+        finalize = self.rollup.functions.finalizeWithdraw(attester.checksum)
+        self._preflight(finalize, accounts.DEPLOYER.address, f"finalizing the exit of {attester}")
+        receipt = self.chain.transact(
+            finalize,
+            sender=accounts.DEPLOYER.address,
+            gas=STAKING_CALL_GAS,
+            what=f"finalizing the exit of {attester}",
+        )
+        (event,) = _events(self.rollup, "WithdrawFinalized", receipt) or [None]
+        if event is None:
+            raise DevnetError(f"finalizeWithdraw of {attester} emitted no WithdrawFinalized")
+        return Finalized(
+            attester,
+            Address.parse(event["args"]["recipient"]),
+            int(event["args"]["amount"]),
+            receipt["transactionHash"].to_0x_hex(),
+        )
+
+    def slash(self, attester: Address, amount: int | None = None) -> Slashed:
+        """The real `Rollup.slash`, sent as the rollup's slasher contract (impersonated: the devnet runs
+        no L2 to vote a slash through). By default it takes the rollup's small slash amount, which leaves
+        less than the local ejection threshold: the GSE lets the attester go and it reads ZOMBIE."""
+        slasher = Address.parse(self.chain.call(self.rollup.functions.getSlasher()))
+        amount = amount if amount is not None else self._small_slash()
+        receipt = self._as(
+            slasher, self.rollup.functions.slash(attester.checksum, amount), what=f"slash of {attester}"
+        )
+        return Slashed(
+            attester, amount, self.attester_status(attester), receipt["transactionHash"].to_0x_hex()
+        )
+
+    def _small_slash(self) -> int:
+        threshold = int(self.chain.call(self.rollup.functions.getActivationThreshold()))
+        local = int(self.chain.call(self.rollup.functions.getLocalEjectionThreshold()))
+        return max(threshold - local + 1, 1)
+
+    def _preflight(self, fn: Any, sender: Address, what: str) -> None:
+        """Run the call first, so a refusal shows the rollup's error rather than a bare revert."""
+        try:
+            with self.chain.lock:
+                fn.call({"from": sender.checksum})
+        except Exception as exc:  # web3 raises several kinds for a revert
+            raise TxFailed(what, self.chain.describe_revert(exc)) from None
+
+    def _withdrawer(self, attester: Address) -> Address:
+        view = self.chain.call(self.rollup.functions.getAttesterView(attester.checksum))
+        withdrawer = Address.parse(view[3][1])
+        # Nothing staked: let the rollup say so, from the devnet's staker.
+        return accounts.DELEGATOR.address if withdrawer.is_zero else withdrawer
+
+    def _as(self, sender: Address, fn: Any, *, what: str) -> TxReceipt:
+        """Send from any address: anvil signs for impersonated accounts; gas money is topped up."""
+        self.chain.rpc("anvil_impersonateAccount", [sender.checksum])
+        try:
+            if self.chain.balance(sender) < WEI_PER_ETH:
+                self.chain.rpc("anvil_setBalance", [sender.checksum, hex(10 * WEI_PER_ETH)])
+            self._preflight(fn, sender, what)
+            return self.chain.transact(fn, sender=sender, gas=STAKING_CALL_GAS, what=what)
+        finally:
+            self.chain.rpc("anvil_stopImpersonatingAccount", [sender.checksum])
 
     # --- the Safe's pending proposals ----------------------------------------------------------
 

@@ -57,7 +57,7 @@ def safe(relative: str) -> Artifact:
 
 @functools.cache
 def own(name: str) -> Artifact:
-    """One of our stand-ins, committed beside this module (StakingRegistry, Rollup)."""
+    """One of our contracts, committed beside this module (StakingRegistry, PullSplitFactory)."""
     return _load(OWN_ARTIFACTS_DIR / f"{name}.json", name)
 
 

@@ -185,6 +185,8 @@ def _show(value: Any) -> str:
 
 
 def _known_errors() -> dict[bytes, tuple[str, list[str]]]:
-    known = [artifacts.aztec(name) for name in ("GSE", "Governance", "TestERC20")]
-    known += [artifacts.own(name) for name in ("Rollup", "StakingRegistry")]
+    known = [
+        artifacts.aztec(name) for name in ("Errors", "GSE", "Governance", "TestERC20", "Rollup", "Registry")
+    ]
+    known += [artifacts.own(name) for name in ("PullSplitFactory", "StakingRegistry")]
     return artifacts.error_selectors(*known)

@@ -103,8 +103,15 @@ def read_config(path: Path) -> DevnetConfig:
     devnet = tomllib.loads(path.read_text(encoding="utf-8")).get("devnet")
     if not isinstance(devnet, dict):
         raise UsageError(f"{path}: not a devnet config (no [devnet] table)")
-    if network.provider_id is None or network.safe_address is None or network.safe_tx_service_url is None:
-        raise UsageError(f"{path}: a devnet config names provider_id, safe_address and safe_tx_service_url")
+    if (
+        network.rollup is None
+        or network.provider_id is None
+        or network.safe_address is None
+        or network.safe_tx_service_url is None
+    ):
+        raise UsageError(
+            f"{path}: a devnet config names rollup, provider_id, safe_address and safe_tx_service_url"
+        )
     try:
         gse = Address.parse(devnet.get("gse"))
     except AddressFormatError as exc:

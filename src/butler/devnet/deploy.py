@@ -1,14 +1,18 @@
-"""Deploy the devnet's contracts: the real Aztec GSE with its governance, the real Safe 1.4.1 at its
-canonical addresses, our Rollup and StakingRegistry stand-ins, and the provider's Safe."""
+"""Deploy the devnet's contracts: the real Aztec L1 system (Registry, Rollup, GSE, staking asset,
+governance, …), the real Safe 1.4.1 at its canonical addresses, our StakingRegistry stand-in built on the
+real Registry and staking asset, and the provider's Safe."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import attrs
 from web3.logs import DISCARD
 
 from butler.devnet import accounts, artifacts
+from butler.devnet.aztec_l1 import deploy_aztec_l1
 from butler.devnet.chain import DevChain, DevnetError
 from butler.domain.address import ZERO_ADDRESS, Address
 
@@ -28,27 +32,11 @@ FALLBACK_HANDLER = (
 )
 
 TOKEN = 10**18
-ACTIVATION_THRESHOLD = 100 * TOKEN
-EJECTION_THRESHOLD = 50 * TOKEN
-ROLLUP_STAKING_FUNDS = 1_000_000 * TOKEN  # ten thousand deposits
-GOVERNANCE_PROPOSER_QUORUM = 6
-GOVERNANCE_PROPOSER_ROUND_SIZE = 10
+DELEGATOR_STAKING_FUNDS = 1_000_000 * TOKEN  # ten thousand stakes at the activation threshold
 PROVIDER_TAKE_RATE = 500  # basis points
 SAFE_THRESHOLD = 1
 SAFE_SALT_NONCE = 0
-
-# Aztec's own configuration for local networks (DeploymentConfiguration.getGovernanceConfiguration).
-_HOUR = 3600
-LOCAL_GOVERNANCE_CONFIGURATION = (
-    (30 * 24 * _HOUR, 10**24),  # proposeConfig: (lockDelay, lockAmount)
-    60,  # votingDelay
-    _HOUR,  # votingDuration
-    60,  # executionDelay
-    7 * 24 * _HOUR,  # gracePeriod
-    10**17,  # quorum (0.1e18)
-    4 * 10**16,  # requiredYeaMargin (0.04e18)
-    400 * TOKEN,  # minimumVotes
-)
+UNLIMITED = 2**256 - 1
 
 
 @attrs.frozen
@@ -60,7 +48,9 @@ class Deployment:
     aztec_registry: Address
     governance: Address
     rollup: Address
+    rollup_version: int
     staking_registry: Address
+    split_factory: Address
     registry_first_block: int
     provider_id: int
     safe: Address
@@ -69,31 +59,57 @@ class Deployment:
     multisend_call_only: Address
     fallback_handler: Address
 
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: _plain(getattr(self, f.name)) for f in attrs.fields(Deployment)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Deployment:
+        values: dict[str, Any] = {}
+        for field in attrs.fields(Deployment):
+            raw = data[field.name]
+            values[field.name] = int(raw) if field.type in ("int", int) else Address.parse(raw)
+        return cls(**values)
+
+
+def _plain(value: object) -> object:
+    return value.checksum if isinstance(value, Address) else value
+
 
 Progress = Callable[[str], None]
 
 
-def deploy_all(chain: DevChain, progress: Progress = lambda _: None) -> Deployment:
+def deploy_all(chain: DevChain, work_dir: Path, progress: Progress = lambda _: None) -> Deployment:
+    """Everything on a fresh node. `work_dir` is forge's HOME for the Aztec deployment."""
     deployer = accounts.DEPLOYER.address
-    progress("deploying the Aztec GSE and its governance")
-    gse_parts = _deploy_gse(chain, deployer)
+    progress("deploying the real Aztec L1 contracts (Registry, Rollup, GSE, governance, ...)")
+    l1 = deploy_aztec_l1(chain.rpc_url, chain.chain_id, work_dir)
     progress("deploying Safe 1.4.1 at its canonical addresses")
     _deploy_safe_singletons(chain, deployer)
-    progress("deploying the Rollup and StakingRegistry stand-ins")
-    rollup, registry, first_block = _deploy_standins(chain, deployer, gse_parts["gse"], gse_parts["staking"])
+    progress("deploying the StakingRegistry stand-in on the real Registry")
+    split_factory, _ = chain.deploy(artifacts.own("PullSplitFactory"), sender=deployer)
+    registry, receipt = chain.deploy(
+        artifacts.own("StakingRegistry"),
+        l1.staking_asset.checksum,
+        split_factory.checksum,
+        l1.registry.checksum,
+        sender=deployer,
+    )
+    _fund_delegator(chain, l1.staking_asset, registry, deployer)
     progress("creating the provider's Safe and registering provider 1")
     safe = create_safe(chain, [o.address for o in accounts.SAFE_OWNERS], SAFE_THRESHOLD, deployer)
     provider_id = _register_provider(chain, registry, admin=safe, sender=deployer)
     return Deployment(
         chain_id=chain.chain_id,
-        fee_asset=gse_parts["fee"],
-        staking_asset=gse_parts["staking"],
-        gse=gse_parts["gse"],
-        aztec_registry=gse_parts["registry"],
-        governance=gse_parts["governance"],
-        rollup=rollup,
+        fee_asset=l1.fee_asset,
+        staking_asset=l1.staking_asset,
+        gse=l1.gse,
+        aztec_registry=l1.registry,
+        governance=l1.governance,
+        rollup=l1.rollup,
+        rollup_version=l1.rollup_version,
         staking_registry=registry,
-        registry_first_block=first_block,
+        split_factory=split_factory,
+        registry_first_block=int(receipt["blockNumber"]),
         provider_id=provider_id,
         safe=safe,
         safe_singleton=SAFE_SINGLETON[1],
@@ -103,38 +119,12 @@ def deploy_all(chain: DevChain, progress: Progress = lambda _: None) -> Deployme
     )
 
 
-def _deploy_gse(chain: DevChain, deployer: Address) -> dict[str, Address]:
-    erc20 = artifacts.aztec("TestERC20")
-    fee, _ = chain.deploy(erc20, "FeeJuice", "FEE", deployer.checksum, sender=deployer)
-    staking, _ = chain.deploy(erc20, "Staking", "STK", deployer.checksum, sender=deployer)
-    gse, _ = chain.deploy(
-        artifacts.aztec("GSE"),
-        deployer.checksum,
-        staking.checksum,
-        ACTIVATION_THRESHOLD,
-        EJECTION_THRESHOLD,
-        sender=deployer,
-    )
-    registry, _ = chain.deploy(artifacts.aztec("Registry"), deployer.checksum, fee.checksum, sender=deployer)
-    proposer, _ = chain.deploy(
-        artifacts.aztec("GovernanceProposer"),
-        registry.checksum,
-        gse.checksum,
-        GOVERNANCE_PROPOSER_QUORUM,
-        GOVERNANCE_PROPOSER_ROUND_SIZE,
-        sender=deployer,
-    )
-    governance, _ = chain.deploy(
-        artifacts.aztec("Governance"),
-        staking.checksum,
-        proposer.checksum,
-        gse.checksum,
-        LOCAL_GOVERNANCE_CONFIGURATION,
-        sender=deployer,
-    )
-    gse_contract = chain.contract(artifacts.aztec("GSE"), gse)
-    chain.transact(gse_contract.functions.setGovernance(governance.checksum), sender=deployer)
-    return {"fee": fee, "staking": staking, "gse": gse, "registry": registry, "governance": governance}
+def _fund_delegator(chain: DevChain, staking_asset: Address, registry: Address, deployer: Address) -> None:
+    """The delegator holds staking tokens and lets the registry pull a stake from it, as a real staker."""
+    token = chain.contract(artifacts.aztec("TestERC20"), staking_asset)
+    delegator = accounts.DELEGATOR.address
+    chain.transact(token.functions.mint(delegator.checksum, DELEGATOR_STAKING_FUNDS), sender=deployer)
+    chain.transact(token.functions.approve(registry.checksum, UNLIMITED), sender=delegator)
 
 
 def _deploy_safe_singletons(chain: DevChain, deployer: Address) -> None:
@@ -153,18 +143,6 @@ def _deploy_safe_singletons(chain: DevChain, deployer: Address) -> None:
         )
         if not chain.code(expected):
             raise DevnetError(f"{artifact.name} did not land at its canonical address {expected}")
-
-
-def _deploy_standins(
-    chain: DevChain, deployer: Address, gse: Address, staking: Address
-) -> tuple[Address, Address, int]:
-    rollup, _ = chain.deploy(artifacts.own("Rollup"), gse.checksum, staking.checksum, sender=deployer)
-    token = chain.contract(artifacts.aztec("TestERC20"), staking)
-    chain.transact(token.functions.mint(rollup.checksum, ROLLUP_STAKING_FUNDS), sender=deployer)
-    gse_contract = chain.contract(artifacts.aztec("GSE"), gse)
-    chain.transact(gse_contract.functions.addRollup(rollup.checksum), sender=deployer)
-    registry, receipt = chain.deploy(artifacts.own("StakingRegistry"), rollup.checksum, sender=deployer)
-    return rollup, registry, int(receipt["blockNumber"])
 
 
 def create_safe(chain: DevChain, owners: list[Address], threshold: int, sender: Address) -> Address:

@@ -10,17 +10,19 @@ from typing import Any
 import attrs
 import requests
 
-from butler.devnet import accounts, tools
+from butler.devnet import accounts, clock, tools
 from butler.devnet.actions import DevnetActions
 from butler.devnet.anvil import Anvil
-from butler.devnet.chain import DevChain
+from butler.devnet.chain import DevChain, DevnetError
 from butler.devnet.config import DevnetConfig, default_key_path, read_config, write_devnet_files
-from butler.devnet.deploy import Deployment, deploy_all
+from butler.devnet.deploy import Deployment
+from butler.devnet.state_cache import saved_devnet
 from butler.devnet.tx_service import TxService, TxServiceState
 from butler.domain.address import Address
 from butler.domain.errors import UsageError
 
 Log = Callable[[str], None]
+KEPT_STATES = 256
 
 
 @attrs.define
@@ -79,15 +81,22 @@ def start_devnet(
     key_out = key_out or default_key_path(config_out)
     _check_outputs(config_out, key_out)
     binary = tools.anvil_binary()
-    log(f"starting anvil ({binary})")
-    anvil = Anvil(binary, port=port)
+    saved = saved_devnet(binary, log)
+    log(f"starting anvil ({binary}) from the saved deployment {saved.state.name}")
+    # Recent states only, in memory: by default anvil writes older ones to disk, which makes every block
+    # of a devnet holding the whole Aztec system slower than the last. Blocks and receipts all stay.
+    state_args = ["--load-state", str(saved.state), "--prune-history", str(KEPT_STATES)]
+    anvil = Anvil(binary, port=port, extra_args=state_args)
     service: TxService | None = None
     # Everything up to the return is undone on any exception, Ctrl-C included.
     try:
         anvil.start()
         log(f"anvil listening on {anvil.rpc_url}")
         chain = DevChain(anvil.rpc_url)
-        deployment = deploy_all(chain, progress=log)
+        clock.resume(chain)
+        deployment = saved.deployment
+        if not chain.code(deployment.rollup) or not chain.code(deployment.staking_registry):
+            raise DevnetError(f"the saved state {saved.state} lacks the deployment it was saved with")
         service = TxService(TxServiceState(chain, delegates), log=log).start()
         log(f"Safe Transaction Service stand-in on {service.url}")
         config_path, key_path = write_devnet_files(

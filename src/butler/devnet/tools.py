@@ -1,13 +1,15 @@
-"""Where the pinned npm tools live: the anvil binary and the contract artifact packages.
+"""Where the pinned npm tools live: the anvil and forge binaries, Aztec's L1 deployment package, the
+contract artifact packages and solc.
 
-Lookup order: anvil on PATH (anvil only); the project's `tools/` folder (a source checkout, found from this
-package's path); the user cache (`$XDG_CACHE_HOME/aztec-butler/tools`), where a missing package is
-installed with npm on first use.
+Lookup order: anvil or forge on PATH (those two only); the project's `tools/` folder (a source checkout,
+found from this package's path); the user cache (`$XDG_CACHE_HOME/aztec-butler/tools`), where a missing
+package is installed with npm on first use.
 """
 
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import platform
@@ -22,17 +24,21 @@ from butler.domain.errors import ButlerError
 
 # The one place the versions are pinned; tools/package.json must say the same (a test checks it).
 TOOL_PINS: dict[str, str] = {
+    "@aztec/ethereum": "4.1.2",
     "@aztec/l1-artifacts": "4.1.2",
     "@foundry-rs/anvil-linux-amd64": "1.7.1",
+    "@foundry-rs/forge-linux-amd64": "1.7.1",
     "@safe-global/safe-contracts": "1.4.1",
-    "solc": "0.8.28",
+    "solc": "0.8.30",
 }
 
+AZTEC_ETHEREUM = "@aztec/ethereum"
 AZTEC_ARTIFACTS = "@aztec/l1-artifacts"
 SAFE_ARTIFACTS = "@safe-global/safe-contracts"
+SOLC = "solc"
 
-# anvil ships one npm package per platform, all released under the same version.
-_ANVIL_PLATFORMS = {
+# anvil and forge ship one npm package per platform, all released under the same version.
+_FOUNDRY_PLATFORMS = {
     ("Linux", "x86_64"): "linux-amd64",
     ("Linux", "aarch64"): "linux-arm64",
     ("Darwin", "x86_64"): "darwin-amd64",
@@ -47,13 +53,17 @@ class ToolError(ButlerError):
 Installer = Callable[[Path, str, str], None]
 
 
-def anvil_package() -> tuple[str, str]:
-    """(npm package, version) of the anvil binary for this machine."""
+def foundry_package(tool: str) -> tuple[str, str]:
+    """(npm package, version) of a foundry binary (`anvil`, `forge`) for this machine."""
     key = (platform.system(), platform.machine())
-    suffix = _ANVIL_PLATFORMS.get(key)
+    suffix = _FOUNDRY_PLATFORMS.get(key)
     if suffix is None:
-        raise ToolError(f"no pinned anvil build for {key[0]} {key[1]}; put anvil on PATH")
-    return f"@foundry-rs/anvil-{suffix}", TOOL_PINS["@foundry-rs/anvil-linux-amd64"]
+        raise ToolError(f"no pinned {tool} build for {key[0]} {key[1]}; put {tool} on PATH")
+    return f"@foundry-rs/{tool}-{suffix}", TOOL_PINS[f"@foundry-rs/{tool}-linux-amd64"]
+
+
+def anvil_package() -> tuple[str, str]:
+    return foundry_package("anvil")
 
 
 def repo_tools_dir() -> Path | None:
@@ -82,7 +92,16 @@ def npm_install(prefix: Path, package: str, version: str) -> None:
     if npm is None:
         raise ToolError(f"{package}@{version} is needed but npm is not on PATH to install it")
     result = subprocess.run(
-        [npm, "install", "--no-audit", "--no-fund", "--prefix", str(prefix), f"{package}@{version}"],
+        [
+            npm,
+            "install",
+            "--ignore-scripts",
+            "--no-audit",
+            "--no-fund",
+            "--prefix",
+            str(prefix),
+            f"{package}@{version}",
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -122,7 +141,8 @@ def package_dir(
     return cache / "node_modules" / package
 
 
-def anvil_binary(
+def foundry_binary(
+    tool: str,
     *,
     search: list[Path] | None = None,
     cache: Path | None = None,
@@ -130,14 +150,25 @@ def anvil_binary(
     log: TextIO | None = None,
     use_path: bool = True,
 ) -> Path:
-    """anvil from PATH, else from the pinned npm package (installed on first use)."""
+    """A foundry binary from PATH, else from its pinned npm package (installed on first use)."""
     if use_path:
-        found = shutil.which("anvil")
+        found = shutil.which(tool)
         if found:
             return Path(found)
-    package, version = anvil_package()
+    package, version = foundry_package(tool)
     folder = package_dir(package, version, search=search, cache=cache, installer=installer, log=log)
-    binary = folder / "bin" / "anvil"
+    binary = folder / "bin" / tool
     if not binary.is_file():
-        raise ToolError(f"{package}@{version} has no bin/anvil at {binary}")
+        raise ToolError(f"{package}@{version} has no bin/{tool} at {binary}")
     return binary
+
+
+anvil_binary = functools.partial(foundry_binary, "anvil")
+"""anvil from PATH, else from the pinned npm package (installed on first use)."""
+
+
+def node_binary() -> Path:
+    found = shutil.which("node")
+    if found is None:
+        raise ToolError("node is needed to deploy the Aztec L1 contracts but is not on PATH")
+    return Path(found)

@@ -18,14 +18,11 @@ from butler.domain.onchain import StakedWithProvider
 
 COINBASE_MAPPING_VERSION = 1
 DEFAULT_CONFIRMATIONS = 12
-"""Blocks a scan stays behind the head on a public chain, so that a reorganisation cannot undo an event
-the mapping already recorded (the scan never looks at those blocks again)."""
-LOCAL_DEV_CHAIN_IDS = frozenset({1337, 31337})
-"""Chain ids of local development nodes (anvil, hardhat, geth --dev): nothing reorganises there."""
-
-
-def default_confirmations(chain_id: int) -> int:
-    return 0 if chain_id in LOCAL_DEV_CHAIN_IDS else DEFAULT_CONFIRMATIONS
+"""Blocks a scan stays behind the head, on every chain (a local devnet may ask for fewer explicitly), so
+that a reorganisation does not undo an event the mapping already recorded. Deeper reorganisations are
+caught by the checkpoints."""
+KEPT_CHECKPOINTS = 8
+"""Block hashes a mapping keeps: the last block of each of its latest scans."""
 
 
 @attrs.frozen
@@ -64,6 +61,29 @@ class CoinbaseRecord:
     block: int
 
 
+class BlockHashFormatError(ValueError):
+    """Not a block hash; the message never repeats the text."""
+
+
+def _block_hash(_instance: object, _attribute: object, value: str) -> None:
+    if not (
+        isinstance(value, str)
+        and len(value) == 66
+        and value.startswith("0x")
+        and all(c in "0123456789abcdef" for c in value[2:])
+    ):
+        raise BlockHashFormatError("hash: a block hash is 0x and 64 lowercase hex digits")
+
+
+@attrs.frozen
+class Checkpoint:
+    """A block the mapping covers and its hash when it was scanned: if the chain now has another block
+    there, it reorganised below what the mapping trusted."""
+
+    block: int
+    hash: str = attrs.field(validator=_block_hash)
+
+
 @attrs.frozen
 class ScanScope:
     """What a mapping is about. A mapping of another chain, registry or provider is never reused."""
@@ -95,6 +115,11 @@ class CoinbaseMapping:
     first_block: int
     last_scanned_block: int
     coinbases: Mapping[Address, CoinbaseRecord] = attrs.field(converter=_frozen_coinbases, hash=False)
+    checkpoints: tuple[Checkpoint, ...] = ()
+    """Oldest first; absent from mappings written before they were kept."""
+    unsettled: tuple[Address, ...] = ()
+    """Attesters staked more than once whose counting stake may still change (a deposit still queued, or
+    undecidable so far): looked at again on every run."""
 
     @property
     def scope(self) -> ScanScope:
@@ -137,15 +162,30 @@ def ranges_to_scan(covered: BlockRange | None, start_block: int, safe_head: int)
     return tuple(ranges)
 
 
-def merged_coinbases(
+def staked_twice(
     known: Mapping[Address, CoinbaseRecord], events: Iterable[StakedWithProvider]
+) -> tuple[Address, ...]:
+    """Attesters named with two different non-zero coinbases (by two events, or by an event and `known`),
+    in chain order: which stake counts has to be worked out from the rollup."""
+    seen: dict[Address, set[Address]] = {a: {r.coinbase} for a, r in known.items()}
+    for event in sorted(events, key=lambda e: (e.block_number, e.log_index)):
+        if not event.coinbase.is_zero:
+            seen.setdefault(event.attester, set()).add(event.coinbase)
+    return tuple(a for a, coinbases in seen.items() if len(coinbases) > 1)
+
+
+def merged_coinbases(
+    known: Mapping[Address, CoinbaseRecord],
+    events: Iterable[StakedWithProvider],
+    resolved: Mapping[Address, CoinbaseRecord | None] | None = None,
 ) -> dict[Address, CoinbaseRecord]:
     """`known` plus the coinbases `events` name; raises CheckFailed listing every problem.
 
     Problems: an event naming the zero address as coinbase, and an attester named with two different
-    coinbases (by two events, or by an event and `known`). The same coinbase named twice is one record,
-    at the earlier block.
+    coinbases (by two events, or by an event and `known`) unless `resolved` says which one counts (None:
+    none). The same coinbase named twice is one record, at the earlier block.
     """
+    resolved = resolved or {}
     seen: dict[Address, dict[Address, int]] = {}
     for attester, record in known.items():
         seen.setdefault(attester, {})[record.coinbase] = record.block
@@ -161,7 +201,7 @@ def merged_coinbases(
         for attester, block in sorted(zero.items(), key=lambda item: (item[1], item[0]))
     ]
     for attester, coinbases in sorted(seen.items(), key=lambda item: (min(item[1].values()), item[0])):
-        if len(coinbases) > 1:
+        if len(coinbases) > 1 and attester not in resolved:
             named = ", ".join(
                 f"{coinbase} (block {block})"
                 for coinbase, block in sorted(coinbases.items(), key=lambda item: (item[1], item[0]))
@@ -169,11 +209,14 @@ def merged_coinbases(
             problems.append(f"attester {attester}: two different coinbases on chain: {named}")
     if problems:
         raise CheckFailed(*problems)
-    return {
+    merged = {
         attester: CoinbaseRecord(coinbase, block)
         for attester, coinbases in seen.items()
+        if attester not in resolved
         for coinbase, block in coinbases.items()
     }
+    merged.update({attester: record for attester, record in resolved.items() if record is not None})
+    return merged
 
 
 def contradictions(
@@ -200,11 +243,18 @@ def scanned_mapping(
     scope: ScanScope,
     scanned: Sequence[BlockRange],
     coinbases: Mapping[Address, CoinbaseRecord],
+    *,
+    checkpoint: Checkpoint | None = None,
+    unsettled: Iterable[Address] = (),
 ) -> CoinbaseMapping:
-    """`previous` extended by the `scanned` ranges (those `ranges_to_scan` gave) and their coinbases."""
+    """`previous` extended by the `scanned` ranges (those `ranges_to_scan` gave) and their coinbases, with
+    `checkpoint` (the hash of its new last block) added to the latest `KEPT_CHECKPOINTS`."""
     covered = [*([previous.covered] if previous is not None else []), *scanned]
     if not covered:
         raise ValueError("a mapping covers at least one block")
+    kept = {c.block: c for c in (previous.checkpoints if previous is not None else ())}
+    if checkpoint is not None:
+        kept[checkpoint.block] = checkpoint
     return CoinbaseMapping(
         version=COINBASE_MAPPING_VERSION,
         network=scope.network,
@@ -214,6 +264,32 @@ def scanned_mapping(
         first_block=min(r.first for r in covered),
         last_scanned_block=max(r.last for r in covered),
         coinbases=coinbases,
+        checkpoints=tuple(kept[b] for b in sorted(kept)[-KEPT_CHECKPOINTS:]),
+        unsettled=tuple(sorted(set(unsettled))),
+    )
+
+
+def reorg_point(checkpoints: Sequence[Checkpoint], hashes: Mapping[int, str]) -> int | None:
+    """None when every checkpoint's block still has its hash in `hashes` (the chain now); otherwise the
+    newest checkpoint block below the first that differs or is gone, which the chain still agrees with
+    (-1: none is), so that everything after it must be scanned again."""
+    ordered = sorted(checkpoints, key=lambda c: c.block)
+    for index, checkpoint in enumerate(ordered):
+        if hashes.get(checkpoint.block) != checkpoint.hash:
+            return ordered[index - 1].block if index else -1
+    return None
+
+
+def rolled_back(mapping: CoinbaseMapping, last_good: int) -> CoinbaseMapping | None:
+    """`mapping` as it was when it covered blocks up to `last_good`: later coinbases and checkpoints
+    dropped, its attesters staked more than once looked at again. None when it covered nothing then."""
+    if last_good < mapping.first_block:
+        return None
+    return attrs.evolve(
+        mapping,
+        last_scanned_block=min(mapping.last_scanned_block, last_good),
+        coinbases={a: r for a, r in mapping.coinbases.items() if r.block <= last_good},
+        checkpoints=tuple(c for c in mapping.checkpoints if c.block <= last_good),
     )
 
 

@@ -22,7 +22,8 @@ class NetworkConfig:
     chain_id: int
     rpc_url: str = attrs.field(repr=False)
     staking_registry: Address
-    rollup: Address
+    # None: the canonical rollup of the Aztec Registry the staking registry names (read from the chain).
+    rollup: Address | None = None
     provider_id: int | None = None
     provider_admin: Address | None = None
     safe_address: Address | None = None

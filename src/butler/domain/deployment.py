@@ -13,6 +13,7 @@ from typing import TypeVar
 import attrs
 
 from butler.domain.address import Address
+from butler.domain.coinbase_fill import KnownCoinbase, filled_coinbase
 from butler.domain.errors import CheckFailed
 from butler.domain.keyfiles import (
     DeployedValidator,
@@ -53,6 +54,7 @@ class MergedValidator:
     coinbase: Address | None
     fee_recipient: FeeRecipient
     origin: Origin = attrs.field(eq=False)
+    other_fields: Mapping[str, object] = attrs.field(factory=dict, hash=False)
 
 
 @attrs.frozen
@@ -70,7 +72,9 @@ class DeploymentInputs:
 def merged_validators(inputs: DeploymentInputs) -> tuple[MergedValidator, ...]:
     """Production validators in file order, then the new ones in file order (SPEC §5)."""
     deployed = (
-        MergedValidator(v.attester, v.coinbase, v.fee_recipient, Origin(inputs.production_file, i))
+        MergedValidator(
+            v.attester, v.coinbase, v.fee_recipient, Origin(inputs.production_file, i), v.other_fields
+        )
         for i, v in enumerate(inputs.production.validators)
     )
     new = (
@@ -158,6 +162,7 @@ def assign_round_robin(
             publisher=publishers[i % len(publishers)],
             coinbase=v.coinbase,
             fee_recipient=v.fee_recipient,
+            other_fields=v.other_fields,
         )
         for i, v in enumerate(validators)
     )
@@ -189,6 +194,8 @@ class DeploymentPlan:
     validators: tuple[MergedValidator, ...]
     existing: int
     files: tuple[PlannedKeyfile, ...]
+    filled: tuple[Address, ...] = ()
+    """Attesters whose coinbase came from what is known on chain rather than from their keyfile."""
 
     @property
     def new(self) -> int:
@@ -222,13 +229,38 @@ class DeploymentPlan:
         )
 
 
-def plan_deployment(inputs: DeploymentInputs, *, ha_count: int | None = None) -> DeploymentPlan:
-    """Every check of SPEC §6 that needs no chain, then the keyfiles (one per publisher set).
+def with_known_coinbases(
+    validators: Sequence[MergedValidator], known: Mapping[Address, KnownCoinbase]
+) -> tuple[tuple[MergedValidator, ...], tuple[Address, ...], list[str]]:
+    """The validators with every `known` coinbase filled in where theirs is absent or zero, the attesters
+    filled, and one problem per validator whose own non-zero coinbase differs from the known one."""
+    merged: list[MergedValidator] = []
+    filled: list[Address] = []
+    problems: list[str] = []
+    for v in validators:
+        where = v.origin.at("coinbase")
+        coinbase, problem = filled_coinbase(v.attester.eth, v.coinbase, known, where)
+        if problem is not None:
+            problems.append(problem)
+        if coinbase != v.coinbase:
+            filled.append(v.attester.eth)
+        merged.append(attrs.evolve(v, coinbase=coinbase))
+    return tuple(merged), tuple(filled), problems
+
+
+def plan_deployment(
+    inputs: DeploymentInputs,
+    *,
+    ha_count: int | None = None,
+    known_coinbases: Mapping[Address, KnownCoinbase] | None = None,
+) -> DeploymentPlan:
+    """Every check of SPEC §6 that needs no chain, then the keyfiles (one per publisher set), each
+    validator with its coinbase filled in from `known_coinbases` when its keyfile lacks one.
 
     Raises CheckFailed listing every problem found; returns only a complete plan.
     """
-    validators = merged_validators(inputs)
-    problems = validator_problems(validators)
+    validators, filled, problems = with_known_coinbases(merged_validators(inputs), known_coinbases or {})
+    problems += validator_problems(validators)
     if not validators:
         problems.append(f"{inputs.production_file}, {inputs.new_file}: no validators to deploy")
     set_problems = publisher_set_problems(inputs.publishers)
@@ -247,11 +279,14 @@ def plan_deployment(inputs: DeploymentInputs, *, ha_count: int | None = None) ->
                 schema_version=production.schema_version,
                 remote_signer=production.remote_signer,
                 validators=assign_round_robin(validators, group.publishers),
+                other_fields=production.other_fields,
             ),
         )
         for group in groups
     )
-    return DeploymentPlan(validators=validators, existing=len(production.validators), files=files)
+    return DeploymentPlan(
+        validators=validators, existing=len(production.validators), files=files, filled=filled
+    )
 
 
 @attrs.frozen
@@ -298,11 +333,17 @@ def output_names(base: str, set_names: Sequence[str | None], suffix: str = "") -
 def free_output_names(base: str, set_names: Sequence[str | None], taken: Container[str]) -> tuple[str, ...]:
     """The first suffix under which no file of the set is taken: an existing output is never replaced,
     and a high-availability set always shares one suffix."""
+    return free_suffixed_names(output_names(base, set_names), taken, base)
+
+
+def free_suffixed_names(names: Sequence[str], taken: Container[str], label: str) -> tuple[str, ...]:
+    """`names` with the first suffix (`.new`, `.new2`, ...) under which none of them is taken, the same
+    for all; `label` names them in the error when every suffix is taken."""
     for n in range(1, MAX_OUTPUT_SUFFIX + 1):
-        names = output_names(base, set_names, output_suffix(n))
-        if not any(name in taken for name in names):
-            return names
+        suffixed = tuple(name + output_suffix(n) for name in names)
+        if not any(name in taken for name in suffixed):
+            return suffixed
     raise CheckFailed(
-        f"{base}: every output name from {output_suffix(1)} to {output_suffix(MAX_OUTPUT_SUFFIX)} is taken; "
+        f"{label}: every output name from {output_suffix(1)} to {output_suffix(MAX_OUTPUT_SUFFIX)} is taken; "
         "move old outputs away or choose another place with -o"
     )

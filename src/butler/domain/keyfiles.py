@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import attrs
 
 from butler.domain.address import Address
 from butler.domain.hex_text import parse_fixed_hex
 from butler.domain.keys import BlsPublicKey, BlsSecretKey, EthSecretKey
+
+KEYSTORE_SCHEMA_VERSIONS = (1,)
+"""`schemaVersion`s of Aztec's keystore format that the key files may carry."""
+
+KEPT_JSON_FIELDS = "kept_json_fields"
+"""attrs metadata key: the attribute holds these fields of the file's object verbatim. The product reads
+none of them and writes them back unchanged, so a rewrite loses nothing the file held."""
 
 
 class FeeRecipientFormatError(ValueError):
@@ -87,6 +96,10 @@ class DeployedValidator:
     publisher: Address
     coinbase: Address | None
     fee_recipient: FeeRecipient
+    # Fields of Aztec's keystore format that a node may use and aztec-butler does not.
+    other_fields: Mapping[str, object] = attrs.field(
+        factory=dict, hash=False, metadata={KEPT_JSON_FIELDS: ("remoteSigner", "fundingAccount")}
+    )
 
 
 @attrs.frozen
@@ -96,3 +109,7 @@ class ProductionKeyfile:
     schema_version: int
     remote_signer: object = attrs.field(eq=False, hash=False)
     validators: tuple[DeployedValidator, ...]
+    # Fields of Aztec's keystore format that a node may use and aztec-butler does not.
+    other_fields: Mapping[str, object] = attrs.field(
+        factory=dict, hash=False, metadata={KEPT_JSON_FIELDS: ("slasher", "prover", "fundingAccount")}
+    )

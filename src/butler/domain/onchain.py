@@ -82,3 +82,28 @@ class StakedWithProvider:
     staker_implementation: Address
     block_number: int
     log_index: int
+    transaction_hash: bytes = b""
+    """Of the stake's transaction; empty when the source does not say."""
+
+
+class DepositStep(enum.Enum):
+    """What a rollup event says about one deposit of an attester."""
+
+    QUEUED = "queued"
+    """`ValidatorQueued`: the deposit entered the rollup's entry queue (in the stake's own transaction)."""
+    DEPOSITED = "deposited"
+    """`Deposit`: flushed from the entry queue, and the GSE took the stake."""
+    FAILED = "failed"
+    """`FailedDeposit`: flushed, the GSE refused it (e.g. already registered); the stake was refunded."""
+
+
+@attrs.frozen
+class RollupDepositEvent:
+    """A rollup event about an attester's deposit. The entry queue is first in, first out: an attester's
+    n-th DEPOSITED-or-FAILED event is the outcome of its n-th QUEUED deposit."""
+
+    step: DepositStep
+    attester: Address
+    block_number: int
+    log_index: int
+    transaction_hash: bytes

@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from butler.domain.address import Address
 from butler.domain.hashing import keccak256
-from butler.domain.onchain import KeyStore
+from butler.domain.onchain import G1Point, G2Point, KeyStore
 from butler.domain.safe import WORD, SafeCall, address_word, uint_word
 
 ADD_KEYS_SIGNATURE = (
@@ -65,3 +65,38 @@ def add_keys_calls(
         SafeCall(registry, 0, add_keys_call_data(provider_id, chunk))
         for chunk in chunked(keystores, chunk_size)
     )
+
+
+_KEYSTORE_WORDS = 9
+
+
+def decode_add_keys_call_data(data: bytes) -> tuple[int, tuple[KeyStore, ...]]:
+    """(provider id, keystores) of `addKeysToProvider` calldata; ValueError when it is not such calldata."""
+    if data[:4] != ADD_KEYS_SELECTOR:
+        raise ValueError("not addKeysToProvider calldata")
+    body = data[4:]
+    if len(body) < 3 * WORD or len(body) % WORD:
+        raise ValueError("addKeysToProvider calldata is too short or not whole words")
+    words = [int.from_bytes(body[i : i + WORD], "big") for i in range(0, len(body), WORD)]
+    provider_id, offset = words[0], words[1]
+    if offset % WORD or offset // WORD + 1 > len(words):
+        raise ValueError("addKeysToProvider calldata: the keystore array's offset is out of range")
+    start = offset // WORD
+    count = words[start]
+    elements = words[start + 1 :]
+    if count * _KEYSTORE_WORDS > len(elements):
+        raise ValueError(f"addKeysToProvider calldata: {count} keystores announced, fewer present")
+    stores = []
+    for index in range(count):
+        w = elements[index * _KEYSTORE_WORDS : (index + 1) * _KEYSTORE_WORDS]
+        if w[0] >= 2**160:
+            raise ValueError(f"addKeysToProvider calldata: keystore {index}: the attester is no address")
+        stores.append(
+            KeyStore(
+                attester=Address.from_int(w[0]),
+                public_key_g1=G1Point(w[1], w[2]),
+                public_key_g2=G2Point(w[3], w[4], w[5], w[6]),
+                proof_of_possession=G1Point(w[7], w[8]),
+            )
+        )
+    return provider_id, tuple(stores)

@@ -25,12 +25,18 @@ LISTED_ATTESTERS = 10
     metavar="N",
 )
 @plac.flg("no_propose", "print the calldata only; propose nothing to the Safe", abbrev="P")
+@plac.flg(
+    "skip_known",
+    "leave out attesters already on chain or in a pending Safe transaction instead of failing",
+    abbrev="K",
+)
 @plac.flg("json", "print the calls on stdout as a JSON list of {to, value, data, operation}", abbrev="j")
 @network_options
 def add_keys(
     private_key_file: Path,
     chunk_size: int = DEFAULT_CHUNK_SIZE,
     no_propose: bool = False,
+    skip_known: bool = False,
     json: bool = False,
     config: str | None = None,
     network: str | None = None,
@@ -38,7 +44,10 @@ def add_keys(
     """Register new attesters with the staking provider (phase 5): addKeysToProvider calldata.
 
     Every key is validated first, as in phase 2. The command fails, listing them, if any attester is
-    already in the provider queue, the rollup entry queue, or known to the rollup. It then asks the
+    already in the provider queue, the rollup entry queue, known to the rollup, or proposed in a Safe
+    transaction still pending (with the nonces; read from the Safe Transaction Service whenever the
+    config names one, and an unreachable service fails the command); --skip-known leaves those
+    attesters out and registers only the others. It then asks the
     GSE for each key's registration digest, builds the registration data (BLS public keys on G1 and G2,
     proof of possession) and prints one addKeysToProvider call per chunk on stdout (to, value, data),
     with a summary on stderr. When a Safe proposer key is configured, each call is proposed to the
@@ -49,7 +58,7 @@ def add_keys(
     """
     from butler.adapters.local_key_files import LocalKeyFiles
     from butler.entrypoints.calldata_output import print_calls, report_proposals
-    from butler.entrypoints.network import load_config, open_chain, open_multisig
+    from butler.entrypoints.network import load_config, open_chain, open_multisig, open_safe_queue
     from butler.usecases.add_keys import add_keys as run
 
     _, network_config, secrets = load_config(config, network)
@@ -60,6 +69,7 @@ def add_keys(
         except ButlerError as error:
             # Reported once the calldata is printed: the owners can still propose it themselves.
             cannot_propose = error
+    pending = multisig if multisig is not None else open_safe_queue(network_config, secrets)
 
     def show(registration: Registration) -> None:
         print_calls(registration.calls, as_json=json)
@@ -74,7 +84,14 @@ def add_keys(
         chunk_size=chunk_size,
         show=show,
         progress=ProgressLine("built registration data for"),
+        pending=pending,
+        skip_known=skip_known,
     )
+    for attester, where in outcome.skipped:
+        note(f"skipped attester {attester}: {where}")
+    if not outcome.registration.attesters:
+        note("nothing to register: every attester of the file is already known")
+        return 0
     if cannot_propose is not None:
         raise cannot_propose
     if outcome.proposals:

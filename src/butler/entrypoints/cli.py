@@ -44,9 +44,17 @@ COMMANDS = {
         "butler.entrypoints.generate_scraper_config_cmd",
         "the monitoring's attesters and publishers from keyfiles, web3signer keys and publisher keys",
     ),
+    "queue-stats": Command(
+        "butler.entrypoints.queue_stats_cmd",
+        "provider and entry queues: our keys in them, the flush schedule and each queued attester's ETA",
+    ),
     "scrape-coinbases": Command(
         "butler.entrypoints.scrape_coinbases_cmd",
         "attester -> coinbase from StakedWithProvider events, incrementally; checks recorded coinbases",
+    ),
+    "fill-coinbases": Command(
+        "butler.entrypoints.fill_coinbases_cmd",
+        "new copies (.newN) of keyfiles with every coinbase found on chain filled in",
     ),
 }
 

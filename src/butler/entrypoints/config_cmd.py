@@ -16,7 +16,7 @@ from butler.entrypoints.console import note, run_plac
 from butler.entrypoints.options import long_opt
 
 if TYPE_CHECKING:
-    from butler.adapters.network_presets import Preset
+    pass
 
 T = TypeVar("T")
 
@@ -39,7 +39,7 @@ usage: aztec-butler config init --network NAME [--rpc-url URL] [--provider-id N 
 @long_opt("safe", "the Safe that administers the provider and funds the publishers", metavar="ADDRESS")
 @long_opt(
     "rollup",
-    "the Aztec rollup's address, asked only while this version cannot read it from the chain",
+    "the Aztec rollup's address; without it every command reads the canonical rollup from the chain",
     metavar="ADDRESS",
 )
 @long_opt(
@@ -115,9 +115,7 @@ def init(
             "--provider-id", None, "your staking provider's id (or its admin address)", _id_or_address
         )
     safe_address = ask.value("--safe", safe, "your Safe's address", _address)
-    rollup_address = None
-    if rollup is not None or _rollup_required(preset, target):
-        rollup_address = ask.value("--rollup", rollup, "the Aztec rollup's address", _address)
+    rollup_address = None if rollup is None else ask.value("--rollup", rollup, "", _address)
     ask.finish()
 
     assert url is not None and provider is not None and safe_address is not None
@@ -141,20 +139,6 @@ def init(
     where = f"--network {preset.network}" if output is None else f"--config {target}"
     note(f"next: every command reads it with {where}")
     return 0
-
-
-def _rollup_required(preset: Preset, target: Path) -> bool:
-    """Whether a config without `rollup` would be refused by the loader (so the operator must give it)."""
-    from butler.adapters.network_presets import OperatorSettings, check_config_text, render_config
-
-    if "rollup" in preset.fields:
-        return False
-    probe = OperatorSettings("https://node.invalid", 1, None, Address.from_int(1))
-    try:
-        check_config_text(target, render_config(preset, probe))
-    except UsageError as error:
-        return any(f"{target}: rollup:" in problem for problem in error.problems)
-    return False
 
 
 class _Asker:

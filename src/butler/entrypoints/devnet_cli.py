@@ -1,5 +1,5 @@
-"""`aztec-butler-devnet`: run a local devnet (anvil + the real GSE and Safe + our stand-ins + a Safe
-Transaction Service stand-in) and act on it."""
+"""`aztec-butler-devnet`: run a local devnet (anvil + the real Aztec L1 contracts and Safe + our
+StakingRegistry stand-in + a Safe Transaction Service stand-in) and act on it."""
 
 from __future__ import annotations
 
@@ -29,9 +29,9 @@ OVERVIEW = """\
 usage: aztec-butler-devnet COMMAND [ARGS...]
        aztec-butler-devnet COMMAND --help
 
-A local devnet for aztec-butler: anvil with the real Aztec GSE and Safe 1.4.1 contracts, stand-ins
-for the StakingRegistry and Rollup, and a Safe Transaction Service stand-in. Everything runs on
-127.0.0.1; the keys involved are anvil's public test keys.
+A local devnet for aztec-butler: anvil with the real Aztec L1 contracts (Registry, Rollup, GSE,
+governance, ...) and Safe 1.4.1, a stand-in for the StakingRegistry, and a Safe Transaction Service
+stand-in. Everything runs on 127.0.0.1; the keys involved are anvil's public test keys.
 
 commands:
   up               start a devnet, write devnet.toml + devnet-proposer.key, run until Ctrl-C
@@ -39,8 +39,11 @@ commands:
   add-keys         queue N generated test validators, or those of a private-keys file, for
                    provider 1 (via the Safe)
   stake            a delegator stakes N times with provider 1 (provider queue -> entry queue)
-  flush            move N entry-queue heads into the real GSE (-> VALIDATING or rejected)
+  flush            move N entry-queue heads into the real GSE (-> VALIDATING or rejected);
+                   moves the clock to the next flushable epoch when needed
   exit             start an attester's exit (-> EXITING)
+  finalize         finish an exit after the exit delay, moving the clock (-> NONE)
+  slash            slash an attester below the ejection threshold (-> ZOMBIE)
   execute-pending  execute the Safe proposals the tx-service holds, in nonce order
 
 Exit codes: 0 success, 1 a devnet action failed, 2 usage error.
@@ -132,7 +135,10 @@ def up(
             f"Safe {d.safe} (owners: anvil accounts 1 and 2, threshold 1) administers provider "
             f"{d.provider_id}"
         )
-        _progress(f"StakingRegistry {d.staking_registry}, Rollup {d.rollup}, GSE {d.gse}")
+        _progress(
+            f"StakingRegistry {d.staking_registry}, Aztec Registry {d.aztec_registry}, "
+            f"Rollup {d.rollup} (version {d.rollup_version}), GSE {d.gse}"
+        )
         _say(
             f"devnet ready in {devnet.startup_seconds:.1f}s: rpc {devnet.rpc_url}, "
             f"config {devnet.config_path}, tx-service {devnet.tx_service_url}"
@@ -181,11 +187,17 @@ def fund(eth: str | None = None, config: str = "devnet.toml", *addresses: str) -
 @plac.flg(
     "corrupt_proof", "give them a wrong proof of possession (the GSE will reject them on flush)", abbrev="x"
 )
+@plac.flg(
+    "duplicate",
+    "queue every keystore twice (the second deposit of each fails on flush: already registered)",
+    abbrev="d",
+)
 def add_keys(
     count: int | None = None,
     from_: str | None = None,
     config: str = "devnet.toml",
     corrupt_proof: bool = False,
+    duplicate: bool = False,
 ) -> int:
     """Queue validators for provider 1: COUNT generated throwaway ones, or those of a private-keys file.
 
@@ -205,8 +217,10 @@ def add_keys(
         validators = _file_validators(Path(from_))
     else:
         validators = [random_validator() for _ in range(_count(1 if count is None else count))]
-    for done in _actions(config).add_validators(validators, corrupt_proof=corrupt_proof):
+    added = _actions(config).add_validators(validators, corrupt_proof=corrupt_proof, duplicate=duplicate)
+    for done in added:
         note = " (wrong proof of possession)" if done.corrupted_proof else ""
+        note += " (again: a duplicate registration)" if done.repeated else ""
         _say(f"queued {done.attester} for the provider{note} (tx {done.tx_hash})")
     return 0
 
@@ -231,8 +245,9 @@ def _file_validators(path: Path) -> list[DevValidator]:
 def stake(count: int = 1, config: str = "devnet.toml") -> int:
     """A delegator (anvil account 3) stakes COUNT times with provider 1.
 
-    Each stake moves the head of the provider queue into the rollup's entry queue and emits
-    StakedWithProvider with a fresh coinbase.
+    Each stake pulls the activation threshold in staking tokens from the delegator, deposits the head
+    of the provider queue into the real Rollup's entry queue (the delegator is its withdrawer) and emits
+    StakedWithProvider with a fresh split contract as its coinbase.
     """
     count = _count(count)
     for done in _actions(config).stake(count):
@@ -243,7 +258,11 @@ def stake(count: int = 1, config: str = "devnet.toml") -> int:
 @long_opt("count", "how many entries at most", type=int, metavar="N")
 @plac.opt("config", CONFIG_HELP, type=str, abbrev="c", metavar="PATH")
 def flush(count: int = 1, config: str = "devnet.toml") -> int:
-    """Move up to COUNT entries from the head of the rollup entry queue into the real GSE."""
+    """Move up to COUNT entries from the head of the rollup entry queue into the real GSE.
+
+    Calls the real Rollup's flushEntryQueue. The rollup allows a limited number of validators per
+    epoch: when they are used up, the devnet's clock moves to the next flushable epoch first.
+    """
     count = _count(count)
     results = _actions(config).flush(count)
     for done in results:
@@ -257,10 +276,37 @@ def flush(count: int = 1, config: str = "devnet.toml") -> int:
 @plac.opt("config", CONFIG_HELP, type=str, abbrev="c", metavar="PATH")
 @plac.pos("attester", "the attester address", type=str)
 def exit_(attester: str, config: str = "devnet.toml") -> int:
-    """Start the exit of a VALIDATING attester; it then reads EXITING."""
+    """Start the exit of a VALIDATING (or slashed, ZOMBIE) attester with the rollup's initiateWithdraw,
+    sent by its withdrawer; it then reads EXITING until `finalize`."""
     target = _address(attester)
     done = _actions(config).exit(target)
     _say(f"{done.attester} {done.status.name} (tx {done.tx_hash})")
+    return 0
+
+
+@plac.opt("config", CONFIG_HELP, type=str, abbrev="c", metavar="PATH")
+@plac.pos("attester", "the attester address", type=str)
+def finalize(attester: str, config: str = "devnet.toml") -> int:
+    """Finish an EXITING attester's exit with the rollup's finalizeWithdraw.
+
+    Moves the devnet's clock past the exit delay (and governance's withdrawal delay) first if needed.
+    The stake goes to the recipient named at exit; the attester then reads NONE.
+    """
+    done = _actions(config).finalize(_address(attester))
+    _say(f"{done.attester} exit finalized: {done.amount} to {done.recipient} (tx {done.tx_hash})")
+    return 0
+
+
+@plac.opt("config", CONFIG_HELP, type=str, abbrev="c", metavar="PATH")
+@plac.pos("attester", "the attester address", type=str)
+def slash(attester: str, config: str = "devnet.toml") -> int:
+    """Slash a VALIDATING attester through the rollup's slash, sent as its slasher contract.
+
+    Takes just enough that the stake falls below the rollup's local ejection threshold: the attester
+    is removed from the set and reads ZOMBIE (its withdrawer may then `exit` it).
+    """
+    done = _actions(config).slash(_address(attester))
+    _say(f"{done.attester} slashed by {done.amount}: {done.status.name} (tx {done.tx_hash})")
     return 0
 
 
@@ -286,6 +332,8 @@ COMMANDS: dict[str, Callable[..., int]] = {
     "stake": stake,
     "flush": flush,
     "exit": exit_,
+    "finalize": finalize,
+    "slash": slash,
     "execute-pending": execute_pending,
 }
 
@@ -309,5 +357,24 @@ def run(argv: Sequence[str]) -> int:
     return dispatch("aztec-butler-devnet", OVERVIEW, _find, argv)
 
 
+MISSING_EXTRA = (
+    "error: aztec-butler-devnet needs the devnet extra, which is not installed: "
+    "pip install 'aztec-butler[devnet]'\n"
+)
+
+
+def _devnet_extra_installed() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("web3") is not None
+    except ImportError:
+        return False
+
+
 def main() -> None:
+    # Checked before any command, --help included: the product installs without web3 (README).
+    if not _devnet_extra_installed():
+        sys.stderr.write(MISSING_EXTRA)
+        raise SystemExit(2)
     exit_with(run)

@@ -8,7 +8,7 @@ from pathlib import Path
 from butler.domain.config import NetworkConfig, SecretSources
 from butler.domain.errors import ButlerError, UsageError
 from butler.ports.chain import Chain
-from butler.ports.multisig import Multisig
+from butler.ports.multisig import Multisig, SafeQueue
 
 
 def load_config(config: str | None, network: str | None) -> tuple[Path, NetworkConfig, SecretSources]:
@@ -19,10 +19,11 @@ def load_config(config: str | None, network: str | None) -> tuple[Path, NetworkC
     return path, network_config, secrets
 
 
-def open_chain(config: NetworkConfig) -> Chain:
+def open_chain(config: NetworkConfig, *, aggregate: bool = False) -> Chain:
+    """With `aggregate`, queue items and attester views are read a few hundred per call."""
     from butler.adapters.jsonrpc_chain import JsonRpcChain
 
-    return JsonRpcChain.from_config(config)
+    return JsonRpcChain.from_config(config, aggregate=aggregate)
 
 
 def open_multisig(
@@ -52,6 +53,17 @@ def open_multisig(
         raise kind(
             *error.problems, f"not proposed: {printed} is on stdout for a Safe owner to propose"
         ) from None
+
+
+def open_safe_queue(config: NetworkConfig, secrets: SecretSources) -> SafeQueue | None:
+    """A reader of the configured Safe's pending transactions (no proposer key needed), or None when the
+    network config names no Safe or no transaction service."""
+    from butler.adapters.safe_tx_service import SafeTxServiceMultisig
+    from butler.adapters.secret_sources import safe_api_key
+
+    if config.safe_address is None or config.safe_tx_service_url is None:
+        return None
+    return SafeTxServiceMultisig.from_config(config, None, safe_api_key(secrets, os.environ))
 
 
 def scraper_config_path(given: Path | None, network: str) -> Path:

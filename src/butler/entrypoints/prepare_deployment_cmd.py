@@ -60,6 +60,14 @@ from butler.usecases.prepare_deployment import (
 )
 @long_flg("dry_run", "plan and check everything (the chain included), name the files; write nothing")
 @plac.flg("json", "print the plan on stdout as JSON: keyfiles, publisher loads and balances", abbrev="j")
+@plac.opt(
+    "coinbase_mapping",
+    "coinbase mapping of scrape-coinbases, whose coinbases fill the validators lacking one "
+    "(default: $XDG_DATA_HOME/aztec-butler/<network>-coinbases.json)",
+    type=Path,
+    abbrev="m",
+    metavar="PATH",
+)
 @network_options
 def prepare_deployment(
     production_keys: Path | None = None,
@@ -70,6 +78,7 @@ def prepare_deployment(
     scraper_config: Path | None = None,
     dry_run: bool = False,
     json: bool = False,
+    coinbase_mapping: Path | None = None,
     config: str | None = None,
     network: str | None = None,
 ) -> int:
@@ -81,12 +90,17 @@ def prepare_deployment(
     A_<name>, B_<name>, ..., each holding every validator over its own set only. A publishers file that
     is an object ({"A": [...], "B": [...]}) names the sets itself: one keyfile per key.
 
+    A validator without a coinbase (absent or zero) gets the one the coinbase mapping or the scraper
+    config records for it (scrape-coinbases finds them on chain); one whose coinbase differs from the
+    recorded one is an error.
+
     Everything is checked before anything is written: repeated attesters (address or BLS key), a zero
-    coinbase, malformed or repeated publishers, and every publisher's balance on chain (0 ETH fails;
-    less than min_eth_per_attester per attester it serves is a warning). A run writes all its files or
-    none: they are staged under temporary names and committed together; a failed write (a full disk, a
-    file another process created meanwhile), Ctrl-C or SIGTERM takes them all back, and after a kill or
-    a power loss the next run in the same folder first completes or removes the interrupted set.
+    coinbase nothing fills, a coinbase contradicting the recorded one, malformed or repeated publishers,
+    and every publisher's balance on chain (0 ETH fails; less than min_eth_per_attester per attester it
+    serves is a warning). A run writes all its files or none: they are staged under temporary names and
+    committed together; a failed write (a full disk, a file another process created meanwhile), Ctrl-C
+    or SIGTERM takes them all back, and after a kill or a power loss the next run in the same folder
+    first completes or removes the interrupted set.
 
     Output: <production file>.new beside the production file; an existing file is never replaced, the
     next free suffix (.new2, .new3, ...) is used for the whole set at once. -o DIR writes there under the
@@ -117,6 +131,10 @@ def prepare_deployment(
     assert production_keys is not None and new_public_keys is not None and available_publishers is not None
     check_ha_count(high_availability_count)
 
+    from butler.adapters.local_coinbase_mapping_files import (
+        LocalCoinbaseMappingFiles,
+        default_coinbase_mapping_path,
+    )
     from butler.adapters.local_deployment_writes import LocalDeploymentWrites
     from butler.adapters.local_key_files import LocalKeyFiles
     from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
@@ -132,6 +150,9 @@ def prepare_deployment(
         scraper_config=scraper_config_path(scraper_config, network_config.network),
         output=_output_place(output, production_keys),
         ha_count=high_availability_count,
+        coinbase_mapping=coinbase_mapping
+        if coinbase_mapping is not None
+        else default_coinbase_mapping_path(network_config.network, os.environ),
     )
     with sigterm_as_interrupt():
         result = prepare(
@@ -143,6 +164,7 @@ def prepare_deployment(
             writes=LocalDeploymentWrites(),
             clock=SystemClock(),
             dry_run=dry_run,
+            mappings=LocalCoinbaseMappingFiles(),
             report=note,
         )
     _summary(result, request)
@@ -203,6 +225,11 @@ def _summary(result: DeploymentResult, request: DeploymentRequest) -> None:
         f"validators: {len(plan.validators)} ({plan.existing} from {request.production.name}, "
         f"{plan.new} new from {request.new_public_keys.name})"
     )
+    if plan.filled:
+        note(f"coinbases filled in from what is known on chain: {len(plan.filled)}")
+    lacking = sum(1 for v in plan.validators if v.coinbase is None or v.coinbase.is_zero)
+    if lacking:
+        note(f"validators still without a coinbase (not staked yet, or not scraped): {lacking}")
     for written in result.keyfiles:
         loads = written.planned.loads()
         verb = "would write" if result.dry_run else "wrote"

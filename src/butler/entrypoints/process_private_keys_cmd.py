@@ -9,7 +9,7 @@ from pathlib import Path
 
 import plac
 
-from butler.domain.config import NetworkConfig
+from butler.domain.config import NetworkConfig, SecretSources
 from butler.domain.errors import UsageError
 from butler.domain.keyfiles import DerivedValidator
 from butler.entrypoints.console import ProgressLine, note, run_plac
@@ -77,12 +77,14 @@ def process_private_keys(
 
     Every key is validated first (0x + 64 hex digits, in range); one bad or repeated key fails the
     command and nothing is written. Unless --offline, the attesters are looked up on chain and the
-    command fails if any is already in the provider queue, the rollup entry queue, or known to the
-    rollup. The private keys are then handed to the secret store, and two files are written atomically:
-    the public-keys file (public-<FILE>) and the available-publishers file (publishers-<FILE>, beside it:
-    the addresses of the file's publisher keys in order, each once), the inputs of prepare-deployment
-    and fund-publishers. The publisher addresses are printed on stdout, one per line (--json: one
-    object with the attesters too). Existing output files are kept unless --force.
+    command fails if any is already in the provider queue, the rollup entry queue, known to the
+    rollup, or proposed in a pending transaction of the provider's Safe (when the config names the
+    Safe Transaction Service; an unreachable service fails the command). The private keys are then
+    handed to the secret store, and two files are written atomically: the public-keys file
+    (public-<FILE>) and the available-publishers file (publishers-<FILE>, beside it: the addresses of
+    the file's publisher keys in order, each once), the inputs of prepare-deployment and
+    fund-publishers. The publisher addresses are printed on stdout, one per line (--json: one object
+    with the attesters too). Existing output files are kept unless --force.
 
     Secret stores: console prints the private keys once on stderr and saves them nowhere. gcp puts each
     key in its own Google Cloud Secret Manager secret, aztec-butler-NETWORK-ADDRESS-eth|bls|publisher,
@@ -111,8 +113,10 @@ def process_private_keys(
     if offline:
         note("offline: not checking whether these attesters are already known on chain")
     else:
-        network_config = _load_network_config(config, network)
-        on_chain_check = _on_chain_check(network_config)
+        from butler.entrypoints.network import load_config
+
+        _, network_config, sources = load_config(config, network)
+        on_chain_check = _on_chain_check(network_config, sources)
     if secret_store == GCP:
         network_name = _network_name(network_config, config, network)
         secrets = _gcp_secret_store(network_name, gcp_project, gcp_endpoint)
@@ -205,16 +209,23 @@ def _load_network_config(config: str | None, network: str | None) -> NetworkConf
     return network_config
 
 
-def _on_chain_check(network_config: NetworkConfig) -> OnChainCheck:
-    from butler.entrypoints.network import open_chain
+def _on_chain_check(network_config: NetworkConfig, sources: SecretSources) -> OnChainCheck:
+    from butler.entrypoints.network import open_chain, open_safe_queue
     from butler.usecases.providers import resolve_provider
     from butler.usecases.registration_check import ensure_not_on_chain
 
     def check(derived: list[DerivedValidator]) -> None:
         chain = open_chain(network_config)
         provider = resolve_provider(chain, network_config)
-        ensure_not_on_chain(chain, provider.id, [d.public.attester.eth for d in derived])
-        note(f"checked {len(derived)} attesters on {network_config.network}: none is known on chain yet")
+        pending = open_safe_queue(network_config, sources)
+        attesters = [d.public.attester.eth for d in derived]
+        ensure_not_on_chain(
+            chain, provider.id, attesters, pending=pending, registry=network_config.staking_registry
+        )
+        where = " or proposed to the Safe" if pending is not None else ""
+        note(
+            f"checked {len(derived)} attesters on {network_config.network}: none is known on chain{where} yet"
+        )
 
     return check
 

@@ -7,13 +7,17 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import plac
 
 from butler.domain.address import Address
-from butler.domain.coinbases import CoinbaseRecord
+from butler.domain.coinbases import DEFAULT_CONFIRMATIONS, CoinbaseRecord
 from butler.entrypoints.console import ProgressLine, note, run_plac
 from butler.entrypoints.options import long_flg, long_opt, network_options
+
+if TYPE_CHECKING:
+    from butler.usecases.scrape_coinbases import Scraped
 
 
 @long_opt(
@@ -25,7 +29,7 @@ from butler.entrypoints.options import long_flg, long_opt, network_options
 @long_opt(
     "attesters",
     "production keyfile whose attesters to report (default: the scraper config's); its coinbases are "
-    "checked against the chain too",
+    "checked against the chain too, and a validator lacking the coinbase found on chain fails the run",
     type=Path,
     metavar="FILE",
 )
@@ -48,7 +52,8 @@ from butler.entrypoints.options import long_flg, long_opt, network_options
 )
 @plac.opt(
     "confirmations",
-    "blocks to stay behind the head (default: 12; 0 on local dev chains 1337 and 31337)",
+    f"blocks to stay behind the head (default: {DEFAULT_CONFIRMATIONS} on every chain; a local devnet "
+    "that never reorganises may pass 0)",
     type=int,
     abbrev="C",
     metavar="N",
@@ -75,9 +80,19 @@ def scrape_coinbases(
     attester of --attesters (or of the scraper config; every mapped attester when there is neither)
     with its coinbase and the block of the event, or "none" when no delegator has staked it yet.
 
-    The command fails (exit 1) and writes nothing when an event names the zero address as coinbase,
-    when one attester was staked with two different coinbases, or when a coinbase on chain differs
-    from a non-zero one the scraper config or --attesters keyfile records.
+    The mapping keeps the hashes of blocks it scanned; when the chain reorganised below them, the run
+    says so and scans again from the newest block the chain still agrees with.
+
+    An attester staked more than once (its deposits after the first fail in the GSE and are refunded)
+    gets the coinbase of the stake whose deposit the GSE took, read from the rollup's Deposit and
+    FailedDeposit events (or, before any flush, the first stake: the entry queue is first in, first
+    out); the other stakes are listed with their fate. One that cannot be decided is listed and left
+    out, the others are still recorded, and the command exits 1. It also exits 1 when a validator of
+    --attesters lacks the coinbase found on chain (fill-coinbases writes it into the keyfiles).
+
+    The command fails (exit 1) and writes nothing when an event names the zero address as coinbase, or
+    when a coinbase on chain differs from a non-zero one the scraper config or --attesters keyfile
+    records.
 
     example:
       aztec-butler scrape-coinbases -c testnet.toml --update-scraper-config
@@ -115,6 +130,8 @@ def scrape_coinbases(
         progress=ProgressLine("scanned blocks", min_total=50_000),
     )
 
+    if result.reorg is not None:
+        note(result.reorg)
     if result.scanned:
         ranges = ", ".join(str(r) for r in result.scanned)
         note(
@@ -149,7 +166,32 @@ def scrape_coinbases(
             if count
             else f"{request.scraper_config_path} already records every coinbase found"
         )
-    return 0
+    return _report_problems(result, attesters)
+
+
+def _report_problems(result: Scraped, keyfile: Path | None) -> int:
+    """Duplicate stakes and what the keyfile lacks, on stderr; 1 when the operator has to act."""
+    for attester, resolution in result.staked_twice:
+        if resolution.problem is not None:
+            continue
+        winner = resolution.winner
+        counted = (
+            f"counts the stake at block {winner.block_number} (coinbase {winner.coinbase})"
+            if winner is not None
+            else "has no stake that reached the GSE"
+        )
+        pending = "" if resolution.settled else "; rechecked on the next run while a deposit is queued"
+        note(f"attester {attester} was staked {len(resolution.others) + 1} times: {counted}{pending}")
+        for other in resolution.others:
+            note(f"  {other.describe()}")
+    for attester, problem in result.undecidable:
+        note(f"error: attester {attester}: staked more than once and undecidable: {problem}; not recorded")
+    for attester, record in result.keyfile_lacks:
+        note(
+            f"error: {keyfile}: validator {attester} lacks its coinbase {record.coinbase} (block "
+            f"{record.block}); run aztec-butler fill-coinbases --keyfile {keyfile}"
+        )
+    return 1 if result.undecidable or result.keyfile_lacks else 0
 
 
 def _print_json(lines: Sequence[tuple[Address, CoinbaseRecord | None]]) -> None:

@@ -176,9 +176,10 @@ def cycle_deadline(interval: float, transport: RpcTransport) -> Callable[[], Abs
 
 
 def _open_chain(network: NetworkConfig, deadline: float) -> tuple[RpcTransport, JsonRpcChain]:
-    """The chain adapter, its chain id checked now: a wrong chain stops the start; an unreachable node
-    only delays the check to the first cycle that reaches it (the service keeps reporting)."""
-    from butler.adapters.jsonrpc_chain import JsonRpcChain, WrongChain
+    """The chain adapter, its chain id and rollup checked now: a wrong chain, or a configured rollup
+    that is not the canonical one, stops the start; an unreachable node only delays the checks to the
+    first cycle that reaches it (the service keeps reporting)."""
+    from butler.adapters.jsonrpc_chain import JsonRpcChain, WrongChain, WrongRollup
     from butler.adapters.rpc import RpcTransport
 
     transport = RpcTransport(network.rpc_url, timeout=RPC_TIMEOUT_SECONDS, max_attempts=RPC_ATTEMPTS)
@@ -186,12 +187,12 @@ def _open_chain(network: NetworkConfig, deadline: float) -> tuple[RpcTransport, 
     chain = JsonRpcChain.from_config(network, transport, aggregate=True)
     try:
         with transport.within(deadline):
-            chain.chain_id()
-    except WrongChain:
+            chain.rollup()
+    except (WrongChain, WrongRollup):
         chain.close()
         raise
     except ChainError as error:
-        note(f"warning: cannot check the chain id yet, retrying every cycle: {error}")
+        note(f"warning: cannot check the chain id and rollup yet, retrying every cycle: {error}")
     return transport, chain
 
 

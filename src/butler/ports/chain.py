@@ -7,12 +7,14 @@ from typing import Protocol
 
 from butler.domain.address import Address
 from butler.domain.chain_evidence import BlockRef
+from butler.domain.entry_queue import EntryQueueState
 from butler.domain.onchain import (
     AttesterView,
     DepositArgs,
     G1Point,
     KeyStore,
     Provider,
+    RollupDepositEvent,
     StakedWithProvider,
 )
 
@@ -52,6 +54,11 @@ class Chain(Protocol):
         """The rollup entry queue from head to tail."""
         ...
 
+    def entry_queue_state(self) -> EntryQueueState:
+        """The rollup entry queue from head to tail with what its flush schedule depends on, all read
+        at one block, in the requests that read the queue itself."""
+        ...
+
     def attester_views(self, attesters: Sequence[Address]) -> Mapping[Address, AttesterView]:
         """One view per distinct attester. Unknown attesters read status NONE, and so do attesters
         still waiting in the entry queue: that membership shows only in `entry_queue`."""
@@ -66,10 +73,23 @@ class Chain(Protocol):
         ...
 
     def staked_with_provider(
-        self, provider_id: int, from_block: int, to_block: int
+        self, provider_id: int, from_block: int, to_block: int, attesters: Sequence[Address] | None = None
     ) -> Sequence[StakedWithProvider]:
-        """`StakedWithProvider` events of the provider in [from_block, to_block], in chain order.
+        """`StakedWithProvider` events of the provider in [from_block, to_block], in chain order; only
+        those of `attesters` when given (an empty list: none).
 
         An empty range (from_block > to_block) has no events.
         """
+        ...
+
+    def rollup_deposit_events(
+        self, attesters: Sequence[Address], from_block: int, to_block: int
+    ) -> Sequence[RollupDepositEvent]:
+        """The rollup's `ValidatorQueued`, `Deposit` and `FailedDeposit` events of `attesters` in
+        [from_block, to_block], in chain order."""
+        ...
+
+    def block_hashes(self, blocks: Sequence[int]) -> Mapping[int, str]:
+        """The hash (0x + 64 lowercase hex digits) of each of `blocks` the chain has; blocks beyond its
+        head are absent from the answer. The same hashes as `block`, for many heights in one read."""
         ...

@@ -2,7 +2,9 @@
 
 Every arranging call that is a transaction on a real chain (registering a provider, adding keys,
 staking, flushing, exiting, funding) mines one block, as anvil's automine does; `set_balance` and
-`set_attester_view` change state without a block, like anvil's cheat codes.
+`set_attester_view` change state without a block, like anvil's cheat codes. Stakes and flushes log the
+rollup's deposit events as the real rollup does (`rollup_logs_deposits=False`: a rollup that logs none).
+`reorg(depth)` replaces the newest blocks: their hashes change and their events are gone.
 """
 
 from __future__ import annotations
@@ -14,15 +16,18 @@ from collections.abc import Mapping, Sequence
 from butler.domain import bn254
 from butler.domain.address import ZERO_ADDRESS, Address
 from butler.domain.chain_evidence import BlockRef
+from butler.domain.entry_queue import EntryQueueState, EpochClock, FlushState, QueueConfig, flush_size
 from butler.domain.errors import ChainError
 from butler.domain.hashing import keccak256
 from butler.domain.onchain import (
     AttesterStatus,
     AttesterView,
     DepositArgs,
+    DepositStep,
     G1Point,
     KeyStore,
     Provider,
+    RollupDepositEvent,
     StakedWithProvider,
 )
 from butler.ports.chain import Chain
@@ -31,10 +36,20 @@ DEFAULT_CHAIN_ID = 31337
 DEFAULT_ACTIVATION_THRESHOLD = 100 * 10**18
 FAKE_ROLLUP = Address.from_int(0x5011_0000)
 FAKE_STAKER_IMPLEMENTATION = Address.from_int(0x5743_0000)
+UNLIMITED_FLUSHES = 2**32 - 1
+# Like the devnet's rollup: any flush gets through until a test sets real limits.
+UNLIMITED_QUEUE_CONFIG = QueueConfig(
+    bootstrap_validator_set_size=0,
+    bootstrap_flush_size=0,
+    normal_flush_size_min=UNLIMITED_FLUSHES,
+    normal_flush_size_quotient=1,
+    max_queue_flush_size=UNLIMITED_FLUSHES,
+)
+DEFAULT_CLOCK = EpochClock(genesis_time=1_700_000_000, slot_duration=36, epoch_duration=32)
 
 _DIGEST_DOMAIN = b"butler fake GSE registration digest"
-_BLOCK_DOMAIN = b"butler fake block"
 _COINBASE_DOMAIN = b"butler fake coinbase"
+_BLOCK_DOMAIN = b"butler fake block"
 _NOT_STAKED = AttesterView(status=AttesterStatus.NONE, effective_balance=0, withdrawer=ZERO_ADDRESS)
 
 
@@ -61,6 +76,7 @@ class FakeChain:
         activation_threshold: int = DEFAULT_ACTIVATION_THRESHOLD,
         staker_implementation: Address = FAKE_STAKER_IMPLEMENTATION,
         genesis: bytes = b"",
+        rollup_logs_deposits: bool = True,
     ) -> None:
         """`genesis` seeds the block hashes: two fakes with different ones are different chains, even
         with the same chain id."""
@@ -77,11 +93,21 @@ class FakeChain:
         self._views: dict[Address, AttesterView] = {}
         self._balances: dict[Address, int] = {}
         self._events: list[StakedWithProvider] = []
-        self._failure: str | None = None
+        self._rollup_events: list[RollupDepositEvent] = []
+        self._rollup_logs_deposits = rollup_logs_deposits
+        # Hashes are drawn when first asked and kept, so a block keeps its hash until a reorg or a
+        # revert replaces it; `_forks` counts those, so replaced blocks get other hashes.
+        self._hashes: dict[int, str] = {}
         self._genesis = genesis
         self._forks = 0
-        self._hashes = [self._block_hash(n) for n in range(head_block + 1)]
         self._snapshots: list[dict[str, object]] = []
+        self._failure: str | None = None
+        self.queue_config = UNLIMITED_QUEUE_CONFIG
+        self.epoch_clock = DEFAULT_CLOCK
+        self.epoch = 0
+        self._next_flushable_epoch = 0
+        self._cached_flushes = 0
+        self._bootstrapped = False
 
     # -- arranging -------------------------------------------------------------------------------
 
@@ -133,6 +159,8 @@ class FakeChain:
                     move_with_latest_rollup=move_with_latest_rollup,
                 )
             )
+            tx = self._tx_hash()
+            self._log_rollup(DepositStep.QUEUED, store.attester, log_index=0, tx=tx)
             event = StakedWithProvider(
                 provider_id=provider_id,
                 rollup=self.rollup,
@@ -140,24 +168,53 @@ class FakeChain:
                 coinbase=self._fresh_coinbase(provider_id, store.attester),
                 staker_implementation=self.staker_implementation,
                 block_number=self._head,
-                log_index=0,
+                log_index=1,
+                transaction_hash=tx,
             )
             self._events.append(event)
             emitted.append(event)
         return emitted
 
+    def set_queue_config(self, config: QueueConfig) -> None:
+        """`updateStakingQueueConfig`, in its own block."""
+        self.queue_config = config
+        self._mine()
+
+    def advance_epochs(self, epochs: int = 1) -> None:
+        """Time moves on to the start of a later epoch, with one block there."""
+        self.epoch += epochs
+        self._mine()
+
     def flush(self, count: int) -> list[Address]:
-        """Moves up to `count` entry-queue heads to VALIDATING in one block; returns their attesters."""
+        """`flushEntryQueue(count)` in one block: moves up to `count` entry-queue heads, as many as this
+        epoch's allowance leaves, to VALIDATING; returns their attesters.
+
+        The deposit of an attester the rollup already knows fails (as the GSE refuses it) and is refunded;
+        like the rollup's, the allowance counts successful deposits only."""
+        if self._next_flushable_epoch <= self.epoch:
+            self._cached_flushes = self._flush_size()
+            self._next_flushable_epoch = self.epoch + 1
+        count = min(count, self._cached_flushes)
+        deposited = 0
         flushed: list[Address] = []
+        self._mine()
+        tx = self._tx_hash()
         while self._entry_queue and len(flushed) < count:
             deposit = self._entry_queue.popleft()
-            self._views[deposit.attester] = AttesterView(
-                status=AttesterStatus.VALIDATING,
-                effective_balance=self.activation_threshold,
-                withdrawer=deposit.withdrawer,
-            )
+            known = self._views.get(deposit.attester, _NOT_STAKED).status is not AttesterStatus.NONE
+            step = DepositStep.FAILED if known else DepositStep.DEPOSITED
+            self._log_rollup(step, deposit.attester, log_index=len(flushed), tx=tx)
+            if not known:
+                self._views[deposit.attester] = AttesterView(
+                    status=AttesterStatus.VALIDATING,
+                    effective_balance=self.activation_threshold,
+                    withdrawer=deposit.withdrawer,
+                )
+                deposited += 1
             flushed.append(deposit.attester)
-        self._mine()
+        self._cached_flushes -= deposited
+        if flushed and self._active_count() >= self.queue_config.bootstrap_validator_set_size:
+            self._bootstrapped = True
         return flushed
 
     def exit(self, attester: Address) -> None:
@@ -197,13 +254,27 @@ class FakeChain:
         del self._snapshots[snapshot:]
         forks = self._forks + 1
         reads = self.reads
+        drawn = self._hashes
         vars(self).update(copy.deepcopy(kept))
         self.reads = reads
         self._forks = forks
+        # Blocks up to the kept head are the same blocks, whenever their hashes were first drawn.
+        self._hashes = {**{b: h for b, h in drawn.items() if b <= self._head}, **self._hashes}
 
     def set_chain_id(self, chain_id: int) -> None:
         """The node now serves another chain id (its state is left as it is)."""
         self._chain_id = chain_id
+
+    def reorg(self, depth: int) -> None:
+        """The newest `depth` blocks are replaced by as many empty ones: other hashes, their events gone.
+        (Queues and views stay as they are: tests arrange those as the new chain needs.)"""
+        if not 0 < depth <= self._head:
+            raise ValueError(f"cannot reorganise {depth} blocks of {self._head}")
+        fork = self._head - depth
+        self._events = [e for e in self._events if e.block_number <= fork]
+        self._rollup_events = [e for e in self._rollup_events if e.block_number <= fork]
+        self._hashes = {b: h for b, h in self._hashes.items() if b <= fork}
+        self._forks += 1
 
     def fail_reads(self, message: str | None = "the fake node is unreachable") -> None:
         """Every read raises `ChainError(message)` until called again with None."""
@@ -228,7 +299,7 @@ class FakeChain:
         height = self._head if number is None else number
         if not 0 <= height <= self._head:
             return None
-        return BlockRef(height, self._hashes[height])
+        return BlockRef(height, bytes.fromhex(self._block_hash(height)[2:]))
 
     def provider_by_id(self, provider_id: int) -> Provider | None:
         self._read("provider_by_id")
@@ -246,6 +317,23 @@ class FakeChain:
         self._read("entry_queue")
         return list(self._entry_queue)
 
+    def entry_queue_state(self) -> EntryQueueState:
+        self._read("entry_queue_state")
+        fresh = self._next_flushable_epoch <= self.epoch
+        return EntryQueueState(
+            entries=tuple(self._entry_queue),
+            flushes=FlushState(
+                current_epoch=self.epoch,
+                next_flushable_epoch=self._next_flushable_epoch,
+                available_flushes=self._flush_size() if fresh else self._cached_flushes,
+                flush_size=self._flush_size(),
+                is_bootstrapped=self._bootstrapped,
+                active_attester_count=self._active_count(),
+                config=self.queue_config,
+                clock=self.epoch_clock,
+            ),
+        )
+
     def attester_views(self, attesters: Sequence[Address]) -> Mapping[Address, AttesterView]:
         self._read("attester_views")
         return {attester: self._views.get(attester, _NOT_STAKED) for attester in attesters}
@@ -259,7 +347,7 @@ class FakeChain:
         return [fake_registration_digest(key) for key in public_keys]
 
     def staked_with_provider(
-        self, provider_id: int, from_block: int, to_block: int
+        self, provider_id: int, from_block: int, to_block: int, attesters: Sequence[Address] | None = None
     ) -> Sequence[StakedWithProvider]:
         self._read("staked_with_provider")
         if from_block < 0:
@@ -267,8 +355,27 @@ class FakeChain:
         return [
             e
             for e in self._events
-            if e.provider_id == provider_id and from_block <= e.block_number <= to_block
+            if e.provider_id == provider_id
+            and from_block <= e.block_number <= to_block
+            and (attesters is None or e.attester in attesters)
         ]
+
+    def rollup_deposit_events(
+        self, attesters: Sequence[Address], from_block: int, to_block: int
+    ) -> Sequence[RollupDepositEvent]:
+        self._read("rollup_deposit_events")
+        if from_block < 0:
+            raise ValueError("from_block must not be negative")
+        wanted = set(attesters)
+        return [
+            e
+            for e in self._rollup_events
+            if e.attester in wanted and from_block <= e.block_number <= to_block
+        ]
+
+    def block_hashes(self, blocks: Sequence[int]) -> Mapping[int, str]:
+        self._read("block_hashes")
+        return {block: self._block_hash(block) for block in blocks if 0 <= block <= self._head}
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -279,12 +386,31 @@ class FakeChain:
 
     def _mine(self) -> None:
         self._head += 1
-        self._hashes.append(self._block_hash(self._head))
 
-    def _block_hash(self, number: int) -> bytes:
-        return keccak256(
-            _BLOCK_DOMAIN + self._genesis + self._forks.to_bytes(8, "big") + number.to_bytes(8, "big")
+    def _active_count(self) -> int:
+        return sum(v.status is AttesterStatus.VALIDATING for v in self._views.values())
+
+    def _flush_size(self) -> int:
+        return flush_size(
+            self.queue_config,
+            active=self._active_count(),
+            queue_length=len(self._entry_queue),
+            bootstrapped=self._bootstrapped,
         )
+
+    def _block_hash(self, block: int) -> str:
+        if block not in self._hashes:
+            seed = _BLOCK_DOMAIN + self._genesis + self._forks.to_bytes(8, "big") + block.to_bytes(8, "big")
+            self._hashes[block] = "0x" + keccak256(seed).hex()
+        return self._hashes[block]
+
+    def _tx_hash(self) -> bytes:
+        """The hash of the transaction mined in the head block (one per block here)."""
+        return keccak256(bytes.fromhex(self._block_hash(self._head)[2:]))
+
+    def _log_rollup(self, step: DepositStep, attester: Address, *, log_index: int, tx: bytes) -> None:
+        if self._rollup_logs_deposits:
+            self._rollup_events.append(RollupDepositEvent(step, attester, self._head, log_index, tx))
 
     def _queue(self, provider_id: int) -> collections.deque[KeyStore]:
         if provider_id not in self._queues:

@@ -8,7 +8,7 @@ from typing import Protocol
 import attrs
 
 from butler.domain.address import Address
-from butler.domain.safe import SafeCall
+from butler.domain.safe import SafeCall, SafeTransaction
 
 
 @attrs.frozen
@@ -24,10 +24,20 @@ class Proposal:
     already_pending: bool
 
 
-class Multisig(Protocol):
-    """A Safe and the service its owners sign proposals in. Failures raise ButlerError."""
+class SafeQueue(Protocol):
+    """What a Safe's owners have yet to sign, as its transaction service lists it. Failures (the service
+    unreachable, or answering for another chain or Safe) raise ButlerError: never an empty answer."""
 
     def safe(self) -> Address: ...
+
+    def pending_transactions(self) -> Sequence[SafeTransaction]:
+        """Every transaction waiting to be executed (nonce at or above the Safe's nonce), in nonce order;
+        several may share a nonce (only one of them can execute)."""
+        ...
+
+
+class Multisig(SafeQueue, Protocol):
+    """A Safe and the service its owners sign proposals in. Failures raise ButlerError."""
 
     def propose(self, calls: Sequence[SafeCall]) -> Sequence[Proposal]:
         """One Safe transaction per call, in order, at consecutive nonces after the Safe's nonce and

@@ -17,7 +17,8 @@ class FakeMultisig:
     answered by `propose`, posted or already pending, is recorded in `.proposals`, those posted in
     `.posted`.
 
-    `fail_with` makes the next `propose` raise that error before anything is posted."""
+    `fail_with` makes the next `propose` raise that error before anything is posted; `unreachable` makes
+    every read of the pending transactions raise it."""
 
     def __init__(self, safe: Address | None = None, *, chain_id: int = FAKE_CHAIN_ID, nonce: int = 0) -> None:
         self._safe = safe if safe is not None else Address.from_int(0x5AFE)
@@ -27,9 +28,15 @@ class FakeMultisig:
         self.proposals: list[Proposal] = []
         self.posted: list[Proposal] = []
         self.fail_with: ButlerError | None = None
+        self.unreachable: ButlerError | None = None
 
     def safe(self) -> Address:
         return self._safe
+
+    def pending_transactions(self) -> Sequence[SafeTransaction]:
+        if self.unreachable is not None:
+            raise self.unreachable
+        return [SafeTransaction.for_call(self.pending[n], n) for n in sorted(self.pending) if n >= self.nonce]
 
     def propose(self, calls: Sequence[SafeCall]) -> Sequence[Proposal]:
         if self.fail_with is not None:

@@ -17,10 +17,10 @@ from butler.domain.safe import SafeCall
 from butler.domain.staking_registry_calls import add_keys_calls, chunked
 from butler.ports.chain import Chain
 from butler.ports.key_files import KeyFiles
-from butler.ports.multisig import Multisig, Proposal
+from butler.ports.multisig import Multisig, Proposal, SafeQueue
 from butler.usecases.process_private_keys import read_checked_private_keys
 from butler.usecases.providers import resolve_provider
-from butler.usecases.registration_check import ensure_not_on_chain
+from butler.usecases.registration_check import known_registrations
 
 Progress = Callable[[int, int], None]
 
@@ -43,6 +43,8 @@ class AddKeysOutcome:
     safe: Address | None
     """The Safe the calls were proposed to; None when nothing was proposed."""
     proposals: tuple[Proposal, ...]
+    skipped: tuple[tuple[Address, str], ...] = ()
+    """Attesters of the file left out with --skip-known, with where each is already known."""
 
 
 def add_keys(
@@ -55,23 +57,44 @@ def add_keys(
     chunk_size: int,
     show: Callable[[Registration], None],
     progress: Progress,
+    pending: SafeQueue | None = None,
+    skip_known: bool = False,
 ) -> AddKeysOutcome:
     """Build `addKeysToProvider` calls for the attesters of the private-keys file at `source`, `show` them,
     then propose one Safe transaction per call through `multisig` (None: propose nothing).
 
-    Nothing is shown or proposed unless every key is valid and none of the attesters is on chain yet.
-    Nothing is proposed unless the Safe is the provider's admin (the only account `addKeysToProvider`
-    accepts); the calls are shown even then.
+    Nothing is shown or proposed unless every key is valid and none of the attesters is on chain yet or in
+    a pending transaction of the Safe (`multisig`, else `pending`, when either is given). With
+    `skip_known` the known attesters are left out instead, and only the others are registered. Nothing is
+    proposed unless the Safe is the provider's admin (the only account `addKeysToProvider` accepts); the
+    calls are shown even then.
     """
     if chunk_size < 1:
         raise UsageError(f"--chunk-size must be at least 1, got {chunk_size}")
     keys_file = read_checked_private_keys(source, files)
-    attesters = tuple(attester_address(v.attester.eth) for v in keys_file.validators)
+    validators = keys_file.validators
+    attesters = tuple(attester_address(v.attester.eth) for v in validators)
 
     provider = resolve_provider(chain, config)
-    ensure_not_on_chain(chain, provider.id, attesters)
+    queue = multisig if multisig is not None else pending
+    known = known_registrations(
+        chain, provider.id, attesters, pending=queue, registry=config.staking_registry
+    )
+    if known and not skip_known:
+        raise CheckFailed(
+            *(f"attester {address}: {where}" for address, where in known.items()),
+            "nothing was proposed; --skip-known proposes only the attesters not known yet",
+        )
+    if known:
+        kept = [(a, v) for a, v in zip(attesters, validators, strict=True) if a not in known]
+        attesters = tuple(a for a, _ in kept)
+        validators = tuple(v for _, v in kept)
+    skipped = tuple(known.items())
+    if not attesters:
+        nothing = Registration(provider, config.staking_registry, (), (), ())
+        return AddKeysOutcome(nothing, None, (), skipped)
 
-    secret_keys = [v.attester.bls for v in keys_file.validators]
+    secret_keys = [v.attester.bls for v in validators]
     digests = chain.registration_digests([bls_public_key(sk).point for sk in secret_keys])
     if len(digests) != len(secret_keys):
         raise ChainError(f"asked the GSE for {len(secret_keys)} registration digests, got {len(digests)}")
@@ -94,11 +117,11 @@ def add_keys(
     # still propose the calls themselves.
     show(registration)
     if multisig is None:
-        return AddKeysOutcome(registration, None, ())
+        return AddKeysOutcome(registration, None, (), skipped)
     safe = multisig.safe()
     if provider.admin != safe:
         raise CheckFailed(
             f"provider {provider.id} is administered by {provider.admin}, not by the Safe {safe}: "
             "the Safe could not execute addKeysToProvider; nothing proposed"
         )
-    return AddKeysOutcome(registration, safe, tuple(multisig.propose(registration.calls)))
+    return AddKeysOutcome(registration, safe, tuple(multisig.propose(registration.calls)), skipped)

@@ -1,7 +1,8 @@
 """Phase 3: the keyfile(s) for the node servers, and the scraper config that watches them (SPEC §5-7).
 
 Before anything else, a set of files an interrupted run left behind is completed or taken back. Every
-check runs before the first write: the input files, duplicates and coinbases, the publishers, the output
+check runs before the first write: the input files, duplicates and coinbases (a validator without one
+gets the coinbase the coinbase mapping or the scraper config knows for it), the publishers, the output
 names, the scraper config merge and the publishers' funding on chain. The writes are all or nothing
 (`DeploymentWrites`): keyfiles are created, never replacing a file, together with the scraper config.
 """
@@ -15,6 +16,7 @@ from typing import TypeVar
 import attrs
 
 from butler.domain.address import Address
+from butler.domain.coinbase_fill import KnownCoinbase
 from butler.domain.config import NetworkConfig
 from butler.domain.deployment import (
     DeploymentInputs,
@@ -30,10 +32,12 @@ from butler.domain.errors import CheckFailed, InputError
 from butler.domain.scraper_config import ScraperConfig, merged_scraper_config
 from butler.ports.chain import Chain
 from butler.ports.clock import Clock
+from butler.ports.coinbase_mapping_files import CoinbaseMappingFiles
 from butler.ports.deployment_writes import DeploymentWrites, KeyfileTaken
 from butler.ports.key_files import KeyFiles
 from butler.ports.scraper_config_files import ScraperConfigFiles
 from butler.usecases.chain_answers import answered
+from butler.usecases.known_coinbases import check_mapping_provider, read_known_coinbases
 from butler.usecases.providers import resolve_provider
 
 T = TypeVar("T")
@@ -61,6 +65,8 @@ class DeploymentRequest:
     scraper_config: Path
     output: OutputPlace
     ha_count: int | None = None
+    coinbase_mapping: Path | None = None
+    """The coinbase mapping scrape-coinbases keeps; its coinbases fill the keyfiles' gaps when it exists."""
 
 
 @attrs.frozen
@@ -96,6 +102,7 @@ def prepare_deployment(
     writes: DeploymentWrites,
     clock: Clock,
     dry_run: bool = False,
+    mappings: CoinbaseMappingFiles | None = None,
     report: Callable[[str], None] = lambda _: None,
 ) -> DeploymentResult:
     """Plan, check and write phase 3's files. With `dry_run` every check runs (the chain's included) and
@@ -105,15 +112,27 @@ def prepare_deployment(
         for line in writes.recover(request.output.folder, request.scraper_config):
             report(line)
     inputs = read_deployment_inputs(request.production, request.new_public_keys, request.publishers, files)
-    plan = plan_deployment(inputs, ha_count=request.ha_count)
-    targets = _targets(plan, request.output, files)
     existing = (
         scraper_configs.read(request.scraper_config)
         if scraper_configs.exists(request.scraper_config)
         else None
     )
+    known: dict[Address, KnownCoinbase] = {}
+    mapping = None
+    if mappings is not None:
+        known, mapping = read_known_coinbases(
+            network,
+            mappings=mappings,
+            mapping_path=request.coinbase_mapping,
+            scraper_config=existing,
+            scraper_config_path=request.scraper_config,
+        )
+    plan = plan_deployment(inputs, ha_count=request.ha_count, known_coinbases=known)
+    targets = _targets(plan, request.output, files)
 
     provider = resolve_provider(chain, network)
+    if mapping is not None and request.coinbase_mapping is not None:
+        check_mapping_provider(request.coinbase_mapping, mapping, provider.id)
     balances = answered(plan.publishers(), chain.balances(plan.publishers()), "balance for {} publishers")
     unfunded, low_balances = funding_problems(plan, balances, network.min_wei_per_attester)
     if unfunded:

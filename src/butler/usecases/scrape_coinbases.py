@@ -1,8 +1,14 @@
 """`scrape-coinbases`: which coinbase each attester was staked with, from `StakedWithProvider` events.
 
 Incremental: the mapping file records the blocks it covers, and a run scans only the blocks after them
-(and before them, when asked to start earlier), up to the head minus a confirmation depth. Every check
-runs before anything is written; a run that finds a problem writes nothing.
+(and before them, when asked to start earlier), up to the head minus a confirmation depth. The mapping
+also keeps the hashes of a few blocks it covers: when the chain no longer has those blocks, it reorganised
+below what was scanned, and everything after the newest block it still agrees with is scanned again.
+
+An attester staked more than once is resolved from the rollup's deposit events (see `stake_resolution`);
+one that cannot be resolved is listed in the result and left out of the mapping, and never stops the
+others from being recorded. Every other check runs before anything is written; a run that finds such a
+problem writes nothing.
 """
 
 from __future__ import annotations
@@ -14,23 +20,28 @@ import attrs
 
 from butler.domain.address import Address
 from butler.domain.coinbases import (
+    DEFAULT_CONFIRMATIONS,
     BlockRange,
+    Checkpoint,
     CoinbaseMapping,
     CoinbaseRecord,
     ScanScope,
     contradictions,
-    default_confirmations,
     merged_coinbases,
     ranges_to_scan,
+    reorg_point,
     report,
+    rolled_back,
     scanned_mapping,
     scope_problem,
+    staked_twice,
 )
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ChainError, CheckFailed, UsageError
 from butler.domain.keyfiles import ProductionKeyfile
 from butler.domain.onchain import StakedWithProvider
 from butler.domain.scraper_config import ScrapedAttester, ScraperConfig, merged_scraper_config
+from butler.domain.stake_resolution import Resolution, resolve_stakes
 from butler.ports.chain import Chain
 from butler.ports.clock import Clock
 from butler.ports.coinbase_mapping_files import CoinbaseMappingFiles
@@ -72,6 +83,16 @@ class Scraped:
     """Attesters with a coinbase that the list does not hold."""
     mapping_written: bool
     scraper_config_updated: tuple[Address, ...]
+    reorg: str | None = None
+    """What the checkpoints showed when the chain reorganised below the mapping, and what was rescanned."""
+    staked_twice: tuple[tuple[Address, Resolution], ...] = ()
+    """Attesters staked more than once, each with how it was resolved (`problem` set: it could not be)."""
+    keyfile_lacks: tuple[tuple[Address, CoinbaseRecord], ...] = ()
+    """Validators of the --attesters keyfile without the coinbase found on chain for them."""
+
+    @property
+    def undecidable(self) -> tuple[tuple[Address, str], ...]:
+        return tuple((a, r.problem) for a, r in self.staked_twice if r.problem is not None)
 
     @property
     def blocks_scanned(self) -> int:
@@ -115,31 +136,49 @@ def scrape_coinbases(
     previous = _previous_mapping(request, mappings, scope)
 
     head = chain.head_block()
-    confirmations = (
-        request.confirmations if request.confirmations is not None else default_confirmations(scope.chain_id)
-    )
+    confirmations = request.confirmations if request.confirmations is not None else DEFAULT_CONFIRMATIONS
     safe_head = head - confirmations
-    if previous is not None and previous.last_scanned_block > head:
+    reorg = None
+    if previous is not None and previous.checkpoints:
+        previous, reorg = _after_reorg(chain, request.mapping_path, previous)
+    elif previous is not None and previous.last_scanned_block > head:
         raise CheckFailed(
             f"{request.mapping_path}: covers blocks up to {previous.last_scanned_block} but the chain's head "
             f"is {head}: the chain was reset or replaced; rescan with --full"
         )
     start = request.start_block if request.start_block is not None else config.registry_first_block
     ranges = ranges_to_scan(previous.covered if previous is not None else None, start, safe_head)
+    covered = [*([previous.covered] if previous is not None else []), *ranges]
+    last = max((r.last for r in covered), default=None)
+    checkpoint = None
+    if ranges and last is not None:
+        # Read before the scan: if the chain reorganises meanwhile, the next run sees the hash change.
+        checkpoint = Checkpoint(last, _hash_of(chain, last))
 
     events = _scan(chain, provider.id, ranges, progress, piece_blocks)
-    coinbases = merged_coinbases(previous.coinbases if previous is not None else {}, events)
-    problems: list[str] = []
-    if scraper_config is not None:
-        recorded = {a.address: a.coinbase for a in scraper_config.attesters}
-        problems += contradictions(coinbases, recorded, f"the scraper config {request.scraper_config_path}")
-    if keyfile is not None and request.attesters_file is not None:
-        recorded = {v.attester.eth: v.coinbase for v in keyfile.validators}
-        problems += contradictions(coinbases, recorded, str(request.attesters_file))
-    if problems:
-        raise CheckFailed(*problems)
+    known = previous.coinbases if previous is not None else {}
+    resolutions = _resolve_twice_staked(
+        chain,
+        provider.id,
+        {*staked_twice(known, events), *(previous.unsettled if previous is not None else ())},
+        BlockRange(min(r.first for r in covered), last) if last is not None else None,
+    )
+    coinbases = merged_coinbases(
+        known,
+        events,
+        {
+            attester: CoinbaseRecord(r.winner.coinbase, r.winner.block_number) if r.winner else None
+            for attester, r in resolutions.items()
+        },
+    )
+    _check_contradictions(request, scraper_config, keyfile, coinbases)
 
-    mapping = scanned_mapping(previous, scope, ranges, coinbases) if ranges or previous else None
+    unsettled = [attester for attester, r in resolutions.items() if not r.settled]
+    mapping = (
+        scanned_mapping(previous, scope, ranges, coinbases, checkpoint=checkpoint, unsettled=unsettled)
+        if ranges or previous
+        else None
+    )
     listed, listed_from = _listed(request, keyfile, scraper_config)
     lines = report(coinbases, listed)
     unlisted = 0 if listed is None else len(set(coinbases) - set(listed))
@@ -149,7 +188,7 @@ def scrape_coinbases(
     if request.update_scraper_config and scraper_config is not None:
         updated_config, updated = _with_coinbases(scraper_config, coinbases, scope, clock)
 
-    mapping_written = mapping is not None and (mapping != previous or ranges != ())
+    mapping_written = mapping is not None and (mapping != previous or ranges != () or reorg is not None)
     if mapping is not None and mapping_written:
         mappings.write(request.mapping_path, mapping)
     if updated_config is not None:
@@ -165,6 +204,80 @@ def scrape_coinbases(
         unlisted=unlisted,
         mapping_written=mapping_written,
         scraper_config_updated=updated,
+        reorg=reorg,
+        staked_twice=tuple(sorted(resolutions.items(), key=lambda item: item[0].raw)),
+        keyfile_lacks=_keyfile_lacks(keyfile, coinbases),
+    )
+
+
+def _check_contradictions(
+    request: ScrapeRequest,
+    scraper_config: ScraperConfig | None,
+    keyfile: ProductionKeyfile | None,
+    coinbases: Mapping[Address, CoinbaseRecord],
+) -> None:
+    problems: list[str] = []
+    if scraper_config is not None:
+        recorded = {a.address: a.coinbase for a in scraper_config.attesters}
+        problems += contradictions(coinbases, recorded, f"the scraper config {request.scraper_config_path}")
+    if keyfile is not None and request.attesters_file is not None:
+        recorded = {v.attester.eth: v.coinbase for v in keyfile.validators}
+        problems += contradictions(coinbases, recorded, str(request.attesters_file))
+    if problems:
+        raise CheckFailed(*problems)
+
+
+def _hash_of(chain: Chain, block: int) -> str:
+    found = chain.block_hashes([block]).get(block)
+    if found is None:
+        raise ChainError(f"the chain has no block {block} although its head is past it")
+    return found
+
+
+def _after_reorg(
+    chain: Chain, path: Path, previous: CoinbaseMapping
+) -> tuple[CoinbaseMapping | None, str | None]:
+    """The mapping as far as the chain still agrees with its checkpoints, and what changed (None: nothing)."""
+    hashes = chain.block_hashes([c.block for c in previous.checkpoints])
+    point = reorg_point(previous.checkpoints, hashes)
+    if point is None:
+        return previous, None
+    changed = next(c.block for c in previous.checkpoints if c.block > point and hashes.get(c.block) != c.hash)
+    kept = rolled_back(previous, point)
+    since = f"block {point + 1}" if kept is not None else f"its first block {previous.first_block}"
+    return kept, (
+        f"{path}: the chain reorganised: block {changed} is not the one scanned before; "
+        f"rescanning from {since}"
+    )
+
+
+def _resolve_twice_staked(
+    chain: Chain, provider_id: int, attesters: set[Address], covered: BlockRange | None
+) -> dict[Address, Resolution]:
+    """How each attester staked more than once is resolved, from all its stakes and the rollup's deposit
+    events of it in the covered blocks."""
+    if not attesters or covered is None:
+        return {}
+    wanted = sorted(attesters, key=lambda a: a.raw)
+    stakes = chain.staked_with_provider(provider_id, covered.first, covered.last, attesters=wanted)
+    deposits = chain.rollup_deposit_events(wanted, covered.first, covered.last)
+    resolutions = {}
+    for attester in wanted:
+        own = [s for s in stakes if s.attester == attester]
+        if own:
+            resolutions[attester] = resolve_stakes(own, [d for d in deposits if d.attester == attester])
+    return resolutions
+
+
+def _keyfile_lacks(
+    keyfile: ProductionKeyfile | None, coinbases: Mapping[Address, CoinbaseRecord]
+) -> tuple[tuple[Address, CoinbaseRecord], ...]:
+    if keyfile is None:
+        return ()
+    return tuple(
+        (v.attester.eth, coinbases[v.attester.eth])
+        for v in keyfile.validators
+        if v.attester.eth in coinbases and (v.coinbase is None or v.coinbase.is_zero)
     )
 
 

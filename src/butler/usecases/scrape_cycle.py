@@ -17,10 +17,17 @@ import attrs
 from butler.domain.address import Address
 from butler.domain.chain_evidence import BlockRef, Suspicion, descends, head_suspicion, is_setback
 from butler.domain.config import NetworkConfig
+from butler.domain.entry_queue import (
+    EntryQueueState,
+    FlushState,
+    QueuedAttester,
+    earliest_eta,
+    queued_attesters,
+)
 from butler.domain.errors import ButlerError, ChainError, CheckFailed
 from butler.domain.funding import required_top_up
 from butler.domain.lifecycle import CoinbaseException, Observation, Position, coinbase_exception, next_state
-from butler.domain.onchain import AttesterView, DepositArgs, KeyStore
+from butler.domain.onchain import AttesterView, KeyStore
 from butler.domain.scraper_config import (
     AttesterState,
     ScraperConfig,
@@ -63,6 +70,9 @@ class Snapshot:
     required_topups: Mapping[Address, int]  # load x min_wei_per_attester - balance, at least 0
     provider_queue_length: int
     entry_queue_length: int
+    flushes: FlushState
+    queued: Mapping[Address, QueuedAttester]  # IN_STAKING_QUEUE, by queue position, with the ETA if known
+    next_missing_coinbase_eta: int | None  # the earliest ETA among `missing_coinbase`, if any is known
     changes: tuple[StateChange, ...]
     rejected: tuple[RejectedTransition, ...]
     even_split: bool = False
@@ -237,7 +247,7 @@ def _observe(config: ScraperConfig, chain: Chain, min_wei_per_attester: int, now
     # Lifecycle order (provider queue, entry queue, rollup): an attester that moves on between two reads
     # is seen in the place it moved to as well, never in neither.
     provider_queue = chain.provider_queue(config.staking_provider_id)
-    entry_queue = chain.entry_queue()
+    entry_queue = chain.entry_queue_state()
     # A partial answer must fail the cycle: a missing view would otherwise read as "not on chain".
     views = answered(attesters, chain.attester_views(attesters), "status for {} attesters")
     balances = answered(list(loads), chain.balances(list(loads)), "balance for {} publishers")
@@ -256,7 +266,7 @@ def summarise(
     config: ScraperConfig,
     *,
     provider_queue: Sequence[KeyStore],
-    entry_queue: Sequence[DepositArgs],
+    entry_queue: EntryQueueState,
     views: Mapping[Address, AttesterView],
     balances: Mapping[Address, int],
     min_wei_per_attester: int,
@@ -264,7 +274,7 @@ def summarise(
 ) -> Snapshot:
     """The snapshot of one cycle's reads; every attester has a view and every publisher a balance."""
     in_provider_queue = {k.attester for k in provider_queue}
-    in_entry_queue = {d.attester for d in entry_queue}
+    in_entry_queue = {d.attester for d in entry_queue.entries}
     states: dict[Address, AttesterState] = {}
     changes: list[StateChange] = []
     rejected: list[RejectedTransition] = []
@@ -293,6 +303,8 @@ def summarise(
             urgent.append(address)
     counts = dict.fromkeys(AttesterState, 0)
     counts.update(Counter(states.values()))
+    waiting = {a for a, state in states.items() if state is AttesterState.IN_STAKING_QUEUE}
+    queued = queued_attesters(entry_queue.entries, entry_queue.schedule(), waiting)
     # An attester that exited in this cycle needs no funds from this cycle on.
     assumed = assumed_publisher_loads(config, states)
     loads = assumed.loads
@@ -307,7 +319,10 @@ def summarise(
             p: required_top_up(load, balances[p], min_wei_per_attester) for p, load in loads.items()
         },
         provider_queue_length=len(provider_queue),
-        entry_queue_length=len(entry_queue),
+        entry_queue_length=len(entry_queue.entries),
+        flushes=entry_queue.flushes,
+        queued=queued,
+        next_missing_coinbase_eta=earliest_eta(queued, missing),
         changes=tuple(changes),
         rejected=tuple(rejected),
         even_split=assumed.even_split,

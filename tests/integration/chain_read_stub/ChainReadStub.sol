@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-pragma solidity 0.8.28;
+pragma solidity 0.8.30;
 
-/// Answers every read the chain adapter makes of the StakingRegistry, the Rollup and the GSE (one
-/// address plays all three) with values derived from the arguments, so that tests can read any number
+/// Answers every read the chain adapter makes of the StakingRegistry, the Aztec Registry, the Rollup
+/// and the GSE (one address plays all four, so it is its own canonical rollup) with values derived from the arguments, so that tests can read any number
 /// of items and check their order. `size` sets how many providers, queue entries and entry-queue
 /// entries exist; the provider queue starts at index FIRST, not 0.
 contract ChainReadStub {
@@ -38,6 +38,8 @@ contract ChainReadStub {
 
     uint128 public constant FIRST = 7;
     uint256 public size;
+    /// The Aztec Registry's canonical rollup: this stub unless set to another address.
+    address public canonicalRollup;
 
     function setSize(uint256 newSize) external {
         size = newSize;
@@ -100,6 +102,18 @@ contract ChainReadStub {
         v.status = uint8(uint160(attester) % 4);
         v.effectiveBalance = uint160(attester) * 1000;
         v.config.withdrawer = address(uint160(attester) + 1);
+    }
+
+    function ROLLUP_REGISTRY() external view returns (address) {
+        return address(this);
+    }
+
+    function getCanonicalRollup() external view returns (address) {
+        return canonicalRollup == address(0) ? address(this) : canonicalRollup;
+    }
+
+    function setCanonicalRollup(address rollup) external {
+        canonicalRollup = rollup;
     }
 
     function getGSE() external view returns (address) {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: UNLICENSED
-pragma solidity 0.8.28;
+pragma solidity 0.8.30;
 
 import {BN254Lib} from "../libraries/BN254Lib.sol";
 
-/// What the StakingRegistry stand-in calls on the Rollup stand-in. The selectors equal the real
-/// Rollup's: the BN254Lib points encode exactly like the Rollup's file-level points.
-interface IRollupDevnet {
+/// What the StakingRegistry calls on the real Aztec Rollup (its IStaking). The selectors equal the
+/// real Rollup's: the BN254Lib points encode exactly like the Rollup's file-level points.
+interface IStaking {
   function deposit(
     address _attester,
     address _withdrawer,
@@ -16,4 +16,9 @@ interface IRollupDevnet {
   ) external;
 
   function getActivationThreshold() external view returns (uint256);
+}
+
+/// The real Aztec Registry: rollups by version.
+interface IRegistry {
+  function getRollup(uint256 _version) external view returns (address);
 }

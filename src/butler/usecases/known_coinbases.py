@@ -1,0 +1,63 @@
+"""The coinbases known so far, from the coinbase mapping and the scraper config, for filling keyfiles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from butler.domain.address import Address
+from butler.domain.coinbase_fill import KnownCoinbase, known_coinbases
+from butler.domain.coinbases import CoinbaseMapping
+from butler.domain.config import NetworkConfig
+from butler.domain.errors import CheckFailed
+from butler.domain.scraper_config import ScraperConfig
+from butler.ports.coinbase_mapping_files import CoinbaseMappingFiles
+
+
+def read_known_coinbases(
+    network: NetworkConfig,
+    *,
+    mappings: CoinbaseMappingFiles,
+    mapping_path: Path | None,
+    scraper_config: ScraperConfig | None,
+    scraper_config_path: Path,
+) -> tuple[dict[Address, KnownCoinbase], CoinbaseMapping | None]:
+    """Every coinbase the mapping at `mapping_path` (when it exists) and `scraper_config` record, and the
+    mapping read. Either of another chain (or registry, or configured provider) is refused, and so is an
+    attester they give different coinbases."""
+    sources: list[tuple[str, dict[Address, Address | None]]] = []
+    mapping = None
+    if mapping_path is not None and mappings.exists(mapping_path):
+        mapping = mappings.read(mapping_path)
+        theirs = (mapping.chain_id, mapping.staking_registry)
+        if theirs != (network.chain_id, network.staking_registry) or (
+            network.provider_id is not None and mapping.provider_id != network.provider_id
+        ):
+            raise CheckFailed(
+                f"{mapping_path}: the coinbase mapping holds coinbases of {mapping.scope.describe()}; "
+                f"network {network.network} is chain {network.chain_id}, staking registry "
+                f"{network.staking_registry}"
+            )
+        sources.append(
+            (f"the coinbase mapping {mapping_path}", {a: r.coinbase for a, r in mapping.coinbases.items()})
+        )
+    if scraper_config is not None:
+        if scraper_config.chain_id != network.chain_id:
+            raise CheckFailed(
+                f"{scraper_config_path}: the scraper config is for chain {scraper_config.chain_id}; network "
+                f"{network.network} is chain {network.chain_id}"
+            )
+        sources.append(
+            (
+                f"the scraper config {scraper_config_path}",
+                {a.address: a.coinbase for a in scraper_config.attesters},
+            )
+        )
+    return known_coinbases(sources), mapping
+
+
+def check_mapping_provider(path: Path, mapping: CoinbaseMapping, provider_id: int) -> None:
+    if mapping.provider_id != provider_id:
+        raise CheckFailed(
+            f"{path}: the coinbase mapping is of provider {mapping.provider_id}; this network's provider is "
+            f"{provider_id}"
+        )
