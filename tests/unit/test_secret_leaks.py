@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from butler.adapters.rpc import one_line
+from butler.domain import redaction
 from butler.domain.errors import ButlerError
 from butler.domain.redaction import MASK, key_shaped, redact
 from butler.entrypoints import cli, console
@@ -200,3 +201,17 @@ def test_a_key_anywhere_in_any_text_never_shows_after_redaction_and_cutting(
     for shown in (redact(text), one_line(text, limit)):
         body = written.removeprefix("0x")
         assert not any(body[i : i + 12] in shown for i in range(len(body) - 11))
+
+
+def test_a_value_marked_shown_passes_only_as_a_whole_word_and_never_as_a_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(redaction, "_SHOWN", set())
+    digest = redaction.shown("0x" + "5e" * 32)
+
+    assert redact(f"proposed at nonce 3: {digest}") == f"proposed at nonce 3: {digest}"
+    assert redact(f"tx {digest.upper()[2:]}") == f"tx {MASK}", "not the marked word"
+    assert redact(f"key {digest}{'ab' * 8}") == f"key {MASK}", "part of a longer run of digits"
+    assert redact(f"{digest} and {KEY}") == f"{digest} and {MASK}", "other key-shaped text keeps the rule"
+    assert redact(f"echo {digest}", known=[digest]) == f"echo {MASK}", "a secret this run read stays masked"
+    assert redact("\ue0000\ue001 " + KEY) == f" {MASK}", "a placeholder sent from outside stands for nothing"

@@ -31,6 +31,7 @@ from butler.domain.address import ZERO_ADDRESS, Address, AddressFormatError
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ButlerError, UsageError
 from butler.domain.keys import EthSecretKey, attester_address
+from butler.domain.redaction import shown
 from butler.domain.safe import (
     Operation,
     SafeCall,
@@ -204,17 +205,18 @@ class SafeTxServiceMultisig:
             listed = self._hash_field(item.get("safeTxHash"), what)
             digest = safe_tx_hash(tx, self.chain_id, self._safe)
             if listed != digest:
+                ours = shown(f"0x{digest.hex()}")
                 raise TxServiceError(
                     f"Safe Transaction Service {self.service}: {what}: transaction 0x{listed.hex()} at nonce "
-                    f"{tx.nonce} hashes to 0x{digest.hex()} for chain {self.chain_id}: the service does not "
-                    "serve this chain and Safe as configured"
+                    f"{tx.nonce} hashes to {ours} for chain {self.chain_id}: the service "
+                    "does not serve this chain and Safe as configured"
                 )
             found.append(_Pending(tx, digest))
         return sorted(found, key=lambda p: p.tx.nonce)
 
     def _holds(self, digest: bytes) -> bool:
         """Whether the service stores the transaction with this Safe transaction hash."""
-        what = f"looking up Safe transaction 0x{digest.hex()}"
+        what = f"looking up Safe transaction {shown('0x' + digest.hex())}"
         answer = self._get(f"/api/v1/multisig-transactions/0x{digest.hex()}/", what)
         if answer.status == 404:
             return False
@@ -266,7 +268,7 @@ class SafeTxServiceMultisig:
     # --- the proposal --------------------------------------------------------------------------
 
     def _post(self, tx: SafeTransaction, digest: bytes) -> None:
-        what = f"proposing Safe transaction 0x{digest.hex()} (nonce {tx.nonce})"
+        what = f"proposing Safe transaction {shown('0x' + digest.hex())} (nonce {tx.nonce})"
         path = f"/api/v2/safes/{self._safe.checksum}/multisig-transactions/"
         payload = json.dumps(self._body(tx, digest)).encode()
         for attempt in range(1, self._max_attempts + 1):
@@ -483,7 +485,8 @@ def _message_of(body: Any) -> str:
 
 def _posted_before(done: Sequence[Proposal]) -> list[str]:
     return [
-        f"proposed before the failure: Safe transaction 0x{p.safe_tx_hash.hex()} (nonce {p.nonce})"
+        f"proposed before the failure: Safe transaction {shown(f'0x{p.safe_tx_hash.hex()}')} "
+        f"(nonce {p.nonce})"
         for p in done
         if not p.already_pending
     ]

@@ -11,7 +11,11 @@ Masked wherever they appear, whatever surrounds them (a path, a url, a JSON answ
 - any text given in `known` (the secrets this run read), case-insensitively.
 
 Truncating for a one-line message happens after masking (`one_line`), so no cut can leave part of a
-secret behind. A hash or a BLS public key is hidden with them: better a hash hidden than a key shown.
+secret behind. A hash or a BLS public key in text from outside is hidden with them: better a hash hidden
+than a key shown. The values given in `shown` are the exception: hashes and public keys the command itself
+produced and prints on purpose (a proposal's safeTxHash, a transaction hash), marked with `shown` where
+they are formatted. They pass the shape rules where they stand as whole words, never inside a longer run
+of digits, and never when they are one of the `known` secrets; text from outside keeps the whole rule.
 """
 
 from __future__ import annotations
@@ -20,6 +24,19 @@ import re
 from collections.abc import Iterable
 
 MASK = "<redacted>"
+
+# The values `shown` marked, for the life of the process: a value is marked where the code that made it
+# formats it, and masked or not wherever the text then travels (an error raised through three layers).
+# Only ever public values of our own making are added, so the set can only let public values through.
+_SHOWN: set[str] = set()
+
+
+def shown(value: str) -> str:
+    """`value`, a hash or public key the code itself produced and prints on purpose, marked so that the
+    rule lets it through where it stands as a whole word. Never for text from outside."""
+    _SHOWN.add(value)
+    return value
+
 
 _NAMED = re.compile(
     r"(?i)(\b(?:authorization|token|access[_-]?token|api[_-]?key|apikey|x-api-key|secret|password|passwd"
@@ -42,11 +59,32 @@ _ADDRESS = re.compile(r"0[xX][0-9a-fA-F]{40}")
 def redact(text: str, known: Iterable[str] = ()) -> str:
     for secret in sorted((s for s in known if len(s) >= 4), key=len, reverse=True):
         text = re.sub(re.escape(secret), MASK, text, flags=re.IGNORECASE)
+    text, kept = _set_aside(text, _SHOWN)
     text = _NAMED.sub(lambda m: m.group(1) + MASK, text)
     text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
     text = _HEX.sub(MASK, text)
     text = _DECIMAL.sub(MASK, text)
-    return _TOKEN_RUN.sub(_mask_token_words, text)
+    text = _TOKEN_RUN.sub(_mask_token_words, text)
+    return _PLACEHOLDER.sub(lambda m: kept[int(m.group(1))], text)
+
+
+# Private-use characters: no rule matches across them, and no value we show holds them.
+_PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
+
+
+def _set_aside(text: str, shown: Iterable[str]) -> tuple[str, list[str]]:
+    """`text` with each whole-word occurrence of a `shown` value replaced by a placeholder, and the values
+    the placeholders stand for."""
+    kept: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        kept.append(match.group(0))
+        return f"\ue000{len(kept) - 1}\ue001"
+
+    text = _PLACEHOLDER.sub("", text)  # a placeholder arriving in the text itself stands for nothing
+    for value in sorted((v for v in shown if len(v) >= 4), key=len, reverse=True):
+        text = re.sub(f"(?<![0-9A-Za-z]){re.escape(value)}(?![0-9A-Za-z])", hold, text, flags=re.IGNORECASE)
+    return text, kept
 
 
 def key_shaped(text: str) -> bool:

@@ -23,7 +23,8 @@ def remember_secret(secret: str) -> None:
 
 
 def redacted(text: str) -> str:
-    """`text` as it may leave the process: the one redaction rule, with every secret this run read."""
+    """`text` as it may leave the process: the one redaction rule, with every secret this run read (the
+    values marked `shown` where they were made pass)."""
     return redact(text, _known_secrets)
 
 
