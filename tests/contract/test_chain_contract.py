@@ -469,6 +469,20 @@ def test_block_hashes_are_stable_distinct_and_absent_beyond_the_head(world: Worl
     assert chain.block_hashes([head - 1, head]) == hashes
 
 
+def test_a_block_is_the_one_block_hashes_names_and_none_beyond_the_head(world: World) -> None:
+    chain = world.chain
+    world.fund(random_address(), 1)
+    head = chain.block()
+    assert head is not None and head.number >= chain.head_block() - 1
+
+    for number in (head.number, head.number - 1):
+        block = chain.block(number)
+        assert block is not None and block.number == number
+        assert chain.block_hashes([number]) == {number: "0x" + block.hash.hex()}
+    assert chain.block(head.number + 1000) is None
+    assert chain.reported_chain_id() == chain.chain_id()
+
+
 # --- registration digests -------------------------------------------------------------------------
 
 

@@ -114,8 +114,17 @@ class RpcProxy:
                 self.faulted += 1
             return fault
 
+    def retarget(self, upstream: str) -> None:
+        """Forward to another node from the next request on (a node switched, or one lagging behind)."""
+        parts = urlsplit(upstream)
+        with self._lock:
+            self._upstream_host = parts.hostname or "127.0.0.1"
+            self._upstream_port = parts.port or 80
+
     def forward(self, raw: bytes) -> tuple[int, bytes]:
-        connection = http.client.HTTPConnection(self._upstream_host, self._upstream_port, timeout=60)
+        with self._lock:
+            host, port = self._upstream_host, self._upstream_port
+        connection = http.client.HTTPConnection(host, port, timeout=60)
         try:
             connection.request("POST", "/", body=raw, headers={"Content-Type": "application/json"})
             response = connection.getresponse()

@@ -200,7 +200,7 @@ def test_the_eta_alerts_fire_and_resolve_in_prometheus_as_the_devnet_moves(
     )
 
     args = ["--config", config_path, "--scraper-config", str(scraper_config), "--listen", "127.0.0.1:0"]
-    scraper = Scraper([*args, "--interval", "0.5"])
+    scraper = Scraper([*args, "--interval", "1"])
     processes.append(scraper)
     scraper.serving()
     prometheus = Prometheus(prometheus_binary, tmp_path / "prometheus", scraper.port).ready()

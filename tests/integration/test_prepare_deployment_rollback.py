@@ -1,23 +1,25 @@
-"""prepare-deployment over the real files of a folder when a write fails after every check passed: the
-keyfiles it created are removed again, and a file another process puts in the way is never replaced.
+"""prepare-deployment over the real files of a folder when a write fails after every check passed: nothing
+of the set stays, and a file another process puts in the way is never replaced.
 
-The chain is the fake one (only the writes matter here). "Another process" acts at a chosen moment through
-the real key-files adapter, right after it created its n-th keyfile."""
+The chain is the fake one (only the writes matter here). "Another process" acts after the checks, just
+before the real adapter writes the set."""
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
 
+from butler.adapters.local_deployment_writes import LocalDeploymentWrites
 from butler.adapters.local_key_files import LocalKeyFiles
 from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
 from butler.domain.address import Address
 from butler.domain.errors import ButlerError, CheckFailed
 from butler.domain.keyfiles import ProductionKeyfile
+from butler.domain.scraper_config import ScraperConfig
 from butler.ports.chain_fake import FakeChain
 from butler.ports.clock_fake import FixedClock
 from butler.usecases.prepare_deployment import (
@@ -34,18 +36,17 @@ NEW = "new-public-keys.json"
 PUBS = "testnet_available_publisher_addresses.json"
 
 
-class InterferedKeyFiles(LocalKeyFiles):
-    """The real adapter; `interfere` runs once, right after the `after`-th keyfile is created."""
+class InterferedWrites(LocalDeploymentWrites):
+    """The real adapter; `interfere` runs after the checks, just before the set is written."""
 
-    def __init__(self, after: int, interfere: Callable[[], None]) -> None:
-        self._countdown = after
+    def __init__(self, interfere: Callable[[], None]) -> None:
         self._interfere = interfere
 
-    def create_production_keyfile(self, path: Path, keyfile: ProductionKeyfile) -> None:
-        super().create_production_keyfile(path, keyfile)
-        self._countdown -= 1
-        if self._countdown == 0:
-            self._interfere()
+    def write_set(
+        self, keyfiles: Sequence[tuple[Path, ProductionKeyfile]], scraper_config: Path, config: ScraperConfig
+    ) -> None:
+        self._interfere()
+        super().write_set(keyfiles, scraper_config, config)
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def folder(tmp_path: Path, reference_dir: Path) -> Path:
 
 
 def run(
-    folder: Path, files: LocalKeyFiles, scraper: Path, *, ha_count: int | None = None
+    folder: Path, scraper: Path, *, ha_count: int | None = None, writes: LocalDeploymentWrites | None = None
 ) -> DeploymentResult:
     chain = FakeChain(chain_id=31337)
     provider_id = chain.add_provider(Address.from_int(0xAD))
@@ -76,9 +77,10 @@ def run(
     return prepare_deployment(
         request,
         network=network,
-        files=files,
+        files=LocalKeyFiles(),
         chain=chain,
         scraper_configs=LocalScraperConfigFiles(),
+        writes=writes if writes is not None else LocalDeploymentWrites(),
         clock=FixedClock(),
     )
 
@@ -92,22 +94,22 @@ def test_a_folder_appearing_at_the_second_keyfile_after_the_checks_is_left_alone
     folder: Path, tmp_path: Path
 ) -> None:
     scraper = tmp_path / "data" / "devnet-scrape-config.json"
-    run(folder, LocalKeyFiles(), scraper)  # a first deployment: prod.json.new and the scraper config
+    run(folder, scraper)  # a first deployment: prod.json.new and the scraper config
     before = state(folder), scraper.read_bytes()
-    first, second = folder / f"A_{PROD}.new", folder / f"B_{PROD}.new"
+    second = folder / f"B_{PROD}.new"
 
     with pytest.raises(CheckFailed) as failed:
-        run(folder, InterferedKeyFiles(1, second.mkdir), scraper, ha_count=3)
+        run(folder, scraper, ha_count=3, writes=InterferedWrites(second.mkdir))
 
     assert list(failed.value.problems) == [
         f"{second}: already exists; creating a keyfile never replaces a file",
         f"{second} appeared after the checks; run prepare-deployment again: it picks the next free name",
-        f"nothing was written: the keyfile(s) already created were removed again ({first})",
+        "nothing was written",
     ]
     assert (state(folder), scraper.read_bytes()) == ({**before[0], second.name: None}, before[1])
     assert not any(second.iterdir())
 
-    written = run(folder, LocalKeyFiles(), scraper, ha_count=3)
+    written = run(folder, scraper, ha_count=3)
 
     assert [w.path.name for w in written.keyfiles] == [f"{name}_{PROD}.new2" for name in "ABC"]
 
@@ -119,16 +121,12 @@ def test_a_scraper_config_that_fails_to_write_after_the_checks_takes_every_keyfi
     before = state(folder)
 
     def block_the_scraper_config() -> None:
-        scraper.mkdir(parents=True)
+        (scraper / "in-the-way").mkdir(parents=True)
 
     with pytest.raises(ButlerError) as failed:
-        run(folder, InterferedKeyFiles(3, block_the_scraper_config), scraper, ha_count=3)
+        run(folder, scraper, ha_count=3, writes=InterferedWrites(block_the_scraper_config))
 
-    created = ", ".join(str(folder / f"{name}_{PROD}.new") for name in "ABC")
-    assert list(failed.value.problems) == [
-        f"{scraper}: cannot write: Is a directory",
-        f"nothing was written: the keyfile(s) already created were removed again ({created})",
-    ]
+    assert list(failed.value.problems) == [f"{scraper}: cannot write: Is a directory", "nothing was written"]
     assert state(folder) == before
     assert state(scraper.parent) == {scraper.name: None}
-    assert not any(scraper.iterdir())
+    assert state(scraper) == {"in-the-way": None}

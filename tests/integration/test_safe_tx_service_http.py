@@ -4,6 +4,7 @@ never carry a secret."""
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections.abc import Iterator
@@ -22,6 +23,8 @@ from butler.domain.errors import ButlerError, UsageError
 from butler.domain.keys import EthSecretKey, attester_address
 from butler.domain.safe import Operation, SafeCall, SafeTransaction, safe_tx_hash
 from butler.domain.secret_text import SecretText
+from butler.entrypoints.calldata_output import report_proposals
+from butler.entrypoints.console import RedactingStream, report_error
 
 CHAIN_ID = 11155111
 SAFE = Address.parse("0x41675C099F32341bf84BFc5382aF534df5C7461a")
@@ -572,3 +575,34 @@ def test_a_proposer_key_without_a_safe_or_service_in_the_config_is_a_usage_error
     )
     with pytest.raises(UsageError, match=f"has no {missing}$"):
         SafeTxServiceMultisig.from_config(config, KEY, None)
+
+
+# --- what reaches the operator's stderr ------------------------------------------------------------
+
+
+def test_a_proposals_hash_shows_in_full_on_stderr_and_a_key_in_the_services_answer_does_not(
+    stub: StubService, delays: list[float]
+) -> None:
+    planted = "0x" + "4e7a" * 16  # a private key (not this run's) the service quotes back
+    stub.nonce = 3
+    stub.queue("POST", "list", Answer(201, store=True), Answer(422, {"message": f"bad signer key {planted}"}))
+    multisig = client(stub, delays)
+    err = io.StringIO()
+    stderr = RedactingStream(err)  # what every command's stderr is
+
+    (proposal,) = multisig.propose([transfer(1)])
+    report_proposals([proposal], safe=SAFE, err=stderr)
+    with pytest.raises(ButlerError) as caught:
+        multisig.propose([transfer(2)])
+    report_error(caught.value, stderr)
+    stderr.flush()
+
+    text = err.getvalue()
+    digest = f"0x{proposal.safe_tx_hash.hex()}"
+    assert f"proposed to Safe {SAFE} at nonce 3: {digest}\n" in text
+    refused = safe_tx_hash(SafeTransaction.for_call(transfer(2), 4), CHAIN_ID, SAFE)
+    assert (
+        f"proposing Safe transaction 0x{refused.hex()} (nonce 4) failed: HTTP 422: bad signer key <redacted>"
+        in text
+    )
+    assert planted[2:] not in text and planted[2:14] not in text

@@ -42,7 +42,7 @@ pytestmark = pytest.mark.devnet
 S = AttesterState
 WEI = 10**18
 MIN_WEI_PER_ATTESTER = WEI // 10  # the devnet config's min_eth_per_attester = "0.1"
-INTERVAL = "0.3"
+INTERVAL = "1"
 WAIT_SECONDS = 30.0
 TOKEN = "scrape-me-7Qx"
 

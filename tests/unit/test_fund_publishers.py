@@ -276,6 +276,7 @@ def test_usage_errors_exit_2_with_one_line(args, problem, capsys, monkeypatch, t
 @pytest.mark.parametrize("ha_count", [None, 2])
 def test_funding_from_the_deployment_inputs_lets_prepare_deployment_pass_with_no_warning(ha_count):
     from butler.ports.clock_fake import FixedClock
+    from butler.ports.deployment_writes_fake import FakeDeploymentWrites
     from butler.usecases.prepare_deployment import DeploymentRequest, default_output, prepare_deployment
     from tests.unit.deployment_values import deployed, devnet_network, new_keys, production
 
@@ -293,12 +294,14 @@ def test_funding_from_the_deployment_inputs_lets_prepare_deployment_pass_with_no
     request = DeploymentRequest(prod, new, pubs, SCRAPER, default_output(prod), ha_count)
 
     def deploy():
+        configs = FakeScraperConfigFiles()
         return prepare_deployment(
             request,
             network=network,
             files=files,
             chain=chain,
-            scraper_configs=FakeScraperConfigFiles(),
+            scraper_configs=configs,
+            writes=FakeDeploymentWrites(files, configs),
             clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)),
         )
 

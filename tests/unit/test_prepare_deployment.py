@@ -19,6 +19,7 @@ from butler.domain.scraper_config import AttesterState, ScrapedAttester, Scraper
 from butler.ports.chain_fake import FakeChain
 from butler.ports.clock_fake import FixedClock
 from butler.ports.coinbase_mapping_files_fake import FakeCoinbaseMappingFiles
+from butler.ports.deployment_writes_fake import FakeDeploymentWrites
 from butler.ports.key_files import KeyfileLeftBehind
 from butler.ports.key_files_fake import FakeKeyFiles
 from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
@@ -91,6 +92,7 @@ class World:
             files=self.files,
             chain=self.chain,
             scraper_configs=self.scraper,
+            writes=FakeDeploymentWrites(self.files, self.scraper),
             clock=FixedClock(NOW),
             dry_run=dry_run,
             mappings=self.mappings,

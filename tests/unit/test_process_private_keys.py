@@ -142,13 +142,15 @@ def test_an_existing_publishers_file_is_kept_and_nothing_is_stored():
 
 def test_a_publishers_file_failing_to_write_takes_the_new_public_keys_file_with_it():
     class FailingPublishers(FakeKeyFiles):
-        def write_available_publishers(self, path, publishers):
+        def write_available_publishers(self, path, publishers, *, before_commit=None):
             raise ButlerError(f"{path}: cannot write: disk full")
 
     files = FailingPublishers({SOURCE: keys_file(validator(1))})
+    secrets = FakeSecretStore()
     with pytest.raises(ButlerError, match="disk full"):
-        run(files, FakeSecretStore())
+        run(files, secrets)
     assert set(files.files) == {SOURCE}
+    assert secrets.stored == [], "no key is handed over on a run that writes nothing"
 
 
 def test_the_publishers_file_goes_beside_the_public_keys_file():

@@ -14,6 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from butler.adapters.metrics_server import MetricsServer, metrics_app
 from butler.adapters.prometheus_metrics import LatestStatus, ScraperCollector, metrics_registry, metrics_text
 from butler.domain.address import Address
+from butler.domain.chain_evidence import Suspicion
 from butler.domain.entry_queue import FlushBatch, QueuedAttester
 from butler.domain.lifecycle import Position
 from butler.domain.scraper_config import AttesterState
@@ -166,7 +167,8 @@ def test_every_series_on_metrics_is_in_the_docs_table() -> None:
     documented = {
         "aztec_butler_" + row.split("`")[1] for row in section.splitlines() if row.startswith("| `")
     }
-    exported = {name for name, _ in series(render(good_status()))}
+    suspect = attrs.evolve(good_status(), succeeded=False, suspicion=Suspicion.REORG)
+    exported = {name for status in (good_status(), suspect) for name, _ in series(render(status))}
     assert exported - documented == set()
     assert documented - exported == set(), "the table documents a series /metrics does not have"
 

@@ -396,7 +396,8 @@ def test_reads_follow_the_lifecycle_so_a_moving_attester_is_never_missed() -> No
 
     w.cycle()
 
-    assert w.chain.reads == ["provider_queue", "entry_queue_state", "attester_views", "balances"]
+    lifecycle = ["provider_queue", "entry_queue_state", "attester_views", "balances"]
+    assert [read for read in w.chain.reads if read in lifecycle] == lifecycle
 
 
 class SlowChain(FakeChain):

@@ -80,9 +80,12 @@ def test_a_missing_token_file_is_a_usage_error(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("argv", "said"),
     [
-        (["--interval", "0"], "error: --interval must be a positive number of seconds, got 0"),
-        (["--interval", "-5"], "error: --interval must be a positive number of seconds, got -5"),
-        (["--interval", "inf"], "error: --interval must be a positive number of seconds, got inf"),
+        (["--interval", "0"], "error: --interval must be between 1 and 86400 seconds, got 0"),
+        (["--interval", "-5"], "error: --interval must be between 1 and 86400 seconds, got -5"),
+        (["--interval", "inf"], "error: --interval must be between 1 and 86400 seconds, got inf"),
+        (["--interval", "nan"], "error: --interval must be between 1 and 86400 seconds, got nan"),
+        (["--interval", "1e-300"], "error: --interval must be between 1 and 86400 seconds, got 1e-300"),
+        (["--interval", "0.99"], "error: --interval must be between 1 and 86400 seconds, got 0.99"),
         (["--listen", "nowhere"], "error: --listen: expected HOST:PORT (e.g. 127.0.0.1:9478), got 'nowhere'"),
     ],
 )

@@ -9,8 +9,11 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+
+# Ends the name of every temporary file of ours, so that one a killed process left can be recognised.
+TEMPORARY_SUFFIX = ".butler-tmp"
 
 
 class LeftBehind(Exception):
@@ -23,15 +26,21 @@ class LeftBehind(Exception):
         """Each file still on disk, with the error that kept it there."""
 
 
-def write_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
-    tmp = _finished_temporary(path, text, mode)
+def write_atomically(
+    path: Path, text: str, *, mode: int = 0o644, before_commit: Callable[[], None] | None = None
+) -> None:
+    """Replace `path` with `text`; a file already there keeps its own mode. `before_commit` runs once the
+    text is on disk under a temporary name: the file takes its name only if it returns."""
+    tmp = finished_temporary(path, text, kept_mode(path, mode))
     try:
+        if before_commit is not None:
+            before_commit()
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    _sync_folder(path.parent)
+    sync_folder(path.parent)
 
 
 def create_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
@@ -42,24 +51,32 @@ def create_atomically(path: Path, text: str, *, mode: int = 0o644) -> None:
     replaced. On any failure what this call made is removed again before the error is re-raised; when that
     removal fails too, `LeftBehind` names what stayed.
     """
-    tmp = _finished_temporary(path, text, mode)
+    tmp = finished_temporary(path, text, mode)
     linked = False
     try:
         os.link(tmp, path)
         linked = True
         os.unlink(tmp)
         # Until the folder is on disk, a crash could lose the new name; that counts as not created.
-        _sync_folder(path.parent)
+        sync_folder(path.parent)
     except BaseException as error:
-        left = _remove_all([tmp, path] if linked else [tmp])
+        left = remove_all([tmp, path] if linked else [tmp])
         if left and isinstance(error, OSError):
             raise LeftBehind(error, left) from error
         raise
 
 
-def _finished_temporary(path: Path, text: str, mode: int) -> Path:
+def kept_mode(path: Path, default: int) -> int:
+    """The mode of the file at `path`, which its replacement keeps; `default` when there is none."""
+    try:
+        return os.stat(path).st_mode & 0o7777
+    except OSError:
+        return default
+
+
+def finished_temporary(path: Path, text: str, mode: int, *, suffix: str = TEMPORARY_SUFFIX) -> Path:
     """A hidden file beside `path` holding `text` on disk with `mode`, to be given `path`'s name."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -79,10 +96,11 @@ def remove_durably(path: Path) -> None:
         os.unlink(path)
     except FileNotFoundError:
         return
-    _sync_folder(path.parent)
+    sync_folder(path.parent)
 
 
-def _remove_all(paths: Iterable[Path]) -> tuple[tuple[Path, OSError], ...]:
+def remove_all(paths: Iterable[Path]) -> tuple[tuple[Path, OSError], ...]:
+    """Unlink each of `paths` (missing ones are fine); each that stayed, with the error that kept it."""
     left = []
     for path in paths:
         try:
@@ -94,7 +112,7 @@ def _remove_all(paths: Iterable[Path]) -> tuple[tuple[Path, OSError], ...]:
     return tuple(left)
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     # A rename, link or unlink is durable only once the folder itself is on disk.
     folder_fd = os.open(folder, os.O_RDONLY)
     try:

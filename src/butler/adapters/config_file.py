@@ -6,6 +6,7 @@ Lookup order: `--config PATH`, then `$AZTEC_BUTLER_CONFIG`, then
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
@@ -20,6 +21,12 @@ from butler.domain.config import NetworkConfig, SecretSources
 from butler.domain.errors import UsageError
 
 CONFIG_ENV = "AZTEC_BUTLER_CONFIG"
+# A network name becomes part of file names (config, scraper config, coinbase mapping): a plain word only.
+NETWORK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+NETWORK_NAME_RULE = "a letter or digit, then up to 63 letters, digits, '-' or '_'"
+# The whole ETH supply is far below this; a larger amount per attester is a typo.
+MAX_ETH_PER_ATTESTER = Decimal(1_000_000)
+MAX_CHAIN_ID = 2**64 - 1
 
 T = TypeVar("T")
 
@@ -38,6 +45,8 @@ def find_config(explicit: str | None, network: str | None, environ: Mapping[str,
     if environ.get(CONFIG_ENV):
         return Path(environ[CONFIG_ENV])
     if network:
+        if not NETWORK_NAME.fullmatch(network):
+            raise UsageError(f"--network: expected {NETWORK_NAME_RULE}")
         return config_dir(environ) / f"{network}.toml"
     raise UsageError(
         "no network config: pass --config PATH, set AZTEC_BUTLER_CONFIG, or pass --network NAME "
@@ -129,6 +138,10 @@ class _Fields:
             raise self._fail(field, 'expected a number of ETH, e.g. "0.1"') from None
         if not number.is_finite() or number < 0:
             raise self._fail(field, "expected a non-negative number of ETH")
+        if number > MAX_ETH_PER_ATTESTER:
+            raise self._fail(field, f"expected at most {MAX_ETH_PER_ATTESTER:,} ETH")
+        if number != number.quantize(Decimal("1e-18")):
+            raise self._fail(field, "expected at most 18 decimals (1 wei)")
         return number
 
     def optional_url(self, field: str) -> str | None:
@@ -154,9 +167,15 @@ class _Fields:
             raise self._fail("provider_id", "set provider_id or provider_admin")
         if provider_id == 0:
             raise self._fail("provider_id", "provider ids start at 1")
+        network = self.text("network")
+        if not NETWORK_NAME.fullmatch(network):
+            raise self._fail("network", f"expected {NETWORK_NAME_RULE}")
+        chain_id = self.integer("chain_id")
+        if not 1 <= chain_id <= MAX_CHAIN_ID:
+            raise self._fail("chain_id", f"expected a chain id from 1 to {MAX_CHAIN_ID}")
         return NetworkConfig(
-            network=self.text("network"),
-            chain_id=self.integer("chain_id"),
+            network=network,
+            chain_id=chain_id,
             rpc_url=self.url("rpc_url"),
             staking_registry=self.address("staking_registry"),
             rollup=self.optional_address("rollup"),

@@ -18,7 +18,8 @@ _RULE = "=" * 78
 
 class ConsoleSecretStore:
     def __init__(self, stream: TextIO | None = None) -> None:
-        self._stream = stream if stream is not None else sys.stderr
+        # The process's stderr masks anything key-shaped; this is the one writer meant to show keys.
+        self._stream = stream if stream is not None else getattr(sys.stderr, "unredacted", sys.stderr)
 
     def check(self, validators: Sequence[DerivedValidator]) -> None:
         """Nothing to check: the console remembers nothing, so it can hold no conflicting key."""

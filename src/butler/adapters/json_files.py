@@ -76,10 +76,12 @@ def check_writable(path: Path, *, make_folder: bool = False) -> None:
     raise ButlerError(f"{path}: cannot write: {reason}")
 
 
-def write_json(path: Path, value: object, *, make_folder: bool = False) -> None:
+def write_json(
+    path: Path, value: object, *, make_folder: bool = False, before_commit: Callable[[], None] | None = None
+) -> None:
     try:
         if make_folder:
             os.makedirs(path.parent, exist_ok=True)
-        write_atomically(path, codecs.dump_json(value))
+        write_atomically(path, codecs.dump_json(value), before_commit=before_commit)
     except OSError as exc:
         raise ButlerError(f"{path}: cannot write: {exc.strerror or type(exc).__name__}") from None

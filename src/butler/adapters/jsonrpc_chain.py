@@ -15,6 +15,7 @@ from butler.adapters.log_span import LogSpan
 from butler.adapters.rpc import RpcCall, RpcError, RpcTransport, one_line
 from butler.adapters.static_abi import StaticLayout
 from butler.domain.address import Address
+from butler.domain.chain_evidence import BlockRef
 from butler.domain.config import NetworkConfig
 from butler.domain.entry_queue import EntryQueueState, EpochClock, FlushState, QueueConfig, flush_size
 from butler.domain.errors import ChainError
@@ -231,6 +232,9 @@ class JsonRpcChain:
         self._ready()
         return self._expected_chain_id
 
+    def reported_chain_id(self) -> int:
+        return self._quantity(self._rpc.request("eth_chainId"), "eth_chainId")
+
     def rollup(self) -> Address:
         """The rollup this adapter reads: the canonical one, looked up once (see the class docstring)."""
         self._ready()
@@ -239,6 +243,22 @@ class JsonRpcChain:
     def head_block(self) -> int:
         self._ready()
         return self._quantity(self._rpc.request("eth_blockNumber"), "eth_blockNumber")
+
+    def block(self, number: int | None = None) -> BlockRef | None:
+        self._ready()
+        raw = self._rpc.request("eth_getBlockByNumber", [_LATEST if number is None else hex(number), False])
+        if raw is None and number is not None:
+            return None
+        return self._block_ref(raw, "eth_getBlockByNumber")
+
+    def _block_ref(self, raw: Any, what: str) -> BlockRef:
+        """One `eth_getBlockByNumber` answer, for `block` and `block_hashes` alike."""
+        if not isinstance(raw, dict):
+            raise ChainError(f"rpc {self._rpc.node}: malformed answer to {what}: not a block")
+        block_hash = _hex_bytes(raw.get("hash"))
+        if block_hash is None or len(block_hash) != 32:
+            raise ChainError(f"rpc {self._rpc.node}: malformed answer to {what}: no block hash")
+        return BlockRef(self._quantity(raw.get("number"), what), block_hash)
 
     def provider_by_id(self, provider_id: int) -> Provider | None:
         self._ready()
@@ -420,12 +440,8 @@ class JsonRpcChain:
         raws = self._rpc.batch([RpcCall("eth_getBlockByNumber", [hex(b), False]) for b in unique])
         hashes = {}
         for block, raw in zip(unique, raws, strict=True):
-            if raw is None:
-                continue  # beyond the head
-            digest = raw.get("hash") if isinstance(raw, dict) else None
-            if not isinstance(digest, str) or _hex_bytes(digest) is None or len(digest) != 66:
-                raise ChainError(f"rpc {self._rpc.node}: malformed answer to eth_getBlockByNumber({block})")
-            hashes[block] = digest.lower()
+            if raw is not None:  # None: beyond the head
+                hashes[block] = "0x" + self._block_ref(raw, f"eth_getBlockByNumber({block})").hash.hex()
         return hashes
 
     def _logs(self, address: Address, topics: list[Any], from_block: int, to_block: int) -> list[Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import attrs
@@ -82,8 +83,10 @@ class LocalKeyFiles:
     def read_private_keys(self, path: Path) -> PrivateKeysFile:
         return read_json(path, PrivateKeysFile)
 
-    def write_public_keys(self, path: Path, keys: PublicKeysFile) -> None:
-        write_json(path, keys)
+    def write_public_keys(
+        self, path: Path, keys: PublicKeysFile, *, before_commit: Callable[[], None] | None = None
+    ) -> None:
+        write_json(path, keys, before_commit=before_commit)
 
     def read_production_keyfile(self, path: Path) -> ProductionKeyfile:
         return read_json(path, ProductionKeyfile, screen=_secrets_in_kept_fields)
@@ -111,8 +114,10 @@ class LocalKeyFiles:
     def read_public_keys(self, path: Path) -> PublicKeysFile:
         return read_json(path, PublicKeysFile)
 
-    def write_available_publishers(self, path: Path, publishers: tuple[Address, ...]) -> None:
-        write_json(path, [p.checksum for p in publishers])
+    def write_available_publishers(
+        self, path: Path, publishers: tuple[Address, ...], *, before_commit: Callable[[], None] | None = None
+    ) -> None:
+        write_json(path, [p.checksum for p in publishers], before_commit=before_commit)
 
     def read_available_publishers(self, path: Path) -> PublisherSets:
         return read_decoded(path, codecs.structure_publisher_sets)

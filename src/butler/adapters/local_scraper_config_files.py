@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from butler.adapters.json_files import check_writable, read_json, write_json
+from butler.domain.redaction import key_shaped
 from butler.domain.scraper_config import ScraperConfig
 
-# 32 bytes of hex, with or without 0x: the shape of every private key the product handles. No public
-# value of the format has that length (addresses are 20 bytes).
-_KEY_LIKE = re.compile(r"(?:0[xX])?[0-9a-fA-F]{64}")
 _REFUSED = "looks like a private key; a scraper config holds public data only"
+# No public number of the format comes near this (chain ids, provider ids, block numbers); a private key
+# written as a JSON number does.
+_KEY_SIZED_NUMBER = 10**40
 
 
 def private_key_like_values(data: object, path: str = "") -> list[str]:
-    """`<json path>: ...` for every string (value or field name) in `data` shaped like a private key.
-    Such a field name is not repeated in the path."""
+    """`<json path>: ...` for every value or field name in `data` that holds something shaped like a private
+    key: a long run of hex or decimal digits anywhere in a string (with or without 0x, 63 digits, inside
+    longer text), or a huge number. Such a field name is not repeated in the path."""
     here = path or "top level"
     if isinstance(data, str):
-        return [f"{here}: {_REFUSED}"] if _KEY_LIKE.fullmatch(data.strip()) else []
+        return [f"{here}: {_REFUSED}"] if key_shaped(data) else []
+    if isinstance(data, int | float) and not isinstance(data, bool):
+        return [f"{here}: {_REFUSED}"] if abs(data) >= _KEY_SIZED_NUMBER else []
     problems: list[str] = []
     if isinstance(data, dict):
         for key, value in data.items():
             name = key
-            if _KEY_LIKE.fullmatch(key.strip()):
+            if key_shaped(key):
                 problems.append(f"{here}: a field name {_REFUSED}")
                 name = "<hidden>"
             problems += private_key_like_values(value, f"{path}.{name}" if path else name)

@@ -62,7 +62,13 @@ def _plain(
     return [body]
 
 
+# An idle or trickling client is dropped after this long, so it cannot hold a thread for ever.
+CONNECTION_TIMEOUT_SECONDS = 10.0
+
+
 class _QuietHandler(WSGIRequestHandler):
+    timeout = CONNECTION_TIMEOUT_SECONDS  # applied to each connection's socket
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
@@ -78,12 +84,13 @@ class _ThreadingServerV6(_ThreadingServer):
 class MetricsServer:
     """Serves `app` on host:port (port 0: any free port) from a background thread until `stop`."""
 
-    def __init__(self, app: WsgiApp, host: str, port: int) -> None:
+    def __init__(
+        self, app: WsgiApp, host: str, port: int, *, connection_timeout: float = CONNECTION_TIMEOUT_SECONDS
+    ) -> None:
         server_class = _ThreadingServerV6 if ":" in host else _ThreadingServer
+        handler = type("_Handler", (_QuietHandler,), {"timeout": connection_timeout})
         try:
-            self._server = make_server(
-                host, port, app, server_class=server_class, handler_class=_QuietHandler
-            )
+            self._server = make_server(host, port, app, server_class=server_class, handler_class=handler)
         except OSError as exc:
             where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
             raise ButlerError(f"cannot listen on {where}: {exc.strerror or type(exc).__name__}") from None

@@ -72,6 +72,15 @@ class ScraperCollector:
         yield self._gauge(
             "scrape_duration_seconds", "How long the latest cycle took.", scraper, status.duration_seconds
         )
+        suspect = self._family(
+            "scrape_suspect",
+            "1, labelled with the reason, when the latest cycle failed because the node's chain was not "
+            "believed (wrong_chain, head_behind, reorg, provider_missing); absent otherwise.",
+            ["reason"],
+        )
+        if status.suspicion is not None:
+            suspect.add_metric([self._network, status.suspicion.value], 1)
+        yield suspect
         family = self._family(
             "last_successful_scrape_timestamp_seconds",
             "Unix time at which the last successful cycle ended; absent until one has.",

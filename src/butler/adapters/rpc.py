@@ -6,6 +6,7 @@ its connection may have reached the node, and it is sent again.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -16,6 +17,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from butler.adapters.http_deadline import send_within
+from butler.domain import redaction
 from butler.domain.errors import ChainError
 
 DEFAULT_MAX_BATCH = 500
@@ -141,6 +144,9 @@ class RpcTransport:
     `max_attempts` times in all, the whole POST again, sleeping `backoff(n)` seconds before retry `n`
     (or longer if a 429's Retry-After or the error's backoff hint asks, capped at RETRY_AFTER_CAP).
     Anything else raises `ChainError` naming the node as `scheme://host` only.
+
+    `timeout` bounds each POST as a whole (connecting, and the complete answer), not each socket read;
+    inside `within(seconds)` every POST, retry and wait also ends by that shared deadline.
     """
 
     def __init__(
@@ -169,12 +175,24 @@ class RpcTransport:
         self._sleep = sleep
         self._session = session if session is not None else requests.Session()
         self._ids = itertools.count(1)
+        self._until: float | None = None
 
     def __repr__(self) -> str:
         return f"RpcTransport({self.node})"
 
     def close(self) -> None:
         self._session.close()
+
+    @contextlib.contextmanager
+    def within(self, seconds: float) -> Iterator[None]:
+        """Calls made inside fail once `seconds` have passed (monotonic), whatever their retries."""
+        until = time.monotonic() + seconds
+        previous = self._until
+        self._until = until if previous is None else min(previous, until)
+        try:
+            yield
+        finally:
+            self._until = previous
 
     def request(self, method: str, params: Sequence[Any] = ()) -> Any:
         """One call in its own POST; returns its `result`."""
@@ -221,7 +239,7 @@ class RpcTransport:
         body = json.dumps(payload, separators=(",", ":")).encode()
         for attempt in range(1, self._max_attempts + 1):
             try:
-                return self._post_once(body, describe)
+                return self._post_once(body, describe, self._seconds_left(describe, attempt))
             except _Transient as failure:
                 if attempt == self._max_attempts:
                     raise ChainError(
@@ -230,38 +248,55 @@ class RpcTransport:
                 delay = self._backoff(attempt)
                 if failure.retry_after is not None:
                     delay = max(delay, min(failure.retry_after, RETRY_AFTER_CAP))
+                if self._until is not None and time.monotonic() + delay >= self._until:
+                    raise ChainError(
+                        f"rpc {self.node}: {describe} failed after {attempt} attempts: {failure.reason}; "
+                        f"waiting {delay:.3g} s more would pass the deadline"
+                    ) from None
                 self._sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _post_once(self, body: bytes, describe: str) -> Any:
+    def _seconds_left(self, describe: str, attempt: int) -> float:
+        """How long the next POST may take: `timeout`, or less when the shared deadline is nearer."""
+        if self._until is None:
+            return self._timeout
+        left = self._until - time.monotonic()
+        if left <= 0:
+            tried = f" after {attempt - 1} attempts" if attempt > 1 else ""
+            raise ChainError(f"rpc {self.node}: {describe} failed{tried}: the deadline passed")
+        return min(self._timeout, left)
+
+    def _post_once(self, body: bytes, describe: str, seconds: float) -> Any:
         # Exceptions from requests carry the full url (and with it any API key), so only their class
         # name is passed on, and they are never chained.
         try:
-            response = self._session.post(
+            response = send_within(
+                self._session,
+                "POST",
                 self._url,
+                seconds=seconds,
                 data=body,
                 headers={"Content-Type": "application/json", "Accept": "application/json"},
-                timeout=self._timeout,
             )
         except requests.Timeout:
-            raise _Transient("timed out") from None
+            raise _Transient(f"no complete answer within {seconds:.3g} s") from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             raise _Transient(f"connection failed ({type(exc).__name__})") from None
         except requests.RequestException as exc:
             raise ChainError(f"rpc {self.node}: {describe} failed: {type(exc).__name__}") from None
-        content = response.content  # already read: requests is not asked to stream
-        if response.status_code in TRANSIENT_HTTP_STATUSES:
+        content = response.content
+        if response.status in TRANSIENT_HTTP_STATUSES:
             raise _Transient(
-                f"HTTP {response.status_code}", retry_after=_retry_after(response.headers.get("Retry-After"))
+                f"HTTP {response.status}", retry_after=_retry_after(response.headers.get("Retry-After"))
             )
         try:
             decoded = json.loads(content)
         except ValueError:
             decoded = None
-        if response.status_code != 200:
+        if response.status != 200:
             error = decoded.get("error") if isinstance(decoded, dict) else None
             detail = f": {_error_text(error)}" if isinstance(error, dict) else ""
-            raise ChainError(f"rpc {self.node}: {describe} failed: HTTP {response.status_code}{detail}")
+            raise ChainError(f"rpc {self.node}: {describe} failed: HTTP {response.status}{detail}")
         if decoded is None:
             raise ChainError(f"rpc {self.node}: {describe}: the answer is not JSON")
         _raise_if_rate_limited(decoded)
@@ -339,9 +374,8 @@ def _describe(calls: Sequence[RpcCall]) -> str:
 
 
 def one_line(text: str, limit: int = 160) -> str:
-    """Text from a node or a contract, fit for a one-line message."""
-    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    """Text from a node or a contract, fit for a one-line message: redacted, then cut to `limit`."""
+    return redaction.one_line(text, limit)
 
 
 def _error_text(error: Any) -> str:

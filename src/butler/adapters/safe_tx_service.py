@@ -19,17 +19,19 @@ from typing import Any
 import attrs
 import requests
 
+from butler.adapters.http_deadline import send_within
 from butler.adapters.rpc import (
     RETRY_AFTER_CAP,
     TRANSIENT_HTTP_STATUSES,
     exponential_backoff,
-    one_line,
     redact_url,
 )
+from butler.domain import redaction
 from butler.domain.address import ZERO_ADDRESS, Address, AddressFormatError
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ButlerError, UsageError
 from butler.domain.keys import EthSecretKey, attester_address
+from butler.domain.redaction import shown
 from butler.domain.safe import (
     Operation,
     SafeCall,
@@ -203,17 +205,18 @@ class SafeTxServiceMultisig:
             listed = self._hash_field(item.get("safeTxHash"), what)
             digest = safe_tx_hash(tx, self.chain_id, self._safe)
             if listed != digest:
+                ours = shown(f"0x{digest.hex()}")
                 raise TxServiceError(
                     f"Safe Transaction Service {self.service}: {what}: transaction 0x{listed.hex()} at nonce "
-                    f"{tx.nonce} hashes to 0x{digest.hex()} for chain {self.chain_id}: the service does not "
-                    "serve this chain and Safe as configured"
+                    f"{tx.nonce} hashes to {ours} for chain {self.chain_id}: the service "
+                    "does not serve this chain and Safe as configured"
                 )
             found.append(_Pending(tx, digest))
         return sorted(found, key=lambda p: p.tx.nonce)
 
     def _holds(self, digest: bytes) -> bool:
         """Whether the service stores the transaction with this Safe transaction hash."""
-        what = f"looking up Safe transaction 0x{digest.hex()}"
+        what = f"looking up Safe transaction {shown('0x' + digest.hex())}"
         answer = self._get(f"/api/v1/multisig-transactions/0x{digest.hex()}/", what)
         if answer.status == 404:
             return False
@@ -265,7 +268,7 @@ class SafeTxServiceMultisig:
     # --- the proposal --------------------------------------------------------------------------
 
     def _post(self, tx: SafeTransaction, digest: bytes) -> None:
-        what = f"proposing Safe transaction 0x{digest.hex()} (nonce {tx.nonce})"
+        what = f"proposing Safe transaction {shown('0x' + digest.hex())} (nonce {tx.nonce})"
         path = f"/api/v2/safes/{self._safe.checksum}/multisig-transactions/"
         payload = json.dumps(self._body(tx, digest)).encode()
         for attempt in range(1, self._max_attempts + 1):
@@ -336,13 +339,14 @@ class SafeTxServiceMultisig:
             headers["Authorization"] = f"Bearer {self._api_key.reveal()}"
         # Exceptions from requests carry the full url, so only their class name is passed on.
         try:
-            response = self._session.request(
+            response = send_within(
+                self._session,
                 method,
                 self._base + path,
+                seconds=self._timeout,
                 params=params,
                 data=payload,
                 headers=headers,
-                timeout=self._timeout,
                 allow_redirects=False,
             )
         except requests.Timeout:
@@ -353,12 +357,12 @@ class SafeTxServiceMultisig:
             raise TxServiceError(
                 f"Safe Transaction Service {self.service}: {method} failed: {type(exc).__name__}"
             ) from None
-        text = response.text
+        text = response.content.decode("utf-8", errors="replace")
         try:
             body = json.loads(text) if text else None
         except ValueError:
             body = None
-        return _Answer(response.status_code, body, text, _retry_after(response.headers.get("Retry-After")))
+        return _Answer(response.status, body, text, _retry_after(response.headers.get("Retry-After")))
 
     def _pause(self, attempt: int, retry_after: float | None) -> None:
         delay = self._backoff(attempt)
@@ -387,17 +391,15 @@ class SafeTxServiceMultisig:
     def _message(self, answer: _Answer) -> str:
         """The service's own words, on one line, trimmed, without anything secret in them."""
         text = _message_of(answer.body) if answer.body is not None else _TAG.sub(" ", answer.text)
-        return self._scrub(one_line(text, MESSAGE_LIMIT)) or "no message"
+        return redaction.one_line(text, MESSAGE_LIMIT, known=self._secrets()) or "no message"
 
-    def _scrub(self, text: str) -> str:
+    def _secrets(self) -> list[str]:
         secrets = (
             [] if self._proposer is None else [self._proposer.reveal_hex(), self._proposer.reveal_hex()[2:]]
         )
         if self._api_key is not None:
             secrets.append(self._api_key.reveal())
-        for secret in secrets:
-            text = re.sub(re.escape(secret), "<redacted>", text, flags=re.IGNORECASE)
-        return text
+        return secrets
 
     def _gave_up(self, what: str, attempts: int, reason: str) -> TxServiceError:
         return TxServiceError(
@@ -483,7 +485,8 @@ def _message_of(body: Any) -> str:
 
 def _posted_before(done: Sequence[Proposal]) -> list[str]:
     return [
-        f"proposed before the failure: Safe transaction 0x{p.safe_tx_hash.hex()} (nonce {p.nonce})"
+        f"proposed before the failure: Safe transaction {shown(f'0x{p.safe_tx_hash.hex()}')} "
+        f"(nonce {p.nonce})"
         for p in done
         if not p.already_pending
     ]

@@ -1,7 +1,8 @@
 """Reading the few secrets the CLI needs (Safe proposer key, Safe API key).
 
 They come only from an environment variable or from a key file named in the config or the environment,
-and are never printed: errors name the variable or the file, never the content.
+and are never printed: errors name the variable or the config setting they came from, never the content
+and never the file name either (a secret pasted where a file name belongs must not be echoed).
 """
 
 from __future__ import annotations
@@ -29,24 +30,35 @@ def _read(
     environ: Mapping[str, str],
     *,
     kind: str = "key file",
+    config_setting: str = "",
 ) -> tuple[str, str] | None:
     """(text, where it came from) or None when no source is set. The environment wins over the config."""
     if environ.get(value_env):
         return environ[value_env].strip(), f"${value_env}"
-    path_text = environ.get(file_env) or config_file
-    if not path_text:
+    if environ.get(file_env):
+        path_text, named_by = environ[file_env], f"${file_env}"
+    elif config_file:
+        path_text, named_by = config_file, f"{config_setting} in the network config"
+    else:
         return None
     path = Path(path_text).expanduser()
+    where = f"the {kind} named by {named_by}"
     try:
-        return path.read_text(encoding="utf-8").strip(), str(path)
+        return path.read_text(encoding="utf-8").strip(), where
     except FileNotFoundError:
-        raise UsageError(f"{path}: {kind} not found") from None
+        raise UsageError(f"{named_by}: {kind} not found (the name is not repeated here)") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read {kind}: {type(exc).__name__}") from None
+        raise UsageError(f"{named_by}: cannot read {kind}: {type(exc).__name__}") from None
 
 
 def safe_proposer_key(sources: SecretSources, environ: Mapping[str, str]) -> EthSecretKey | None:
-    found = _read(PROPOSER_KEY_ENV, PROPOSER_KEY_FILE_ENV, sources.safe_proposer_key_file, environ)
+    found = _read(
+        PROPOSER_KEY_ENV,
+        PROPOSER_KEY_FILE_ENV,
+        sources.safe_proposer_key_file,
+        environ,
+        config_setting="safe_proposer_key_file",
+    )
     if found is None:
         return None
     text, where = found
@@ -57,7 +69,9 @@ def safe_proposer_key(sources: SecretSources, environ: Mapping[str, str]) -> Eth
 
 
 def safe_api_key(sources: SecretSources, environ: Mapping[str, str]) -> SecretText | None:
-    found = _read(API_KEY_ENV, API_KEY_FILE_ENV, sources.safe_api_key_file, environ)
+    found = _read(
+        API_KEY_ENV, API_KEY_FILE_ENV, sources.safe_api_key_file, environ, config_setting="safe_api_key_file"
+    )
     if found is None:
         return None
     text, where = found

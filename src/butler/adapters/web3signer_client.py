@@ -7,6 +7,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
+from butler.adapters.http_deadline import send_within
 from butler.adapters.rpc import redact_url
 from butler.domain.errors import ButlerError, InputError, UsageError
 from butler.domain.secp256k1_public_keys import PublicKeyListError, Secp256k1PublicKey, parse_public_key_list
@@ -48,20 +49,24 @@ class Web3SignerClient:
         what = f"{self.source}: GET {PUBLIC_KEYS_PATH}"
         # Exceptions from requests carry the full URL, so only their class name is passed on.
         try:
-            response = self._session.get(
-                self._endpoint, headers={"Accept": "application/json"}, timeout=self._timeout
+            response = send_within(
+                self._session,
+                "GET",
+                self._endpoint,
+                seconds=self._timeout,
+                headers={"Accept": "application/json"},
             )
         except requests.Timeout:
             raise ButlerError(f"{what}: timed out after {self._timeout:g} s") from None
         except requests.RequestException as exc:
             raise ButlerError(f"{what}: connection failed ({type(exc).__name__})") from None
-        if response.status_code != 200:
+        if response.status != 200:
             hint = (
                 ": is this the signer's base URL, with eth1 signing enabled?"
-                if response.status_code == 404
+                if response.status == 404
                 else ""
             )
-            raise ButlerError(f"{what}: answered HTTP {response.status_code}{hint}")
+            raise ButlerError(f"{what}: answered HTTP {response.status}{hint}")
         try:
             data = json.loads(response.content)
         except ValueError:

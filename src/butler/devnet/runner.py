@@ -20,6 +20,7 @@ from butler.devnet.state_cache import saved_devnet
 from butler.devnet.tx_service import TxService, TxServiceState
 from butler.domain.address import Address
 from butler.domain.errors import UsageError
+from butler.domain.redaction import shown
 
 Log = Callable[[str], None]
 KEPT_STATES = 256
@@ -82,7 +83,8 @@ def start_devnet(
     _check_outputs(config_out, key_out)
     binary = tools.anvil_binary()
     saved = saved_devnet(binary, log)
-    log(f"starting anvil ({binary}) from the saved deployment {saved.state.name}")
+    # The file is named by a hash of the pins: our own value, shown so the operator can find the file.
+    log(f"starting anvil ({binary}) from the saved deployment {shown(saved.state.name)}")
     # Recent states only, in memory: by default anvil writes older ones to disk, which makes every block
     # of a devnet holding the whole Aztec system slower than the last. Blocks and receipts all stay.
     state_args = ["--load-state", str(saved.state), "--prune-history", str(KEPT_STATES)]

@@ -30,6 +30,7 @@ import attrs
 from butler.devnet.chain import DevChain
 from butler.devnet.safe import SafeContract, recover_signer, split_signatures
 from butler.domain.address import ZERO_ADDRESS, Address, AddressFormatError
+from butler.domain.redaction import shown
 from butler.domain.safe import Operation, SafeTransaction
 
 _UINT = re.compile(r"^[0-9]+$")
@@ -493,8 +494,9 @@ def _handler_class(service: TxService) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 raise Rejected(HTTPStatus.BAD_REQUEST, "the body is not JSON") from None
             proposal = service.state.propose(match.group("safe"), body)
+            safe_tx_hash = shown(f"0x{proposal.safe_tx_hash.hex()}")
             service.log(
-                f"tx-service: proposal 0x{proposal.safe_tx_hash.hex()} (Safe nonce {proposal.tx.nonce}) "
+                f"tx-service: proposal {safe_tx_hash} (Safe nonce {proposal.tx.nonce}) "
                 f"from {proposal.proposer}"
             )
             return HTTPStatus.CREATED, None

@@ -65,7 +65,8 @@ class PublisherSets:
 
 def publisher_set_problems(sets: PublisherSets) -> list[str]:
     """One line per problem: no publishers at all, an empty set, names that differ only in case (their
-    files would clash on some filesystems), and every repeated publisher with both places it appears."""
+    files would clash on some filesystems), the zero address, and every repeated publisher with both
+    places it appears."""
     if not sets.sets:
         return ["no publisher sets: the object is empty"]
     problems: list[str] = []
@@ -86,6 +87,9 @@ def publisher_set_problems(sets: PublisherSets) -> list[str]:
             what = "the list" if publisher_set.name is None else f"set {publisher_set.name}"
             problems.append(f"{what} holds no publisher")
         for index, publisher in enumerate(publisher_set.publishers):
+            if publisher.is_zero:
+                problems.append(f"{publisher_set.label(index)}: the zero address cannot publish")
+                continue
             seen = first_seen.get(publisher)
             if seen is None:
                 first_seen[publisher] = (set_index, index)

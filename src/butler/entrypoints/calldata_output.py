@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TextIO
 
 from butler.domain.address import Address
+from butler.domain.redaction import shown
 from butler.domain.safe import Operation, SafeCall, multisend_calls
 from butler.ports.multisig import Proposal
 
@@ -52,12 +53,11 @@ def report_proposals(
     stream = err if err is not None else sys.stderr
     where = f" to Safe {safe}" if safe is not None else ""
     for p in proposals:
+        safe_tx_hash = shown(f"0x{p.safe_tx_hash.hex()}")
         if p.already_pending:
-            stream.write(
-                f"already pending{where} at nonce {p.nonce}: 0x{p.safe_tx_hash.hex()} (not posted again)\n"
-            )
+            stream.write(f"already pending{where} at nonce {p.nonce}: {safe_tx_hash} (not posted again)\n")
         else:
-            stream.write(f"proposed{where} at nonce {p.nonce}: 0x{p.safe_tx_hash.hex()}\n")
+            stream.write(f"proposed{where} at nonce {p.nonce}: {safe_tx_hash}\n")
 
 
 def _block(call: SafeCall, title: str) -> str:

@@ -2,24 +2,73 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import signal
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TextIO
 
 from butler.domain.errors import ButlerError
+from butler.domain.redaction import redact
+
+_known_secrets: set[str] = set()
+
+
+def remember_secret(secret: str) -> None:
+    """Mask `secret` (a token, an API key) wherever this process would show it from now on."""
+    _known_secrets.add(secret)
+
+
+def redacted(text: str) -> str:
+    """`text` as it may leave the process: the one redaction rule, with every secret this run read (the
+    values marked `shown` where they were made pass)."""
+    return redact(text, _known_secrets)
 
 
 def report_error(error: ButlerError, stream: TextIO | None = None) -> int:
     out = stream if stream is not None else sys.stderr
     for problem in error.problems:
-        out.write(f"error: {problem}\n")
+        out.write(redacted(f"error: {problem}") + "\n")
     return error.exit_code
 
 
 def note(message: str) -> None:
-    sys.stderr.write(f"{message}\n")
+    sys.stderr.write(redacted(message) + "\n")
+
+
+class RedactingStream(io.TextIOBase):
+    """stderr for the whole process: whole lines, each redacted, to the real stream. `unredacted` is the
+    real stream, for the one writer that must show keys (the console secret store)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self.unredacted = stream
+        self._pending = ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        if lines:
+            self.unredacted.write("".join(redacted(line) + "\n" for line in lines))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self.unredacted.write(redacted(self._pending))
+            self._pending = ""
+        self.unredacted.flush()
+
+    def fileno(self) -> int:
+        return self.unredacted.fileno()
+
+    def isatty(self) -> bool:
+        return self.unredacted.isatty()
 
 
 class ProgressLine:
@@ -101,7 +150,9 @@ def dispatch(
     try:
         command = find(name)
         if command is None:
-            sys.stderr.write(f"error: unknown command {name!r}; run `{prog} --help` for the list\n")
+            sys.stderr.write(
+                redacted(f"error: unknown command {name!r}; run `{prog} --help` for the list") + "\n"
+            )
             return 2
         return command(name, rest)
     except ButlerError as error:
@@ -116,12 +167,32 @@ def exit_with(run: Callable[[Sequence[str]], int]) -> None:
     if sys.stdout is None:
         # Started with stdout closed: give descriptor 1 to /dev/null before a file we open could take it.
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+    if sys.stderr is not None and not isinstance(sys.stderr, RedactingStream):
+        # Everything on stderr (argparse's echo of a bad value included) passes the redaction rule.
+        sys.stderr = RedactingStream(sys.stderr)
     try:
         code = run(sys.argv[1:])
         sys.stdout.flush()
+        if sys.stderr is not None:
+            sys.stderr.flush()
     except BrokenPipeError:
         # Whoever read stdout has gone (e.g. `| head`). Point stdout at /dev/null so that the flush at
         # exit does not raise again and print a traceback.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = 1
     sys.exit(code)
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Inside, SIGTERM stops the command as Ctrl-C does (KeyboardInterrupt), so that the same clean-up
+    runs for both instead of the process dying mid-write."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

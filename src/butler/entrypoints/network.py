@@ -35,12 +35,17 @@ def open_multisig(
     proposed and that the printed calldata is still good."""
     from butler.adapters.safe_tx_service import SafeTxServiceMultisig
     from butler.adapters.secret_sources import safe_api_key, safe_proposer_key
+    from butler.entrypoints.console import remember_secret
 
     try:
         proposer = safe_proposer_key(secrets, os.environ)
         if proposer is None:
             return None
-        return SafeTxServiceMultisig.from_config(config, proposer, safe_api_key(secrets, os.environ))
+        remember_secret(proposer.reveal_hex())
+        api_key = safe_api_key(secrets, os.environ)
+        if api_key is not None:
+            remember_secret(api_key.reveal())
+        return SafeTxServiceMultisig.from_config(config, proposer, api_key)
     except ButlerError as error:
         if printed is None:
             raise

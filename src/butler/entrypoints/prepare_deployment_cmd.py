@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.domain.errors import UsageError
-from butler.entrypoints.console import note, run_plac
+from butler.entrypoints.console import note, run_plac, sigterm_as_interrupt
 from butler.entrypoints.options import check_ha_count, long_flg, network_options
 
 if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
@@ -95,9 +95,10 @@ def prepare_deployment(
     Everything is checked before anything is written: repeated attesters (address or BLS key), a zero
     coinbase nothing fills, a coinbase contradicting the recorded one, malformed or repeated publishers,
     and every publisher's balance on chain (0 ETH fails; less than min_eth_per_attester per attester it
-    serves is a warning). Should a write still fail (a
-    full disk, a file another process created meanwhile), the keyfiles already created are removed again:
-    a run writes all its files or none.
+    serves is a warning). A run writes all its files or none: they are staged under temporary names and
+    committed together; a failed write (a full disk, a file another process created meanwhile), Ctrl-C
+    or SIGTERM takes them all back, and after a kill or a power loss the next run in the same folder
+    first completes or removes the interrupted set.
 
     Output: <production file>.new beside the production file; an existing file is never replaced, the
     next free suffix (.new2, .new3, ...) is used for the whole set at once. -o DIR writes there under the
@@ -132,6 +133,7 @@ def prepare_deployment(
         LocalCoinbaseMappingFiles,
         default_coinbase_mapping_path,
     )
+    from butler.adapters.local_deployment_writes import LocalDeploymentWrites
     from butler.adapters.local_key_files import LocalKeyFiles
     from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
     from butler.adapters.system_clock import SystemClock
@@ -151,16 +153,19 @@ def prepare_deployment(
         if coinbase_mapping is not None
         else default_coinbase_mapping_path(network_config.network, os.environ),
     )
-    result = prepare(
-        request,
-        network=network_config,
-        files=LocalKeyFiles(),
-        chain=open_chain(network_config),
-        scraper_configs=LocalScraperConfigFiles(),
-        clock=SystemClock(),
-        dry_run=dry_run,
-        mappings=LocalCoinbaseMappingFiles(),
-    )
+    with sigterm_as_interrupt():
+        result = prepare(
+            request,
+            network=network_config,
+            files=LocalKeyFiles(),
+            chain=open_chain(network_config),
+            scraper_configs=LocalScraperConfigFiles(),
+            writes=LocalDeploymentWrites(),
+            clock=SystemClock(),
+            dry_run=dry_run,
+            mappings=LocalCoinbaseMappingFiles(),
+            report=note,
+        )
     _summary(result, request)
     if json:
         sys.stdout.write(dumps(plan_json(result), indent=2) + "\n")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import os
 import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -18,11 +18,12 @@ from butler import __version__
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ButlerError, ChainError, InputError, UsageError
 from butler.domain.secret_text import SecretText
-from butler.entrypoints.console import exit_with, note, report_error, run_plac
+from butler.entrypoints.console import exit_with, note, remember_secret, report_error, run_plac
 from butler.entrypoints.options import long_flg
 
 if TYPE_CHECKING:  # adapters load only once the arguments are known to be good
     from butler.adapters.jsonrpc_chain import JsonRpcChain
+    from butler.adapters.rpc import RpcTransport
     from butler.ports.clock import Clock
     from butler.ports.scraper_config_files import ScraperConfigFiles
     from butler.usecases.scrape_cycle import ScrapeStatus
@@ -30,6 +31,9 @@ if TYPE_CHECKING:  # adapters load only once the arguments are known to be good
 PROG = "aztec-butler-scraper"
 DEFAULT_LISTEN = "127.0.0.1:9478"
 DEFAULT_INTERVAL = 60.0
+# Below a second the scraper would hammer the node; above a day it would not be monitoring.
+MIN_INTERVAL = 1.0
+MAX_INTERVAL = 86400.0
 # A cycle gives up on a silent node well within a minute: the next cycle tries again anyway, and a
 # failure shown soon is worth more than a retry that keeps success at 1 for minutes.
 RPC_TIMEOUT_SECONDS = 10.0
@@ -98,11 +102,15 @@ def scraper(
         sys.stdout.write(f"{PROG} {__version__}\n")
         return 0
     host, port = parse_listen(listen)
-    if not (interval > 0 and math.isfinite(interval)):
-        raise UsageError(f"--interval must be a positive number of seconds, got {interval:g}")
+    if not (MIN_INTERVAL <= interval <= MAX_INTERVAL):
+        raise UsageError(
+            f"--interval must be between {MIN_INTERVAL:g} and {MAX_INTERVAL:g} seconds, got {interval:g}"
+        )
     from butler.adapters.secret_sources import scraper_token
 
     token = None if once else scraper_token(os.environ)
+    if token is not None:
+        remember_secret(token.reveal())
 
     from butler.adapters.config_file import CONFIG_ENV
     from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
@@ -122,7 +130,7 @@ def scraper(
             "or `prepare-deployment`, or pass --scraper-config PATH"
         )
     watched = files.read(path)  # refuses anything that looks like a private key
-    chain = _open_chain(network)
+    transport, chain = _open_chain(network, cycle_seconds(interval))
     try:
         check_scraper_config(path, watched, network)
         attesters = _counted(len(watched.attesters), "attester")
@@ -131,7 +139,7 @@ def scraper(
             f"{PROG} {__version__}: network {network.network} (chain {network.chain_id}), {attesters}, "
             f"{publishers}, scraper config {path}"
         )
-        service = _Service(network, chain, files, path, SystemClock())
+        service = _Service(network, chain, files, path, SystemClock(), cycle_deadline(interval, transport))
         if once:
             return service.once()
         return service.serve(host, port, token, interval)
@@ -155,7 +163,19 @@ def parse_listen(text: str) -> tuple[str, int]:
     return host or "0.0.0.0", int(port_text)  # noqa: S104 - ":PORT" asks for every interface
 
 
-def _open_chain(network: NetworkConfig) -> JsonRpcChain:
+def cycle_seconds(interval: float) -> float:
+    """How long a cycle's node calls, retries and waits may take in all: one interval, less a margin for
+    the rest of the cycle, so that a failing node is reported before the next cycle is due."""
+    return max(MIN_INTERVAL / 2, interval * 0.9)
+
+
+def cycle_deadline(interval: float, transport: RpcTransport) -> Callable[[], AbstractContextManager[None]]:
+    """What every cycle runs inside."""
+    seconds = cycle_seconds(interval)
+    return lambda: transport.within(seconds)
+
+
+def _open_chain(network: NetworkConfig, deadline: float) -> tuple[RpcTransport, JsonRpcChain]:
     """The chain adapter, its chain id and rollup checked now: a wrong chain, or a configured rollup
     that is not the canonical one, stops the start; an unreachable node only delays the checks to the
     first cycle that reaches it (the service keeps reporting)."""
@@ -166,13 +186,14 @@ def _open_chain(network: NetworkConfig) -> JsonRpcChain:
     # Thousands of attesters: a few hundred reads per eth_call, a handful of HTTP requests per cycle.
     chain = JsonRpcChain.from_config(network, transport, aggregate=True)
     try:
-        chain.rollup()
+        with transport.within(deadline):
+            chain.rollup()
     except (WrongChain, WrongRollup):
         chain.close()
         raise
     except ChainError as error:
         note(f"warning: cannot check the chain id and rollup yet, retrying every cycle: {error}")
-    return chain
+    return transport, chain
 
 
 class _Stop(BaseException):
@@ -181,7 +202,13 @@ class _Stop(BaseException):
 
 class _Service:
     def __init__(
-        self, network: NetworkConfig, chain: JsonRpcChain, files: ScraperConfigFiles, path: Path, clock: Clock
+        self,
+        network: NetworkConfig,
+        chain: JsonRpcChain,
+        files: ScraperConfigFiles,
+        path: Path,
+        clock: Clock,
+        deadline: Callable[[], AbstractContextManager[None]],
     ) -> None:
         from butler.adapters.prometheus_metrics import LatestStatus, ScraperCollector, metrics_registry
 
@@ -194,6 +221,7 @@ class _Service:
         self.registry = metrics_registry(
             ScraperCollector(network=network.network, version=__version__, status=self.latest.get)
         )
+        self.deadline = deadline
         self.failures_in_a_row = 0
         self.aggregating = chain.aggregating
 
@@ -241,14 +269,15 @@ class _Service:
         previous = self.latest.get()
         started = self.clock.now()
         try:
-            status = scrape_cycle(
-                previous,
-                chain=self.chain,
-                files=self.files,
-                config_path=self.path,
-                network=self.network,
-                clock=self.clock,
-            )
+            with self.deadline():
+                status = scrape_cycle(
+                    previous,
+                    chain=self.chain,
+                    files=self.files,
+                    config_path=self.path,
+                    network=self.network,
+                    clock=self.clock,
+                )
         except Exception as error:
             # A bug must not stop the monitoring either; the message may quote the url, so redact it.
             text = f"unexpected {type(error).__name__}: {error}".replace(
@@ -269,7 +298,8 @@ class _Service:
         if not status.succeeded:
             self.failures_in_a_row += 1
             kept = "keeping the last good values" if status.snapshot is not None else "no values yet"
-            note(f"scrape failed ({self.failures_in_a_row} in a row, {kept}): {status.error}")
+            reason = f" [{status.suspicion.value}]" if status.suspicion is not None else ""
+            note(f"scrape failed{reason} ({self.failures_in_a_row} in a row, {kept}): {status.error}")
             if status.snapshot is None or status.snapshot is previous.snapshot:
                 return
         elif self.failures_in_a_row:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from butler.domain.address import Address
+from butler.domain.chain_evidence import BlockRef
 from butler.domain.entry_queue import EntryQueueState
 from butler.domain.onchain import (
     AttesterView,
@@ -27,7 +28,15 @@ class Chain(Protocol):
 
     def chain_id(self) -> int: ...
 
+    def reported_chain_id(self) -> int:
+        """The chain id the node reports, asked anew on every call (`chain_id` may check only once)."""
+        ...
+
     def head_block(self) -> int: ...
+
+    def block(self, number: int | None = None) -> BlockRef | None:
+        """The block at height `number`, or the head when None; None when the node has no such block."""
+        ...
 
     def provider_by_id(self, provider_id: int) -> Provider | None:
         """The provider registered under `provider_id`, or None when the id is unknown."""
@@ -82,5 +91,5 @@ class Chain(Protocol):
 
     def block_hashes(self, blocks: Sequence[int]) -> Mapping[int, str]:
         """The hash (0x + 64 lowercase hex digits) of each of `blocks` the chain has; blocks beyond its
-        head are absent from the answer."""
+        head are absent from the answer. The same hashes as `block`, for many heights in one read."""
         ...

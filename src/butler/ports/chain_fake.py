@@ -10,10 +10,12 @@ rollup's deposit events as the real rollup does (`rollup_logs_deposits=False`: a
 from __future__ import annotations
 
 import collections
+import copy
 from collections.abc import Mapping, Sequence
 
 from butler.domain import bn254
 from butler.domain.address import ZERO_ADDRESS, Address
+from butler.domain.chain_evidence import BlockRef
 from butler.domain.entry_queue import EntryQueueState, EpochClock, FlushState, QueueConfig, flush_size
 from butler.domain.errors import ChainError
 from butler.domain.hashing import keccak256
@@ -73,8 +75,11 @@ class FakeChain:
         head_block: int = 1,
         activation_threshold: int = DEFAULT_ACTIVATION_THRESHOLD,
         staker_implementation: Address = FAKE_STAKER_IMPLEMENTATION,
+        genesis: bytes = b"",
         rollup_logs_deposits: bool = True,
     ) -> None:
+        """`genesis` seeds the block hashes: two fakes with different ones are different chains, even
+        with the same chain id."""
         self.rollup = rollup
         self.activation_threshold = activation_threshold
         self.staker_implementation = staker_implementation
@@ -90,8 +95,12 @@ class FakeChain:
         self._events: list[StakedWithProvider] = []
         self._rollup_events: list[RollupDepositEvent] = []
         self._rollup_logs_deposits = rollup_logs_deposits
-        self._reorgs = 0
+        # Hashes are drawn when first asked and kept, so a block keeps its hash until a reorg or a
+        # revert replaces it; `_forks` counts those, so replaced blocks get other hashes.
         self._hashes: dict[int, str] = {}
+        self._genesis = genesis
+        self._forks = 0
+        self._snapshots: list[dict[str, object]] = []
         self._failure: str | None = None
         self.queue_config = UNLIMITED_QUEUE_CONFIG
         self.epoch_clock = DEFAULT_CLOCK
@@ -230,7 +239,31 @@ class FakeChain:
         self._mine()
 
     def mine(self, blocks: int = 1) -> None:
-        self._head += blocks
+        for _ in range(blocks):
+            self._mine()
+
+    def snapshot(self) -> int:
+        """Keeps the whole state (like anvil's evm_snapshot); `revert` returns to it."""
+        self._snapshots.append(copy.deepcopy({k: v for k, v in vars(self).items() if k != "_snapshots"}))
+        return len(self._snapshots) - 1
+
+    def revert(self, snapshot: int) -> None:
+        """Back to `snapshot`'s state (like evm_revert): the blocks mined since are gone, and blocks
+        mined from now on differ from them (a reorg)."""
+        kept = self._snapshots[snapshot]
+        del self._snapshots[snapshot:]
+        forks = self._forks + 1
+        reads = self.reads
+        drawn = self._hashes
+        vars(self).update(copy.deepcopy(kept))
+        self.reads = reads
+        self._forks = forks
+        # Blocks up to the kept head are the same blocks, whenever their hashes were first drawn.
+        self._hashes = {**{b: h for b, h in drawn.items() if b <= self._head}, **self._hashes}
+
+    def set_chain_id(self, chain_id: int) -> None:
+        """The node now serves another chain id (its state is left as it is)."""
+        self._chain_id = chain_id
 
     def reorg(self, depth: int) -> None:
         """The newest `depth` blocks are replaced by as many empty ones: other hashes, their events gone.
@@ -241,7 +274,7 @@ class FakeChain:
         self._events = [e for e in self._events if e.block_number <= fork]
         self._rollup_events = [e for e in self._rollup_events if e.block_number <= fork]
         self._hashes = {b: h for b, h in self._hashes.items() if b <= fork}
-        self._reorgs += 1
+        self._forks += 1
 
     def fail_reads(self, message: str | None = "the fake node is unreachable") -> None:
         """Every read raises `ChainError(message)` until called again with None."""
@@ -253,9 +286,20 @@ class FakeChain:
         self._read("chain_id")
         return self._chain_id
 
+    def reported_chain_id(self) -> int:
+        self._read("reported_chain_id")
+        return self._chain_id
+
     def head_block(self) -> int:
         self._read("head_block")
         return self._head
+
+    def block(self, number: int | None = None) -> BlockRef | None:
+        self._read("block")
+        height = self._head if number is None else number
+        if not 0 <= height <= self._head:
+            return None
+        return BlockRef(height, bytes.fromhex(self._block_hash(height)[2:]))
 
     def provider_by_id(self, provider_id: int) -> Provider | None:
         self._read("provider_by_id")
@@ -356,7 +400,7 @@ class FakeChain:
 
     def _block_hash(self, block: int) -> str:
         if block not in self._hashes:
-            seed = _BLOCK_DOMAIN + block.to_bytes(8, "big") + self._reorgs.to_bytes(8, "big")
+            seed = _BLOCK_DOMAIN + self._genesis + self._forks.to_bytes(8, "big") + block.to_bytes(8, "big")
             self._hashes[block] = "0x" + keccak256(seed).hex()
         return self._hashes[block]
 

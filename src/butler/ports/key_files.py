@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -42,7 +43,13 @@ class KeyFiles(Protocol):
 
     def read_private_keys(self, path: Path) -> PrivateKeysFile: ...
 
-    def write_public_keys(self, path: Path, keys: PublicKeysFile) -> None: ...
+    def write_public_keys(
+        self, path: Path, keys: PublicKeysFile, *, before_commit: Callable[[], None] | None = None
+    ) -> None:
+        """Write `path` atomically. The file is complete on disk under a temporary name before
+        `before_commit` runs, and takes its name only if that returns: whatever can fail in the write
+        (a full disk) fails before `before_commit` is called."""
+        ...
 
     def read_production_keyfile(self, path: Path) -> ProductionKeyfile: ...
 
@@ -62,8 +69,11 @@ class KeyFiles(Protocol):
 
     def read_public_keys(self, path: Path) -> PublicKeysFile: ...
 
-    def write_available_publishers(self, path: Path, publishers: tuple[Address, ...]) -> None:
-        """The available-publishers file as a JSON array of checksummed addresses, in order."""
+    def write_available_publishers(
+        self, path: Path, publishers: tuple[Address, ...], *, before_commit: Callable[[], None] | None = None
+    ) -> None:
+        """The available-publishers file as a JSON array of checksummed addresses, in order; written
+        like `write_public_keys`."""
         ...
 
     def read_available_publishers(self, path: Path) -> PublisherSets:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TypeVar
 
@@ -45,8 +45,14 @@ class FakeKeyFiles:
     def read_private_keys(self, path: Path) -> PrivateKeysFile:
         return self._read(path, PrivateKeysFile, "a private-keys file")
 
-    def write_public_keys(self, path: Path, keys: PublicKeysFile) -> None:
+    def write_public_keys(
+        self, path: Path, keys: PublicKeysFile, *, before_commit: Callable[[], None] | None = None
+    ) -> None:
         self.check_writable(path)
+        if path in self._fail_creating:
+            raise ButlerError(f"{path}: cannot write: {self._fail_creating[path]}")
+        if before_commit is not None:
+            before_commit()
         self.files[path] = keys
 
     def read_production_keyfile(self, path: Path) -> ProductionKeyfile:
@@ -70,8 +76,14 @@ class FakeKeyFiles:
     def read_public_keys(self, path: Path) -> PublicKeysFile:
         return self._read(path, PublicKeysFile, "a public-keys file")
 
-    def write_available_publishers(self, path: Path, publishers: tuple[Address, ...]) -> None:
+    def write_available_publishers(
+        self, path: Path, publishers: tuple[Address, ...], *, before_commit: Callable[[], None] | None = None
+    ) -> None:
         self.check_writable(path)
+        if path in self._fail_creating:
+            raise ButlerError(f"{path}: cannot write: {self._fail_creating[path]}")
+        if before_commit is not None:
+            before_commit()
         self.files[path] = PublisherSets.single(publishers)
 
     def read_available_publishers(self, path: Path) -> PublisherSets:

@@ -1,9 +1,10 @@
 """Phase 3: the keyfile(s) for the node servers, and the scraper config that watches them (SPEC §5-7).
 
-Every check runs before the first write: the input files, duplicates and coinbases (a validator without one
+Before anything else, a set of files an interrupted run left behind is completed or taken back. Every
+check runs before the first write: the input files, duplicates and coinbases (a validator without one
 gets the coinbase the coinbase mapping or the scraper config knows for it), the publishers, the output
-names, the scraper config merge and the publishers' funding on chain. The writes are all or nothing:
-keyfiles are created, never replacing a file, and removed again when a later write fails.
+names, the scraper config merge and the publishers' funding on chain. The writes are all or nothing
+(`DeploymentWrites`): keyfiles are created, never replacing a file, together with the scraper config.
 """
 
 from __future__ import annotations
@@ -27,15 +28,15 @@ from butler.domain.deployment import (
     output_names,
     plan_deployment,
 )
-from butler.domain.errors import ButlerError, CheckFailed, InputError
+from butler.domain.errors import CheckFailed, InputError
 from butler.domain.scraper_config import ScraperConfig, merged_scraper_config
 from butler.ports.chain import Chain
 from butler.ports.clock import Clock
 from butler.ports.coinbase_mapping_files import CoinbaseMappingFiles
-from butler.ports.key_files import KeyfileExists, KeyfileLeftBehind, KeyFiles
+from butler.ports.deployment_writes import DeploymentWrites, KeyfileTaken
+from butler.ports.key_files import KeyFiles
 from butler.ports.scraper_config_files import ScraperConfigFiles
 from butler.usecases.chain_answers import answered
-from butler.usecases.keyfile_removal import remove_again
 from butler.usecases.known_coinbases import check_mapping_provider, read_known_coinbases
 from butler.usecases.providers import resolve_provider
 
@@ -98,12 +99,18 @@ def prepare_deployment(
     files: KeyFiles,
     chain: Chain,
     scraper_configs: ScraperConfigFiles,
+    writes: DeploymentWrites,
     clock: Clock,
     dry_run: bool = False,
     mappings: CoinbaseMappingFiles | None = None,
+    report: Callable[[str], None] = lambda _: None,
 ) -> DeploymentResult:
     """Plan, check and write phase 3's files. With `dry_run` every check runs (the chain's included) and
-    the result names the files a real run would write, but nothing is written."""
+    the result names the files a real run would write, but nothing is written (nor an interrupted run's
+    files tidied). `report` hears what was done about an interrupted run's files, as soon as it is done."""
+    if not dry_run:
+        for line in writes.recover(request.output.folder, request.scraper_config):
+            report(line)
     inputs = read_deployment_inputs(request.production, request.new_public_keys, request.publishers, files)
     existing = (
         scraper_configs.read(request.scraper_config)
@@ -156,15 +163,20 @@ def prepare_deployment(
     if dry_run:
         return result
 
-    created: list[Path] = []
     try:
-        for written in result.keyfiles:
-            files.create_production_keyfile(written.path, written.planned.keyfile)
-            created.append(written.path)
-        # Last: it replaces the config atomically, and nothing after it can fail and need it undone.
-        scraper_configs.write(request.scraper_config, updated)
-    except ButlerError as failure:
-        raise _undone(failure, created, files, request.output) from None
+        writes.write_set(
+            [(written.path, written.planned.keyfile) for written in result.keyfiles],
+            request.scraper_config,
+            updated,
+        )
+    except KeyfileTaken as taken:
+        retry = (
+            "choose another -o"
+            if request.output.exact
+            else "run prepare-deployment again: it picks the next free name"
+        )
+        *problems, outcome = taken.problems
+        raise CheckFailed(*problems, f"{taken.path} appeared after the checks; {retry}", outcome) from None
     return result
 
 
@@ -221,25 +233,3 @@ def _targets(plan: DeploymentPlan, place: OutputPlace, files: KeyFiles) -> list[
             )
         )
     return targets
-
-
-def _undone(failure: ButlerError, created: list[Path], files: KeyFiles, place: OutputPlace) -> ButlerError:
-    """The error to raise for `failure`, once the keyfiles `created` by this run are removed again."""
-    removal_problems, stayed = remove_again(files, created)
-    problems = [*failure.problems, *removal_problems]
-    left = [*(failure.paths if isinstance(failure, KeyfileLeftBehind) else ()), *stayed]
-    if isinstance(failure, KeyfileExists):
-        retry = (
-            "choose another -o"
-            if place.exact
-            else "run prepare-deployment again: it picks the next free name"
-        )
-        problems.append(f"{failure.path} appeared after the checks; {retry}")
-    if left:
-        problems.append(f"left behind, remove by hand: {', '.join(map(str, left))}; nothing else was written")
-    elif created:
-        removed = ", ".join(map(str, created))
-        problems.append(f"nothing was written: the keyfile(s) already created were removed again ({removed})")
-    else:
-        problems.append("nothing was written")
-    return CheckFailed(*problems) if isinstance(failure, KeyfileExists) else ButlerError(*problems)

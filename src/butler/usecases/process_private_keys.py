@@ -14,7 +14,7 @@ from butler.domain.derivation import (
     public_keys_file,
     publisher_addresses,
 )
-from butler.domain.errors import ButlerError, CheckFailed, InputError
+from butler.domain.errors import CheckFailed, InputError
 from butler.domain.keyfiles import DerivedValidator, PrivateKeysFile
 from butler.ports.key_files import KeyFiles
 from butler.ports.secret_store import SecretStore, StoredKey
@@ -86,21 +86,22 @@ def process_private_keys(
         on_chain_check(derived)
     # A key the store already holds differently fails here, before any key is handed over.
     secrets.check(derived)
-    stored = tuple(secrets.store(derived))
+    stored: list[StoredKey] = []
     publishers = publisher_addresses(keys_file)
-    new_public_file = not files.exists(output)
-    files.write_public_keys(output, public_keys_file(keys_file, (d.public for d in derived)))
-    try:
-        files.write_available_publishers(publishers_output, publishers)
-    except ButlerError:
-        if new_public_file:
-            files.remove(output)  # both files or neither
-        raise
+    # Both files are complete on disk under temporary names before the keys are handed over (a full disk
+    # fails before), and take their names only after: never keys shown on a run that writes nothing.
+    files.write_public_keys(
+        output,
+        public_keys_file(keys_file, (d.public for d in derived)),
+        before_commit=lambda: files.write_available_publishers(
+            publishers_output, publishers, before_commit=lambda: stored.extend(secrets.store(derived))
+        ),
+    )
     return Processed(
         output=output,
         validators=total,
         publishers_output=publishers_output,
         attesters=tuple(d.public.attester.eth for d in derived),
         publishers=publishers,
-        stored=stored,
+        stored=tuple(stored),
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 import attrs
 
 from butler.domain.address import Address
+from butler.domain.chain_evidence import BlockRef, Suspicion, descends, head_suspicion, is_setback
 from butler.domain.config import NetworkConfig
 from butler.domain.entry_queue import (
     EntryQueueState,
@@ -23,7 +24,7 @@ from butler.domain.entry_queue import (
     earliest_eta,
     queued_attesters,
 )
-from butler.domain.errors import ButlerError, CheckFailed
+from butler.domain.errors import ButlerError, ChainError, CheckFailed
 from butler.domain.funding import required_top_up
 from butler.domain.lifecycle import CoinbaseException, Observation, Position, coinbase_exception, next_state
 from butler.domain.onchain import AttesterView, KeyStore
@@ -90,6 +91,17 @@ class ScrapeStatus:
     error: str | None = None
     rejected_total: Mapping[tuple[AttesterState, Position], int] = attrs.field(factory=dict)
     """Rejected transitions since start, by the state kept and the position the chain showed."""
+    accepted_head: BlockRef | None = None
+    """The head the last successful cycle read at its start: later cycles are weighed against it."""
+    suspicion: Suspicion | None = None
+    """Why the latest cycle's reads were not believed, when that is why it failed."""
+
+
+class _Suspect(Exception):
+    def __init__(self, suspicion: Suspicion, detail: str) -> None:
+        super().__init__(detail)
+        self.suspicion = suspicion
+        self.detail = detail
 
 
 def check_scraper_config(path: Path, config: ScraperConfig, network: NetworkConfig) -> None:
@@ -128,7 +140,12 @@ def scrape_cycle(
     try:
         config = files.read(config_path)
         check_scraper_config(config_path, config, network)
+        head, trusted = _weigh_head(chain, network, previous.accepted_head)
         snapshot = _observe(config, chain, network.min_wei_per_attester, started)
+        _weigh_evidence(chain, config, head, trusted, snapshot)
+    except _Suspect as suspect:
+        failure = failed(previous, started=started, finished=clock.now(), error=suspect.detail)
+        return attrs.evolve(failure, suspicion=suspect.suspicion)
     except ButlerError as error:
         return failed(previous, started=started, finished=clock.now(), error="; ".join(error.problems))
     rejected_total = Counter(previous.rejected_total)
@@ -162,6 +179,7 @@ def scrape_cycle(
         last_success_at=finished,
         error=None,
         rejected_total=dict(rejected_total),
+        accepted_head=head,
     )
 
 
@@ -173,7 +191,54 @@ def failed(previous: ScrapeStatus, *, started: datetime, finished: datetime, err
         succeeded=False,
         duration_seconds=_seconds(started, finished),
         error=error,
+        suspicion=None,
     )
+
+
+def _weigh_head(chain: Chain, network: NetworkConfig, accepted: BlockRef | None) -> tuple[BlockRef, bool]:
+    """The node's head, and whether it descends from `accepted`; `_Suspect` for another chain id or a
+    head older than `accepted`."""
+    reported = chain.reported_chain_id()
+    if reported != network.chain_id:
+        raise _Suspect(
+            Suspicion.WRONG_CHAIN,
+            f"the node now serves chain id {reported}, not {network.chain_id}: nothing from it is kept",
+        )
+    head = chain.block()
+    if head is None:
+        raise ChainError("the node names no head block")
+    then = chain.block(accepted.number) if accepted is not None else None
+    behind = head_suspicion(accepted, head, then)
+    if behind is not None:
+        raise _Suspect(Suspicion.HEAD_BEHIND, behind + ": nothing from it is kept")
+    return head, descends(accepted, then)
+
+
+def _weigh_evidence(
+    chain: Chain, config: ScraperConfig, head: BlockRef, trusted: bool, snapshot: Snapshot
+) -> None:
+    """`_Suspect` when the provider is gone, or when reads not descending from the accepted head (or
+    torn by a reorg during the cycle) would set an attester back."""
+    if chain.provider_by_id(config.staking_provider_id) is None:
+        raise _Suspect(
+            Suspicion.PROVIDER_MISSING,
+            f"the node knows no staking provider {config.staking_provider_id}: another chain, or a reorg "
+            "before its registration? nothing from it is kept",
+        )
+    still = chain.block(head.number)
+    if still is None:
+        raise _Suspect(Suspicion.HEAD_BEHIND, f"the node lost {head} during the cycle: nothing is kept")
+    if trusted and still.hash == head.hash:
+        return
+    setbacks = [c for c in snapshot.changes if is_setback(c.previous, c.state)]
+    if setbacks:
+        first = setbacks[0]
+        raise _Suspect(
+            Suspicion.REORG,
+            f"the chain no longer holds the head last accepted (a reorg, or another chain with the same "
+            f"id), and it would set {len(setbacks)} attester(s) back (e.g. {first.attester}: "
+            f"{first.previous.value} -> {first.state.value}): nothing from it is kept",
+        )
 
 
 def _observe(config: ScraperConfig, chain: Chain, min_wei_per_attester: int, now: datetime) -> Snapshot:
