@@ -195,8 +195,7 @@ def main() -> None:
         "--max-batch",
         type=int,
         default=DEFAULT_MAX_BATCH,
-        help="calls per JSON-RPC POST (default the scraper's); anvil refuses bodies over about 2 MiB, which "
-        "the scraper's batches of aggregated reads exceed at 100,000 attesters",
+        help="calls per JSON-RPC POST (default the scraper's; POSTs are also cut at 1 MiB of JSON)",
     )
     args, ignored = parser.parse_known_args()
     if ignored:
