@@ -49,11 +49,12 @@ from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
 from butler.domain.entry_queue import QueueConfig
 from butler.domain.onchain import AttesterStatus, AttesterView, G1Point, G2Point, KeyStore
+from butler.domain.scrape_status import ScrapeStatus
 from butler.domain.scraper_config import ScrapedAttester, ScraperConfig
 from butler.entrypoints import scraper as scraper_entrypoint
 from butler.ports.chain import Chain
 from butler.ports.chain_fake import FakeChain
-from butler.usecases.scrape_cycle import ScrapeStatus, scrape_cycle
+from butler.usecases.scrape_cycle import scrape_cycle
 
 GOAL_REQUESTS = 10
 GOAL_SECONDS = 2.0

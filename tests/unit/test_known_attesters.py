@@ -14,8 +14,8 @@ from butler.domain.errors import ChainError, CheckFailed, UsageError
 from butler.domain.known_attesters import already_known
 from butler.domain.onchain import AttesterStatus, AttesterView, DepositArgs, G1Point, G2Point, KeyStore
 from butler.ports.chain_fake import FAKE_ROLLUP, FakeChain
-from butler.usecases.providers import resolve_provider
-from butler.usecases.registration_check import ensure_not_on_chain
+from butler.usecases.steps.providers import resolve_provider
+from butler.usecases.steps.registration_check import ensure_not_on_chain
 
 # A small pool, so that inputs and chain state overlap often.
 addresses = st.integers(min_value=1, max_value=12).map(Address.from_int)

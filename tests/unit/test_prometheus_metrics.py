@@ -17,9 +17,9 @@ from butler.domain.address import Address
 from butler.domain.chain_evidence import Suspicion
 from butler.domain.entry_queue import FlushBatch, QueuedAttester
 from butler.domain.lifecycle import Position
+from butler.domain.scrape_status import RejectedTransition, ScrapeStatus, Snapshot
 from butler.domain.scraper_config import AttesterState
 from butler.ports.chain_fake import FakeChain
-from butler.usecases.scrape_cycle import RejectedTransition, ScrapeStatus, Snapshot
 from tests.conftest import REPO_ROOT
 
 S = AttesterState

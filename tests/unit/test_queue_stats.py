@@ -11,6 +11,7 @@ import pytest
 
 from butler.domain.address import Address
 from butler.domain.entry_queue import QueueConfig
+from butler.domain.scrape_status import ScrapeStatus
 from butler.domain.scraper_config import ScrapedAttester, ScraperConfig
 from butler.entrypoints.cli import run
 from butler.entrypoints.queue_stats_cmd import as_document, as_text
@@ -19,7 +20,7 @@ from butler.ports.clock_fake import FixedClock
 from butler.ports.key_files_fake import FakeKeyFiles
 from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
 from butler.usecases.queue_stats import QueueStats, QueueStatsRequest, queue_stats
-from butler.usecases.scrape_cycle import ScrapeStatus, scrape_cycle
+from butler.usecases.scrape_cycle import scrape_cycle
 from tests.unit.test_scrape_coinbases import production_keyfile
 from tests.unit.test_scrape_cycle import attester, keystore, network
 

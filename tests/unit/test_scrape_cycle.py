@@ -19,17 +19,12 @@ from butler.domain.config import NetworkConfig
 from butler.domain.entry_queue import EntryQueueState, QueueConfig
 from butler.domain.lifecycle import Position
 from butler.domain.onchain import AttesterStatus, AttesterView, G1Point, G2Point, KeyStore
+from butler.domain.scrape_status import RejectedTransition, ScrapeStatus, StateChange
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from butler.ports.chain_fake import FakeChain
 from butler.ports.clock_fake import FixedClock
 from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
-from butler.usecases.scrape_cycle import (
-    RejectedTransition,
-    ScrapeStatus,
-    StateChange,
-    scrape_cycle,
-    summarise,
-)
+from butler.usecases.scrape_cycle import scrape_cycle, summarise
 
 S = AttesterState
 PATH = Path("/data/devnet-scrape-config.json")

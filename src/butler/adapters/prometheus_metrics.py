@@ -15,8 +15,8 @@ from prometheus_client.registry import CollectorRegistry
 
 from butler.domain.config import WEI_PER_ETH
 from butler.domain.lifecycle import TRANSITIONS
+from butler.domain.scrape_status import ScrapeStatus, Snapshot
 from butler.domain.scraper_config import AttesterState
-from butler.usecases.scrape_cycle import ScrapeStatus, Snapshot
 
 PREFIX = "aztec_butler_"
 SCRAPER = "chain"  # the `scraper` label: which reading loop a success, duration or timestamp is about

@@ -139,7 +139,7 @@ def _provider_id(config: NetworkConfig) -> int:
     if config.provider_id is not None:
         return config.provider_id
     from butler.entrypoints.network import open_chain
-    from butler.usecases.providers import resolve_provider
+    from butler.usecases.steps.providers import resolve_provider
 
     return resolve_provider(open_chain(config), config).id
 

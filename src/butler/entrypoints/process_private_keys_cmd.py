@@ -216,8 +216,8 @@ def _load_network_config(config: str | None, network: str | None) -> NetworkConf
 
 def _on_chain_check(network_config: NetworkConfig, sources: SecretSources) -> OnChainCheck:
     from butler.entrypoints.network import open_chain, open_safe_queue
-    from butler.usecases.providers import resolve_provider
-    from butler.usecases.registration_check import ensure_not_on_chain
+    from butler.usecases.steps.providers import resolve_provider
+    from butler.usecases.steps.registration_check import ensure_not_on_chain
 
     def check(derived: list[DerivedValidator]) -> None:
         chain = open_chain(network_config)

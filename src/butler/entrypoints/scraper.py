@@ -24,9 +24,9 @@ from butler.entrypoints.options import long_flg
 if TYPE_CHECKING:  # adapters load only once the arguments are known to be good
     from butler.adapters.jsonrpc_chain import JsonRpcChain
     from butler.adapters.rpc import RpcTransport
+    from butler.domain.scrape_status import ScrapeStatus
     from butler.ports.clock import Clock
     from butler.ports.scraper_config_files import ScraperConfigFiles
-    from butler.usecases.scrape_cycle import ScrapeStatus
 
 PROG = "aztec-butler-scraper"
 DEFAULT_LISTEN = "127.0.0.1:9478"
@@ -116,7 +116,7 @@ def scraper(
     from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
     from butler.adapters.system_clock import SystemClock
     from butler.entrypoints.network import load_config, scraper_config_path
-    from butler.usecases.scrape_cycle import check_scraper_config
+    from butler.usecases.steps.scraper_config_scope import check_scraper_config
 
     if not config and not os.environ.get(CONFIG_ENV):
         # The operator CLI's lookup by --network does not exist here: one config per process, named.

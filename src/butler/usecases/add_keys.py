@@ -18,9 +18,9 @@ from butler.domain.staking_registry_calls import add_keys_calls, chunked
 from butler.ports.chain import Chain
 from butler.ports.key_files import KeyFiles
 from butler.ports.multisig import Multisig, Proposal, SafeQueue
-from butler.usecases.process_private_keys import read_checked_private_keys
-from butler.usecases.providers import resolve_provider
-from butler.usecases.registration_check import known_registrations
+from butler.usecases.steps.checked_private_keys import read_checked_private_keys
+from butler.usecases.steps.providers import resolve_provider
+from butler.usecases.steps.registration_check import known_registrations
 
 Progress = Callable[[int, int], None]
 

@@ -19,8 +19,8 @@ from butler.domain.keyfiles import ProductionKeyfile
 from butler.ports.coinbase_mapping_files import CoinbaseMappingFiles
 from butler.ports.key_files import KeyfileLeftBehind, KeyFiles
 from butler.ports.scraper_config_files import ScraperConfigFiles
-from butler.usecases.keyfile_removal import remove_again
-from butler.usecases.known_coinbases import read_known_coinbases
+from butler.usecases.steps.keyfile_removal import remove_again
+from butler.usecases.steps.known_coinbases import read_known_coinbases
 
 
 @attrs.frozen

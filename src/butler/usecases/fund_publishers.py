@@ -18,8 +18,8 @@ from butler.ports.chain import Chain
 from butler.ports.key_files import KeyFiles
 from butler.ports.multisig import Multisig, Proposal
 from butler.ports.scraper_config_files import ScraperConfigFiles
-from butler.usecases.chain_answers import answered
-from butler.usecases.prepare_deployment import read_deployment_inputs
+from butler.usecases.steps.chain_answers import answered
+from butler.usecases.steps.deployment_inputs import read_deployment_inputs
 
 Warn = Callable[[str], None]
 

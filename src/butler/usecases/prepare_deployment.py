@@ -19,7 +19,6 @@ from butler.domain.address import Address
 from butler.domain.coinbase_fill import KnownCoinbase
 from butler.domain.config import NetworkConfig
 from butler.domain.deployment import (
-    DeploymentInputs,
     DeploymentPlan,
     LowBalance,
     PlannedKeyfile,
@@ -28,7 +27,7 @@ from butler.domain.deployment import (
     output_names,
     plan_deployment,
 )
-from butler.domain.errors import CheckFailed, InputError
+from butler.domain.errors import CheckFailed
 from butler.domain.scraper_config import ScraperConfig, merged_scraper_config
 from butler.ports.chain import Chain
 from butler.ports.clock import Clock
@@ -36,9 +35,10 @@ from butler.ports.coinbase_mapping_files import CoinbaseMappingFiles
 from butler.ports.deployment_writes import DeploymentWrites, KeyfileTaken
 from butler.ports.key_files import KeyFiles
 from butler.ports.scraper_config_files import ScraperConfigFiles
-from butler.usecases.chain_answers import answered
-from butler.usecases.known_coinbases import check_mapping_provider, read_known_coinbases
-from butler.usecases.providers import resolve_provider
+from butler.usecases.steps.chain_answers import answered
+from butler.usecases.steps.deployment_inputs import read_deployment_inputs
+from butler.usecases.steps.known_coinbases import check_mapping_provider, read_known_coinbases
+from butler.usecases.steps.providers import resolve_provider
 
 T = TypeVar("T")
 
@@ -178,34 +178,6 @@ def prepare_deployment(
         *problems, outcome = taken.problems
         raise CheckFailed(*problems, f"{taken.path} appeared after the checks; {retry}", outcome) from None
     return result
-
-
-def read_deployment_inputs(
-    production: Path, new_public_keys: Path, publishers: Path, files: KeyFiles
-) -> DeploymentInputs:
-    """Phase 3's three files, reporting the problems of every one of them at once."""
-    problems: list[str] = []
-
-    def attempt(read: Callable[[Path], T], path: Path) -> T | None:
-        try:
-            return read(path)
-        except InputError as error:
-            problems.extend(error.problems)
-            return None
-
-    production_keyfile = attempt(files.read_production_keyfile, production)
-    new = attempt(files.read_public_keys, new_public_keys)
-    sets = attempt(files.read_available_publishers, publishers)
-    if production_keyfile is None or new is None or sets is None:
-        raise InputError(*problems)
-    return DeploymentInputs(
-        production=production_keyfile,
-        production_file=str(production),
-        new=new,
-        new_file=str(new_public_keys),
-        publishers=sets,
-        publishers_file=str(publishers),
-    )
 
 
 class _TakenIn:

@@ -10,14 +10,14 @@ import attrs
 from butler.domain.address import Address
 from butler.domain.derivation import (
     derive_public_validator,
-    duplicate_key_problems,
     public_keys_file,
     publisher_addresses,
 )
-from butler.domain.errors import CheckFailed, InputError
-from butler.domain.keyfiles import DerivedValidator, PrivateKeysFile
+from butler.domain.errors import CheckFailed
+from butler.domain.keyfiles import DerivedValidator
 from butler.ports.key_files import KeyFiles
 from butler.ports.secret_store import SecretStore, StoredKey
+from butler.usecases.steps.checked_private_keys import read_checked_private_keys
 
 Progress = Callable[[int, int], None]
 OnChainCheck = Callable[[list[DerivedValidator]], None]
@@ -42,17 +42,6 @@ def default_output(source: Path, cwd: Path) -> Path:
 def default_publishers_output(source: Path, public_output: Path) -> Path:
     """`publishers-<source name>` beside the public-keys file: phase 3's --available-publishers."""
     return public_output.parent / f"publishers-{source.name}"
-
-
-def read_checked_private_keys(source: Path, files: KeyFiles) -> PrivateKeysFile:
-    """The private-keys file at `source`, refused when it holds no validator or repeats a key."""
-    keys_file = files.read_private_keys(source)
-    if not keys_file.validators:
-        raise InputError(f"{source}: validators: the list is empty, nothing to do")
-    duplicates = duplicate_key_problems(keys_file)
-    if duplicates:
-        raise CheckFailed(*(f"{source}: {problem}" for problem in duplicates))
-    return keys_file
 
 
 def process_private_keys(

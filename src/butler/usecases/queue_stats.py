@@ -19,8 +19,8 @@ from butler.domain.scraper_config import ScraperConfig
 from butler.ports.chain import Chain
 from butler.ports.key_files import KeyFiles
 from butler.ports.scraper_config_files import ScraperConfigFiles
-from butler.usecases.providers import resolve_provider
-from butler.usecases.scrape_cycle import check_scraper_config
+from butler.usecases.steps.providers import resolve_provider
+from butler.usecases.steps.scraper_config_scope import check_scraper_config
 
 
 @attrs.frozen

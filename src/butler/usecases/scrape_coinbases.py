@@ -47,7 +47,7 @@ from butler.ports.clock import Clock
 from butler.ports.coinbase_mapping_files import CoinbaseMappingFiles
 from butler.ports.key_files import KeyFiles
 from butler.ports.scraper_config_files import ScraperConfigFiles
-from butler.usecases.providers import resolve_provider
+from butler.usecases.steps.providers import resolve_provider
 
 Progress = Callable[[int, int], None]
 

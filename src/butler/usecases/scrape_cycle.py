@@ -19,15 +19,14 @@ from butler.domain.chain_evidence import BlockRef, Suspicion, descends, head_sus
 from butler.domain.config import NetworkConfig
 from butler.domain.entry_queue import (
     EntryQueueState,
-    FlushState,
-    QueuedAttester,
     earliest_eta,
     queued_attesters,
 )
-from butler.domain.errors import ButlerError, ChainError, CheckFailed
+from butler.domain.errors import ButlerError, ChainError
 from butler.domain.funding import required_top_up
-from butler.domain.lifecycle import CoinbaseException, Observation, Position, coinbase_exception, next_state
+from butler.domain.lifecycle import CoinbaseException, Observation, coinbase_exception, next_state
 from butler.domain.onchain import AttesterView, KeyStore
+from butler.domain.scrape_status import RejectedTransition, ScrapeStatus, Snapshot, StateChange
 from butler.domain.scraper_config import (
     AttesterState,
     ScraperConfig,
@@ -38,63 +37,8 @@ from butler.domain.scraper_config import (
 from butler.ports.chain import Chain
 from butler.ports.clock import Clock
 from butler.ports.scraper_config_files import ScraperConfigFiles
-from butler.usecases.chain_answers import answered
-
-
-@attrs.frozen
-class StateChange:
-    attester: Address
-    previous: AttesterState
-    state: AttesterState
-
-
-@attrs.frozen
-class RejectedTransition:
-    """A move the chain showed that the lifecycle refuses: the attester stays in `state`."""
-
-    attester: Address
-    state: AttesterState
-    position: Position
-
-
-@attrs.frozen
-class Snapshot:
-    """Everything the metrics show about one completed cycle. Amounts in wei."""
-
-    taken_at: datetime
-    states: Mapping[Address, AttesterState]  # every attester of the scraper config, in its order
-    counts: Mapping[AttesterState, int]  # every state, zeros included
-    missing_coinbase: tuple[Address, ...]  # IN_STAKING_QUEUE without a known non-zero coinbase
-    missing_coinbase_urgent: tuple[Address, ...]  # ACTIVE without one
-    balances: Mapping[Address, int]  # every publisher
-    required_topups: Mapping[Address, int]  # load x min_wei_per_attester - balance, at least 0
-    provider_queue_length: int
-    entry_queue_length: int
-    flushes: FlushState
-    queued: Mapping[Address, QueuedAttester]  # IN_STAKING_QUEUE, by queue position, with the ETA if known
-    next_missing_coinbase_eta: int | None  # the earliest ETA among `missing_coinbase`, if any is known
-    changes: tuple[StateChange, ...]
-    rejected: tuple[RejectedTransition, ...]
-    even_split: bool = False
-    """No attester names its publishers: the loads behind `required_topups` assume an even split."""
-
-
-@attrs.frozen
-class ScrapeStatus:
-    """The last good snapshot and how the latest cycle went: what a scrape of /metrics reads."""
-
-    snapshot: Snapshot | None = None
-    cycles: int = 0
-    succeeded: bool = False
-    duration_seconds: float = 0.0
-    last_success_at: datetime | None = None
-    error: str | None = None
-    rejected_total: Mapping[tuple[AttesterState, Position], int] = attrs.field(factory=dict)
-    """Rejected transitions since start, by the state kept and the position the chain showed."""
-    accepted_head: BlockRef | None = None
-    """The head the last successful cycle read at its start: later cycles are weighed against it."""
-    suspicion: Suspicion | None = None
-    """Why the latest cycle's reads were not believed, when that is why it failed."""
+from butler.usecases.steps.chain_answers import answered
+from butler.usecases.steps.scraper_config_scope import check_scraper_config
 
 
 class _Suspect(Exception):
@@ -102,22 +46,6 @@ class _Suspect(Exception):
         super().__init__(detail)
         self.suspicion = suspicion
         self.detail = detail
-
-
-def check_scraper_config(path: Path, config: ScraperConfig, network: NetworkConfig) -> None:
-    """Refuse a scraper config written for another network, chain or provider than `network` is."""
-    problems = []
-    if config.network != network.network:
-        problems.append(f"is for network {config.network!r}, the network config for {network.network!r}")
-    if config.chain_id != network.chain_id:
-        problems.append(f"is for chain id {config.chain_id}, the network config for {network.chain_id}")
-    if network.provider_id is not None and config.staking_provider_id != network.provider_id:
-        problems.append(
-            f"is for staking provider {config.staking_provider_id}, the network config for "
-            f"{network.provider_id}"
-        )
-    if problems:
-        raise CheckFailed(*(f"{path}: the scraper config {problem}" for problem in problems))
 
 
 def scrape_cycle(

@@ -11,7 +11,7 @@ from butler.domain.known_attesters import already_known
 from butler.domain.pending_registrations import UndecodableProposal, proposed_among, proposed_attesters
 from butler.ports.chain import Chain
 from butler.ports.multisig import SafeQueue
-from butler.usecases.chain_answers import answered
+from butler.usecases.steps.chain_answers import answered
 
 
 def known_registrations(
