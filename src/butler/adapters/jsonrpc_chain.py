@@ -15,7 +15,7 @@ from butler.adapters.log_span import LogSpan
 from butler.adapters.rpc import RpcCall, RpcError, RpcTransport, one_line
 from butler.adapters.static_abi import StaticLayout
 from butler.domain.address import Address
-from butler.domain.chain_evidence import BlockRef
+from butler.domain.chain_evidence import BlockRef, HeadReading
 from butler.domain.config import NetworkConfig
 from butler.domain.entry_queue import EntryQueueState, EpochClock, FlushState, QueueConfig, flush_size
 from butler.domain.errors import ChainError
@@ -250,6 +250,19 @@ class JsonRpcChain:
         if raw is None and number is not None:
             return None
         return self._block_ref(raw, "eth_getBlockByNumber")
+
+    def read_head(self, ancestor: int | None = None) -> HeadReading:
+        self._ready()
+        calls = [RpcCall("eth_chainId", []), RpcCall("eth_getBlockByNumber", [_LATEST, False])]
+        if ancestor is not None:
+            calls.append(RpcCall("eth_getBlockByNumber", [hex(ancestor), False]))
+        raw_id, raw_head, *raw_ancestor = self._rpc.batch(calls)
+        then = raw_ancestor[0] if raw_ancestor else None
+        return HeadReading(
+            self._quantity(raw_id, "eth_chainId"),
+            self._block_ref(raw_head, "eth_getBlockByNumber"),
+            None if then is None else self._block_ref(then, "eth_getBlockByNumber"),
+        )
 
     def _block_ref(self, raw: Any, what: str) -> BlockRef:
         """One `eth_getBlockByNumber` answer, for `block` and `block_hashes` alike."""

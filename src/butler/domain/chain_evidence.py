@@ -33,6 +33,16 @@ class BlockRef:
         return f"block {self.number} (0x{self.hash.hex()[:12]}…)"
 
 
+@attrs.frozen
+class HeadReading:
+    """What one round trip tells of the node: the chain id it reports, its head, and the block at the
+    height asked for (None when not asked, or when the node has no block there)."""
+
+    chain_id: int
+    head: BlockRef
+    ancestor: BlockRef | None
+
+
 class Suspicion(enum.Enum):
     """Why a cycle's reads were not believed; the value is the metrics' `reason` label."""
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from butler.domain.address import Address
-from butler.domain.chain_evidence import BlockRef
+from butler.domain.chain_evidence import BlockRef, HeadReading
 from butler.domain.entry_queue import EntryQueueState
 from butler.domain.onchain import (
     AttesterView,
@@ -36,6 +36,10 @@ class Chain(Protocol):
 
     def block(self, number: int | None = None) -> BlockRef | None:
         """The block at height `number`, or the head when None; None when the node has no such block."""
+        ...
+
+    def read_head(self, ancestor: int | None = None) -> HeadReading:
+        """`reported_chain_id`, `block()` and `block(ancestor)` (when given) in one round trip."""
         ...
 
     def provider_by_id(self, provider_id: int) -> Provider | None:

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from butler.domain import bn254
 from butler.domain.address import ZERO_ADDRESS, Address
-from butler.domain.chain_evidence import BlockRef
+from butler.domain.chain_evidence import BlockRef, HeadReading
 from butler.domain.entry_queue import EntryQueueState, EpochClock, FlushState, QueueConfig, flush_size
 from butler.domain.errors import ChainError
 from butler.domain.hashing import keccak256
@@ -296,10 +296,18 @@ class FakeChain:
 
     def block(self, number: int | None = None) -> BlockRef | None:
         self._read("block")
-        height = self._head if number is None else number
+        return self._block_ref(self._head if number is None else number)
+
+    def _block_ref(self, height: int) -> BlockRef | None:
         if not 0 <= height <= self._head:
             return None
         return BlockRef(height, bytes.fromhex(self._block_hash(height)[2:]))
+
+    def read_head(self, ancestor: int | None = None) -> HeadReading:
+        self._read("read_head")
+        head = self._block_ref(self._head)
+        assert head is not None
+        return HeadReading(self._chain_id, head, None if ancestor is None else self._block_ref(ancestor))
 
     def provider_by_id(self, provider_id: int) -> Provider | None:
         self._read("provider_by_id")

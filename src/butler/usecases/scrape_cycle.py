@@ -22,7 +22,7 @@ from butler.domain.entry_queue import (
     earliest_eta,
     queued_attesters,
 )
-from butler.domain.errors import ButlerError, ChainError
+from butler.domain.errors import ButlerError
 from butler.domain.funding import required_top_up
 from butler.domain.lifecycle import CoinbaseException, Observation, coinbase_exception, next_state
 from butler.domain.onchain import AttesterView, KeyStore
@@ -126,16 +126,14 @@ def failed(previous: ScrapeStatus, *, started: datetime, finished: datetime, err
 def _weigh_head(chain: Chain, network: NetworkConfig, accepted: BlockRef | None) -> tuple[BlockRef, bool]:
     """The node's head, and whether it descends from `accepted`; `_Suspect` for another chain id or a
     head older than `accepted`."""
-    reported = chain.reported_chain_id()
-    if reported != network.chain_id:
+    reading = chain.read_head(None if accepted is None else accepted.number)
+    if reading.chain_id != network.chain_id:
         raise _Suspect(
             Suspicion.WRONG_CHAIN,
-            f"the node now serves chain id {reported}, not {network.chain_id}: nothing from it is kept",
+            f"the node now serves chain id {reading.chain_id}, not {network.chain_id}: "
+            "nothing from it is kept",
         )
-    head = chain.block()
-    if head is None:
-        raise ChainError("the node names no head block")
-    then = chain.block(accepted.number) if accepted is not None else None
+    head, then = reading.head, reading.ancestor
     behind = head_suspicion(accepted, head, then)
     if behind is not None:
         raise _Suspect(Suspicion.HEAD_BEHIND, behind + ": nothing from it is kept")
