@@ -20,8 +20,8 @@ from butler.usecases.process_private_keys import (
 )
 
 SOURCE = Path("/keys/new-private-keys.json")
-OUTPUT = Path("/work/public-new-private-keys.json")
-PUBLISHERS = Path("/work/publishers-new-private-keys.json")
+OUTPUT = Path("/operator/public-new-private-keys.json")
+PUBLISHERS = Path("/operator/publishers-new-private-keys.json")
 
 
 def validator(n: int) -> PrivateValidator:
