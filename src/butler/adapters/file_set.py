@@ -13,9 +13,10 @@ files as their staged twins, so another process's file is never touched) and the
 removed. A journal whose replacing file is gone was committed: only its leftovers are removed. Staged
 files no journal names were left by a run stopped while staging, and are removed too.
 
-SIGINT and SIGTERM are blocked from the journal to the end of the commit (and during a rollback), so a
-signal either stops the run before the commit point, undoing everything, or is delivered once the set is
-complete. A stop before the journal (any exception, KeyboardInterrupt included) removes what was staged.
+SIGINT and SIGTERM are blocked while each file is staged and listed, from the journal to the end of the
+commit, and during a rollback, so a signal either stops the run before the commit point, undoing
+everything, or is delivered once the set is complete. A stop before the journal (any exception,
+KeyboardInterrupt included) removes what was staged.
 """
 
 from __future__ import annotations
@@ -79,10 +80,12 @@ def commit(journal_folder: Path, created: Sequence[NewFile], replaced: NewFile) 
     committed = False
     try:
         for new in [*created, attrs.evolve(replaced, mode=kept_mode(replaced.path, replaced.mode))]:
-            try:
-                staged.append((_stage(new), new))
-            except OSError as error:
-                raise _Failed(new.path, error) from None
+            # Held from the file's creation until it is listed: a signal in between would leave it behind.
+            with _signals_held():
+                try:
+                    staged.append((_stage(new), new))
+                except OSError as error:
+                    raise _Failed(new.path, error) from None
         with _signals_held():
             try:
                 _write_journal(journal, [(tmp, new.path) for tmp, new in staged[:-1]], staged[-1])
