@@ -480,8 +480,6 @@ def test_a_block_is_the_one_block_hashes_names_and_none_beyond_the_head(world: W
         assert block is not None and block.number == number
         assert chain.block_hashes([number]) == {number: "0x" + block.hash.hex()}
     assert chain.block(head.number + 1000) is None
-    assert chain.reported_chain_id() == chain.chain_id()
-
     reading = chain.read_head(head.number - 1)
     assert reading.chain_id == chain.chain_id()
     assert reading.head.number >= head.number and reading.ancestor == chain.block(head.number - 1)

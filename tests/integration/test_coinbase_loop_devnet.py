@@ -22,6 +22,7 @@ from butler.entrypoints.cli import run
 from tests.integration.devnet_fixture import DevnetHandle
 from tests.integration.test_coinbases_devnet import data_file
 from tests.integration.test_coinbases_devnet import report as report_with_blocks
+from tests.integration.test_process_private_keys_devnet import write_keys_file
 
 pytestmark = pytest.mark.devnet
 
@@ -49,19 +50,8 @@ def scrape(devnet: DevnetHandle, capsys: pytest.CaptureFixture[str], *args: str)
     return butler(devnet, capsys, "scrape-coinbases", "--confirmations", "0", *args)
 
 
-def keys_file(path: Path, validators: list[DevValidator]) -> Path:
-    doc = {
-        "schemaVersion": 1,
-        "validators": [
-            {
-                "attester": {"eth": v.eth_key.reveal_hex(), "bls": v.bls_key.reveal_hex()},
-                "publisher": random_validator().eth_key.reveal_hex(),
-                "feeRecipient": "0x" + "00" * 32,
-            }
-            for v in validators
-        ],
-    }
-    path.write_text(json.dumps(doc, indent=2) + "\n")
+def written_keys_file(path: Path, validators: list[DevValidator]) -> Path:
+    write_keys_file(path, validators)
     return path
 
 
@@ -98,7 +88,10 @@ def test_attesters_staked_twice_get_the_coinbase_of_the_deposit_the_gse_took(
     assert devnet.actions.provider_queue() == [] and devnet.actions.entry_queue() == []
     pair = [random_validator(), random_validator()]
     single = [random_validator()]
-    both, one = keys_file(workdir / "pair.json", pair), keys_file(workdir / "single.json", single)
+    both, one = (
+        written_keys_file(workdir / "pair.json", pair),
+        written_keys_file(workdir / "single.json", single),
+    )
     # The pair is queued first with a broken proof (its deposits fail), then properly: the second stake
     # counts. The single one is queued twice (--duplicate): its first stake counts, the second is refused.
     devnet_cli(devnet, capsys, "add-keys", "--from", str(both), "--corrupt-proof")
@@ -138,7 +131,7 @@ def test_staked_coinbases_reach_the_keyfiles_and_a_keyfile_lacking_one_fails_the
 ) -> None:
     devnet = isolated_devnet
     validators = [random_validator() for _ in range(3)]
-    devnet_cli(devnet, capsys, "add-keys", "--from", str(keys_file(workdir / "new.json", validators)))
+    devnet_cli(devnet, capsys, "add-keys", "--from", str(written_keys_file(workdir / "new.json", validators)))
     stakes = [STAKED.match(line) for line in devnet_cli(devnet, capsys, "stake", "--count", "2")]
     staked = {Address.parse(s.group(1)): Address.parse(s.group(2)) for s in stakes if s}
     assert list(staked) == [v.attester for v in validators[:2]]
@@ -173,7 +166,7 @@ def test_a_reorganisation_below_the_scanned_blocks_is_found_on_the_next_run_and_
 ) -> None:
     devnet = isolated_devnet
     lost, kept = random_validator(), random_validator()
-    devnet_cli(devnet, capsys, "add-keys", "--from", str(keys_file(workdir / "a.json", [lost])))
+    devnet_cli(devnet, capsys, "add-keys", "--from", str(written_keys_file(workdir / "a.json", [lost])))
     fork = devnet.chain.snapshot()
     devnet_cli(devnet, capsys, "stake", "--count", "1")
     devnet.chain.rpc("anvil_mine", [hex(5)])
@@ -182,7 +175,7 @@ def test_a_reorganisation_below_the_scanned_blocks_is_found_on_the_next_run_and_
 
     # Another chain from before the stake, longer than the one scanned: the stake never happened there.
     devnet.chain.revert(fork)
-    devnet_cli(devnet, capsys, "add-keys", "--from", str(keys_file(workdir / "b.json", [kept])))
+    devnet_cli(devnet, capsys, "add-keys", "--from", str(written_keys_file(workdir / "b.json", [kept])))
     devnet.chain.rpc("anvil_mine", [hex(10)])
 
     code, _, err = scrape(devnet, capsys)

@@ -24,6 +24,7 @@ from butler.domain.safe import MULTISEND_CALL_ONLY, multisend_calls
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from butler.entrypoints.cli import run
 from tests.integration.devnet_fixture import DevnetHandle
+from tests.integration.test_process_private_keys_devnet import write_keys_file
 
 pytestmark = pytest.mark.devnet
 
@@ -301,18 +302,7 @@ def test_fresh_publishers_funded_from_the_phase3_inputs_pass_prepare_deployments
     config = str(devnet.config_path)
     monkeypatch.setenv("XDG_DATA_HOME", str(workdir / "data"))
     new = [random_validator() for _ in range(3)]
-    doc = {
-        "schemaVersion": 1,
-        "validators": [
-            {
-                "attester": {"eth": v.eth_key.reveal_hex(), "bls": v.bls_key.reveal_hex()},
-                "publisher": random_validator().eth_key.reveal_hex(),
-                "feeRecipient": "0x" + "00" * 32,
-            }
-            for v in new
-        ],
-    }
-    (workdir / "new-private-keys.json").write_text(json.dumps(doc))
+    write_keys_file(workdir / "new-private-keys.json", new)
     assert run(["process-private-keys", "new-private-keys.json", "-c", config]) == 0
     publishers = [Address.parse(line) for line in capsys.readouterr().out.split()]
     assert balances(devnet, publishers) == [0, 0, 0]

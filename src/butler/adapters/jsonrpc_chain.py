@@ -232,9 +232,6 @@ class JsonRpcChain:
         self._ready()
         return self._expected_chain_id
 
-    def reported_chain_id(self) -> int:
-        return self._quantity(self._rpc.request("eth_chainId"), "eth_chainId")
-
     def rollup(self) -> Address:
         """The rollup this adapter reads: the canonical one, looked up once (see the class docstring)."""
         self._ready()

@@ -28,10 +28,6 @@ class Chain(Protocol):
 
     def chain_id(self) -> int: ...
 
-    def reported_chain_id(self) -> int:
-        """The chain id the node reports, asked anew on every call (`chain_id` may check only once)."""
-        ...
-
     def head_block(self) -> int: ...
 
     def block(self, number: int | None = None) -> BlockRef | None:
@@ -39,7 +35,8 @@ class Chain(Protocol):
         ...
 
     def read_head(self, ancestor: int | None = None) -> HeadReading:
-        """`reported_chain_id`, `block()` and `block(ancestor)` (when given) in one round trip."""
+        """The chain id the node reports now (asked anew on every call: `chain_id` may check only once),
+        `block()` and `block(ancestor)` (when given), in one round trip."""
         ...
 
     def provider_by_id(self, provider_id: int) -> Provider | None:

@@ -286,10 +286,6 @@ class FakeChain:
         self._read("chain_id")
         return self._chain_id
 
-    def reported_chain_id(self) -> int:
-        self._read("reported_chain_id")
-        return self._chain_id
-
     def head_block(self) -> int:
         self._read("head_block")
         return self._head
