@@ -8,7 +8,7 @@ from pathlib import Path
 import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.entrypoints.console import note, run_plac
-from butler.entrypoints.options import long_opt, network_options
+from butler.entrypoints.options import long_opt, network_options, scraper_config_option
 
 
 @long_opt(
@@ -24,14 +24,7 @@ from butler.entrypoints.options import long_opt, network_options
     abbrev="m",
     metavar="PATH",
 )
-@plac.opt(
-    "scraper_config",
-    "scraper config, whose recorded coinbases count too "
-    "(default: $XDG_DATA_HOME/aztec-butler/<network>-scrape-config.json)",
-    type=Path,
-    abbrev="s",
-    metavar="PATH",
-)
+@scraper_config_option("scraper config, whose recorded coinbases count too")
 @network_options
 def fill_coinbases(
     keyfile: list[Path] | None = None,

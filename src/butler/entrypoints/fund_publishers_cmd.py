@@ -13,7 +13,7 @@ import plac_core as plac  # plac itself also loads its Tk and multiprocessing ex
 from butler.domain.config import NetworkConfig, SecretSources
 from butler.domain.errors import UsageError
 from butler.entrypoints.console import note, run_plac
-from butler.entrypoints.options import check_ha_count, long_opt, network_options
+from butler.entrypoints.options import check_ha_count, long_opt, network_options, scraper_config_option
 
 if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
     from butler.domain.funding import FundingPlan
@@ -63,13 +63,7 @@ DEFAULT_THRESHOLD_ETH = "0.01"
     type=Path,
     metavar="FILE",
 )
-@plac.opt(
-    "scraper_config",
-    "instead: scraper config whose attesters name their publishers",
-    type=Path,
-    abbrev="s",
-    metavar="PATH",
-)
+@scraper_config_option("instead: scraper config whose attesters name their publishers", default=False)
 @plac.opt(
     "threshold",
     f"skip top-ups smaller than this many ETH (default {DEFAULT_THRESHOLD_ETH})",

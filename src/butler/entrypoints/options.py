@@ -14,6 +14,7 @@ declared with `long_opt`/`long_flg` and has its long form only. The short flags 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
@@ -63,6 +64,17 @@ def network_options(function: F) -> F:
     plac.opt("config", config_help, abbrev="c", metavar="PATH")(function)
     plac.opt("network", network_help, abbrev="n", metavar="NAME")(function)
     return function
+
+
+SCRAPER_CONFIG_DEFAULT = "$XDG_DATA_HOME/aztec-butler/<network>-scrape-config.json"
+
+
+def scraper_config_option(purpose: str, *, default: bool = True) -> Callable[[F], F]:
+    """`--scraper-config/-s PATH`: `purpose` says what the command does with it; `default` whether it
+    falls back to the network's scraper config when not given."""
+    help = f"{purpose} (default: {SCRAPER_CONFIG_DEFAULT})" if default else purpose
+    decorate: Callable[[F], F] = plac.opt("scraper_config", help, type=Path, abbrev="s", metavar="PATH")
+    return decorate
 
 
 def check_ha_count(count: int | None) -> None:

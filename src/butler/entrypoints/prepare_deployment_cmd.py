@@ -12,7 +12,7 @@ import plac_core as plac  # plac itself also loads its Tk and multiprocessing ex
 
 from butler.domain.errors import UsageError
 from butler.entrypoints.console import note, run_plac, sigterm_as_interrupt
-from butler.entrypoints.options import check_ha_count, long_flg, network_options
+from butler.entrypoints.options import check_ha_count, long_flg, network_options, scraper_config_option
 
 if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
     from butler.usecases.prepare_deployment import DeploymentRequest, DeploymentResult, OutputPlace
@@ -49,13 +49,7 @@ if TYPE_CHECKING:  # the use case is imported when the command runs, so that --h
     abbrev="o",
     metavar="PATH",
 )
-@plac.opt(
-    "scraper_config",
-    "scraper config to update (default: $XDG_DATA_HOME/aztec-butler/<network>-scrape-config.json)",
-    type=Path,
-    abbrev="s",
-    metavar="PATH",
-)
+@scraper_config_option("scraper config to update")
 @long_flg("dry_run", "plan and check everything (the chain included), name the files; write nothing")
 @plac.flg("json", "print the plan on stdout as JSON: keyfiles, publisher loads and balances", abbrev="j")
 @plac.opt(

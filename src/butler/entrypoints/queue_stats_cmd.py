@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.entrypoints.console import note, run_plac
-from butler.entrypoints.options import long_opt, network_options
+from butler.entrypoints.options import long_opt, network_options, scraper_config_option
 
 if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
     from butler.usecases.queue_stats import QueueStats
@@ -25,13 +25,7 @@ SCHEDULE_LINES = 12  # batches printed as text; --json has them all
     type=Path,
     metavar="FILE",
 )
-@plac.opt(
-    "scraper_config",
-    "scraper config (default: $XDG_DATA_HOME/aztec-butler/<network>-scrape-config.json)",
-    type=Path,
-    abbrev="s",
-    metavar="PATH",
-)
+@scraper_config_option("scraper config")
 @plac.flg("json", "print everything as one JSON object, every flush batch included", abbrev="j")
 @network_options
 def queue_stats(

@@ -14,7 +14,7 @@ import plac_core as plac  # plac itself also loads its Tk and multiprocessing ex
 from butler.domain.address import Address
 from butler.domain.coinbases import DEFAULT_CONFIRMATIONS, CoinbaseRecord
 from butler.entrypoints.console import ProgressLine, note, run_plac
-from butler.entrypoints.options import long_flg, long_opt, network_options
+from butler.entrypoints.options import long_flg, long_opt, network_options, scraper_config_option
 
 if TYPE_CHECKING:
     from butler.usecases.scrape_coinbases import Scraped
@@ -43,13 +43,7 @@ if TYPE_CHECKING:
     metavar="PATH",
 )
 @long_flg("update_scraper_config", "write the coinbases found into the scraper config")
-@plac.opt(
-    "scraper_config",
-    "scraper config (default: $XDG_DATA_HOME/aztec-butler/NETWORK-scrape-config.json)",
-    type=Path,
-    abbrev="s",
-    metavar="PATH",
-)
+@scraper_config_option("scraper config")
 @plac.opt(
     "confirmations",
     f"blocks to stay behind the head (default: {DEFAULT_CONFIRMATIONS} on every chain; a local devnet "

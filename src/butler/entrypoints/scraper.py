@@ -19,7 +19,7 @@ from butler.domain.config import NetworkConfig
 from butler.domain.errors import ButlerError, ChainError, InputError, UsageError
 from butler.domain.secret_text import SecretText
 from butler.entrypoints.console import exit_with, note, remember_secret, report_error, run_plac
-from butler.entrypoints.options import long_flg
+from butler.entrypoints.options import long_flg, scraper_config_option
 
 if TYPE_CHECKING:  # adapters load only once the arguments are known to be good
     from butler.adapters.jsonrpc_chain import JsonRpcChain
@@ -47,13 +47,7 @@ LOGGED_CHANGES = 20
     abbrev="c",
     metavar="NETWORK.toml",
 )
-@plac.opt(
-    "scraper_config",
-    "scraper config JSON (default: $XDG_DATA_HOME/aztec-butler/<network>-scrape-config.json)",
-    type=Path,
-    abbrev="s",
-    metavar="PATH",
-)
+@scraper_config_option("scraper config JSON")
 @plac.opt(
     "listen", f"address of the /metrics server (default: {DEFAULT_LISTEN})", abbrev="l", metavar="HOST:PORT"
 )
