@@ -48,12 +48,7 @@ class FakeKeyFiles:
     def write_public_keys(
         self, path: Path, keys: PublicKeysFile, *, before_commit: Callable[[], None] | None = None
     ) -> None:
-        self.check_writable(path)
-        if path in self._fail_creating:
-            raise ButlerError(f"{path}: cannot write: {self._fail_creating[path]}")
-        if before_commit is not None:
-            before_commit()
-        self.files[path] = keys
+        self._write(path, keys, before_commit)
 
     def read_production_keyfile(self, path: Path) -> ProductionKeyfile:
         return self._read(path, ProductionKeyfile, "a production keyfile")
@@ -79,12 +74,16 @@ class FakeKeyFiles:
     def write_available_publishers(
         self, path: Path, publishers: tuple[Address, ...], *, before_commit: Callable[[], None] | None = None
     ) -> None:
+        self._write(path, PublisherSets.single(publishers), before_commit)
+
+    def _write(self, path: Path, content: object, before_commit: Callable[[], None] | None) -> None:
+        """A write that fails as the real files would: a folder not writable, a failure arranged."""
         self.check_writable(path)
         if path in self._fail_creating:
             raise ButlerError(f"{path}: cannot write: {self._fail_creating[path]}")
         if before_commit is not None:
             before_commit()
-        self.files[path] = PublisherSets.single(publishers)
+        self.files[path] = content
 
     def read_available_publishers(self, path: Path) -> PublisherSets:
         return self._read(path, PublisherSets, "an available publishers file")
