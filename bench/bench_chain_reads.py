@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from counting_session import CountingSession
 
-from butler.adapters.jsonrpc_chain import JsonRpcChain
-from butler.adapters.rpc import RpcTransport
+from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
+from butler.adapters.chain.rpc import RpcTransport
 from butler.domain.address import Address
 
 if TYPE_CHECKING:

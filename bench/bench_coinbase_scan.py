@@ -30,9 +30,9 @@ sys.path.insert(0, str(REPO))
 
 from tests.integration.rpc_proxy import RpcProxy  # noqa: E402
 
-from butler.adapters.jsonrpc_chain import JsonRpcChain  # noqa: E402
-from butler.adapters.rpc import RpcTransport  # noqa: E402
-from butler.adapters.system_clock import SystemClock  # noqa: E402
+from butler.adapters.chain.jsonrpc_chain import JsonRpcChain  # noqa: E402
+from butler.adapters.chain.rpc import RpcTransport  # noqa: E402
+from butler.adapters.clock import SystemClock  # noqa: E402
 from butler.domain.config import NetworkConfig  # noqa: E402
 from butler.ports.coinbase_mapping_files_fake import FakeCoinbaseMappingFiles  # noqa: E402
 from butler.ports.key_files_fake import FakeKeyFiles  # noqa: E402
@@ -90,7 +90,7 @@ def main() -> int:
     options = parser.parse_args()
     limits = [int(x) for x in options.limits.split(",") if x]
 
-    from butler.adapters.config_file import load_network_config
+    from butler.adapters.files.config_file import load_network_config
     from butler.devnet.runner import start_devnet
 
     with (

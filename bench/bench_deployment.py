@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from butler.adapters import codecs
+from butler.adapters.files import codecs
 from butler.domain import bn254
 from butler.domain.address import Address
 from butler.domain.deployment import DeploymentInputs, free_output_names, funding_problems, plan_deployment

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from google.auth.credentials import AnonymousCredentials
 
-from butler.adapters.gcp_secret_store import GcpSecretStore
+from butler.adapters.secrets.gcp_store import GcpSecretStore
 from butler.domain.derivation import derive_public_validator
 from butler.domain.keyfiles import DerivedValidator, FeeRecipient, PrivateAttester, PrivateValidator
 from butler.domain.keys import parse_bls_secret_key, parse_eth_secret_key

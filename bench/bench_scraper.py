@@ -38,11 +38,10 @@ from pathlib import Path
 
 from counting_session import CountingSession
 
-from butler.adapters.jsonrpc_chain import JsonRpcChain
-from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
-from butler.adapters.prometheus_metrics import LatestStatus, ScraperCollector, metrics_registry, metrics_text
-from butler.adapters.rpc import DEFAULT_MAX_BATCH, RpcTransport
-from butler.adapters.system_clock import SystemClock
+from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
+from butler.adapters.chain.rpc import DEFAULT_MAX_BATCH, RpcTransport
+from butler.adapters.clock import SystemClock
+from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
 from butler.devnet.actions import DevnetActions, random_validator
 from butler.devnet.runner import start_devnet
 from butler.domain.address import Address
@@ -51,7 +50,13 @@ from butler.domain.entry_queue import QueueConfig
 from butler.domain.onchain import AttesterStatus, AttesterView, G1Point, G2Point, KeyStore
 from butler.domain.scrape_status import ScrapeStatus
 from butler.domain.scraper_config import ScrapedAttester, ScraperConfig
-from butler.entrypoints import scraper as scraper_entrypoint
+from butler.entrypoints.scraper import main as scraper_entrypoint
+from butler.entrypoints.scraper.collector import (
+    LatestStatus,
+    ScraperCollector,
+    metrics_registry,
+    metrics_text,
+)
 from butler.ports.chain import Chain
 from butler.ports.chain_fake import FakeChain
 from butler.usecases.scrape_cycle import scrape_cycle

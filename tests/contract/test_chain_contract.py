@@ -105,8 +105,8 @@ class FakeWorld:
 
 class DevnetWorld:
     def __init__(self, devnet: DevnetHandle, *, aggregate: bool = False) -> None:
-        from butler.adapters.config_file import load_network_config
-        from butler.adapters.jsonrpc_chain import JsonRpcChain
+        from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
+        from butler.adapters.files.config_file import load_network_config
         from butler.devnet import accounts
 
         config, _ = load_network_config(devnet.config_path)
@@ -508,7 +508,7 @@ def test_registration_digests_are_distinct_deterministic_curve_points(world: Wor
 
 @pytest.mark.devnet
 def test_the_adapter_refuses_a_node_on_another_chain(devnet: DevnetHandle) -> None:
-    from butler.adapters.jsonrpc_chain import JsonRpcChain
+    from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
 
     chain = JsonRpcChain(
         devnet.rpc_url,

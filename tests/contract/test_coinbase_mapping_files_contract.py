@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from butler.adapters.local_coinbase_mapping_files import LocalCoinbaseMappingFiles
+from butler.adapters.files.coinbase_mapping_files import LocalCoinbaseMappingFiles
 from butler.domain.address import Address
 from butler.domain.coinbases import CoinbaseMapping, CoinbaseRecord
 from butler.domain.errors import InputError

@@ -10,7 +10,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from butler.adapters.local_key_files import LocalKeyFiles
+from butler.adapters.files.key_files import LocalKeyFiles
 from butler.domain.errors import InputError
 from butler.domain.keyfiles import ProductionKeyfile, PublicKeysFile
 from butler.domain.keys import attester_address

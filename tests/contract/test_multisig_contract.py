@@ -78,8 +78,8 @@ class FakeWorld:
 
 class DevnetWorld:
     def __init__(self, devnet: DevnetHandle, monkeypatch: pytest.MonkeyPatch) -> None:
-        from butler.adapters.config_file import load_network_config
-        from butler.adapters.secret_sources import PROPOSER_KEY_ENV, PROPOSER_KEY_FILE_ENV
+        from butler.adapters.files.config_file import load_network_config
+        from butler.adapters.secrets.sources import PROPOSER_KEY_ENV, PROPOSER_KEY_FILE_ENV
         from butler.entrypoints.network import open_multisig
 
         monkeypatch.delenv(PROPOSER_KEY_ENV, raising=False)
@@ -315,8 +315,8 @@ def test_open_multisig_is_none_without_a_proposer_key(
 ) -> None:
     import attrs
 
-    from butler.adapters.config_file import load_network_config
-    from butler.adapters.secret_sources import PROPOSER_KEY_ENV, PROPOSER_KEY_FILE_ENV
+    from butler.adapters.files.config_file import load_network_config
+    from butler.adapters.secrets.sources import PROPOSER_KEY_ENV, PROPOSER_KEY_FILE_ENV
     from butler.entrypoints.network import open_multisig
 
     monkeypatch.delenv(PROPOSER_KEY_ENV, raising=False)
@@ -332,7 +332,7 @@ def test_without_a_proposer_key_the_pending_transactions_are_still_read_and_noth
 ) -> None:
     import attrs
 
-    from butler.adapters.config_file import load_network_config
+    from butler.adapters.files.config_file import load_network_config
     from butler.domain.errors import UsageError
     from butler.entrypoints.network import open_safe_queue
 
@@ -354,7 +354,7 @@ def test_without_a_proposer_key_the_pending_transactions_are_still_read_and_noth
 def test_a_service_on_another_chain_is_refused_before_anything_is_posted(
     isolated_devnet: DevnetHandle,
 ) -> None:
-    from butler.adapters.safe_tx_service import SafeTxServiceMultisig
+    from butler.adapters.safe.tx_service import SafeTxServiceMultisig
     from butler.devnet import accounts
     from butler.domain.keys import EthSecretKey
 
@@ -375,7 +375,7 @@ def test_a_service_on_another_chain_is_refused_before_anything_is_posted(
 def test_a_proposer_that_is_neither_owner_nor_delegate_gets_the_services_refusal(
     isolated_devnet: DevnetHandle,
 ) -> None:
-    from butler.adapters.safe_tx_service import SafeTxServiceMultisig
+    from butler.adapters.safe.tx_service import SafeTxServiceMultisig
     from butler.devnet import accounts
     from butler.domain.keys import EthSecretKey
 

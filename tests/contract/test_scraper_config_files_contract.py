@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
+from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
 from butler.domain.address import Address
 from butler.domain.errors import ButlerError, InputError
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig

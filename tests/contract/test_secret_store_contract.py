@@ -21,8 +21,8 @@ import attrs
 import pytest
 from google.auth.credentials import AnonymousCredentials
 
-from butler.adapters.console_secret_store import ConsoleSecretStore
-from butler.adapters.gcp_secret_store import GcpSecretStore
+from butler.adapters.secrets.console_store import ConsoleSecretStore
+from butler.adapters.secrets.gcp_store import GcpSecretStore
 from butler.domain.address import Address
 from butler.domain.derivation import derive_public_validator
 from butler.domain.errors import CheckFailed

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import attrs
 
-from butler.adapters import codecs
+from butler.adapters.files import codecs
 from butler.domain import bn254
 from butler.domain.address import Address
 from butler.domain.keyfiles import (

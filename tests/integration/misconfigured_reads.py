@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from butler.adapters.jsonrpc_chain import JsonRpcChain
+from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
 from butler.domain.address import Address
 from butler.domain.onchain import G1Point
 

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from eth_abi.abi import decode
 
-from butler.adapters.contract_abis import STAKING_REGISTRY, function
-from butler.adapters.local_key_files import LocalKeyFiles
+from butler.adapters.chain.contract_abis import STAKING_REGISTRY, function
+from butler.adapters.files.key_files import LocalKeyFiles
 from butler.devnet.actions import DevValidator, random_validator
 from butler.devnet.safe import SafeContract
 from butler.domain.address import Address

@@ -14,9 +14,9 @@ from typing import Any
 import attrs
 import pytest
 
-from butler.adapters.config_file import load_network_config
-from butler.adapters.jsonrpc_chain import JsonRpcChain, WrongRollup
-from butler.adapters.rpc import RpcTransport
+from butler.adapters.chain.jsonrpc_chain import JsonRpcChain, WrongRollup
+from butler.adapters.chain.rpc import RpcTransport
+from butler.adapters.files.config_file import load_network_config
 from butler.devnet.actions import random_validator
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig

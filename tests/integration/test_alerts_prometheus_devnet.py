@@ -25,8 +25,8 @@ from typing import Any
 import pytest
 import requests
 
-from butler.adapters.config_file import load_network_config
-from butler.adapters.jsonrpc_chain import JsonRpcChain
+from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
+from butler.adapters.files.config_file import load_network_config
 from butler.devnet.actions import random_validator
 from butler.devnet.runner import RunningDevnet
 from butler.domain.address import Address

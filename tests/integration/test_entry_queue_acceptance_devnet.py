@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from butler.adapters.config_file import load_network_config
-from butler.adapters.jsonrpc_chain import JsonRpcChain
+from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
+from butler.adapters.files.config_file import load_network_config
 from butler.devnet.actions import random_validator
 from butler.devnet.runner import RunningDevnet
 from butler.domain.address import Address
@@ -47,7 +47,7 @@ def scraper_once(config: Path, scraper_config: Path) -> dict[str, dict[str, floa
     """One cycle of `aztec-butler-scraper --once`: the entry-queue series by name, then attester."""
     args = ["--config", str(config), "--scraper-config", str(scraper_config), "--once"]
     result = subprocess.run(
-        [sys.executable, "-m", "butler.entrypoints.scraper", *args],
+        [sys.executable, "-m", "butler.entrypoints.scraper.main", *args],
         capture_output=True,
         text=True,
         timeout=120,

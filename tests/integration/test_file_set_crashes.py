@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from butler.adapters import file_set
-from butler.adapters.file_set import NewFile
+from butler.adapters.files import file_set
+from butler.adapters.files.file_set import NewFile
 
 CALLS = ("open", "link", "rename", "unlink", "fsync", "replace", "chmod")
 OLD_CONFIG = "old scraper config\n"

@@ -10,8 +10,8 @@ from typing import Any
 import attrs
 import pytest
 
-from butler.adapters.config_file import load_network_config
-from butler.adapters.jsonrpc_chain import JsonRpcChain
+from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
+from butler.adapters.files.config_file import load_network_config
 from butler.domain.errors import ChainError
 from tests.integration.devnet_fixture import DevnetHandle
 from tests.integration.rpc_proxy import RpcProxy

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from butler.adapters.local_key_files import LocalKeyFiles
-from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
+from butler.adapters.files.key_files import LocalKeyFiles
+from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
 from butler.domain.address import Address
 from butler.domain.keyfiles import DeployedValidator, FeeRecipient, ProductionKeyfile, PublicAttester
 from butler.domain.keys import BlsSecretKey, bls_public_key

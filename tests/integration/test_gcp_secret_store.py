@@ -14,7 +14,7 @@ import pytest
 from google.auth.credentials import AnonymousCredentials
 from google.cloud.secretmanager_v1 import SecretManagerServiceClient
 
-from butler.adapters.gcp_secret_store import GcpSecretStore
+from butler.adapters.secrets.gcp_store import GcpSecretStore
 from butler.domain.derivation import derive_public_validator
 from butler.domain.errors import ButlerError, CheckFailed, UsageError
 from butler.domain.keyfiles import DerivedValidator, FeeRecipient, PrivateAttester, PrivateValidator

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from eth_abi.abi import encode
 
-from butler.adapters.jsonrpc_chain import JsonRpcChain
-from butler.adapters.rpc import RpcTransport
+from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
+from butler.adapters.chain.rpc import RpcTransport
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ChainError

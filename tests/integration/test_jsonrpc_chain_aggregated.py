@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from butler.adapters import aggregate_calls
-from butler.adapters.jsonrpc_chain import JsonRpcChain
-from butler.adapters.rpc import RpcTransport
+from butler.adapters.chain import aggregate_calls
+from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
+from butler.adapters.chain.rpc import RpcTransport
 from butler.domain.address import ZERO_ADDRESS, Address
 from butler.domain.errors import ChainError
 from tests.integration.misconfigured_reads import SETTING_READS, Read, refused_rollup

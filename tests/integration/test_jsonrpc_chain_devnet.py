@@ -7,9 +7,9 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from butler.adapters.config_file import load_network_config
-from butler.adapters.jsonrpc_chain import JsonRpcChain
-from butler.adapters.rpc import redact_url
+from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
+from butler.adapters.chain.rpc import redact_url
+from butler.adapters.files.config_file import load_network_config
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ChainError

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from butler.adapters.local_deployment_writes import LocalDeploymentWrites
-from butler.adapters.local_key_files import LocalKeyFiles
-from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
+from butler.adapters.files.deployment_writes import LocalDeploymentWrites
+from butler.adapters.files.key_files import LocalKeyFiles
+from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
 from butler.domain.address import Address
 from butler.domain.errors import ButlerError, CheckFailed
 from butler.domain.keyfiles import ProductionKeyfile

@@ -13,9 +13,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from butler.adapters import contract_abis as abis
-from butler.adapters.config_file import load_network_config
-from butler.adapters.jsonrpc_chain import JsonRpcChain
+from butler.adapters.chain import contract_abis as abis
+from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
+from butler.adapters.files.config_file import load_network_config
 from butler.devnet import accounts, artifacts
 from butler.domain.address import ZERO_ADDRESS, Address
 from butler.domain.onchain import AttesterStatus, AttesterView, DepositArgs, G1Point, G2Point

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from butler.adapters.jsonrpc_chain import JsonRpcChain
-from butler.adapters.rpc import (
+from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
+from butler.adapters.chain.rpc import (
     RETRY_AFTER_CAP,
     RpcCall,
     RpcError,

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
+from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
 from butler.domain.address import Address
 from butler.domain.scraper_config import ScrapedAttester, ScraperConfig
 from tests.integration.drip_server import ANSWER_BODY, dripping
@@ -44,7 +44,7 @@ def test_a_trickling_node_fails_the_cycle_within_its_deadline(tmp_path: Path) ->
             [
                 sys.executable,
                 "-m",
-                "butler.entrypoints.scraper",
+                "butler.entrypoints.scraper.main",
                 "--config",
                 str(config),
                 "--scraper-config",

@@ -27,9 +27,9 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from butler.adapters.config_file import load_network_config
-from butler.adapters.jsonrpc_chain import JsonRpcChain
-from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
+from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
+from butler.adapters.files.config_file import load_network_config
+from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
 from butler.devnet.actions import random_validator
 from butler.domain.address import Address
 from butler.domain.entry_queue import FlushState
@@ -70,7 +70,7 @@ class Scraper:
 
     def __init__(self, args: list[str], env: dict[str, str] | None = None) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "butler.entrypoints.scraper", *args],
+            [sys.executable, "-m", "butler.entrypoints.scraper.main", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -9,7 +9,7 @@ import pytest
 from eth_account import Account
 from eth_keys import keys as eth_keys
 
-from butler.adapters.web3signer_client import Web3SignerClient, public_keys_url
+from butler.adapters.web3signer import Web3SignerClient, public_keys_url
 from butler.domain.address import Address
 from butler.domain.errors import ButlerError, InputError
 from tests.integration.web3signer_stub import PUBLIC_KEYS_PATH, Web3SignerStub, running_web3signer

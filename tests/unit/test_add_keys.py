@@ -9,7 +9,7 @@ import attrs
 import pytest
 from eth_abi.abi import decode
 
-from butler.adapters.contract_abis import STAKING_REGISTRY, function
+from butler.adapters.chain.contract_abis import STAKING_REGISTRY, function
 from butler.domain import bn254
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from butler.adapters import aggregate_calls as agg
+from butler.adapters.chain import aggregate_calls as agg
 from butler.domain.address import Address
 from butler.domain.hashing import keccak256
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from butler.domain.address import Address
-from butler.entrypoints import cli, scraper
+from butler.entrypoints import cli
+from butler.entrypoints.scraper import main as scraper
 
 GOOD_CONFIG = {
     "network": '"devnet"',

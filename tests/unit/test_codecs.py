@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from butler.adapters import codecs
+from butler.adapters.files import codecs
 from butler.domain.keyfiles import PrivateKeysFile, ProductionKeyfile, PublicKeysFile
 
 PHASE1 = "key-flow/after_phase1/on-dev-machine/new-private-keys.json"

@@ -8,7 +8,8 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from butler.entrypoints import cli, devnet_cli, scraper
+from butler.entrypoints import cli, devnet_cli
+from butler.entrypoints.scraper import main as scraper
 
 # "  -k FILE, --new-public-keys FILE" -> ("-k", "--new-public-keys")
 _PAIR = re.compile(r"^  (-[A-Za-z])(?: [^,\n]*)?, (--[a-z0-9-]+)", re.MULTILINE)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from butler.adapters.config_file import find_config, load_network_config
+from butler.adapters.files.config_file import find_config, load_network_config
 from butler.domain.address import Address
 from butler.entrypoints.cli import run
 

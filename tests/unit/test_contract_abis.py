@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from butler.adapters import contract_abis as abis
+from butler.adapters.chain import contract_abis as abis
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from butler.adapters.local_key_files import LocalKeyFiles
+from butler.adapters.files.key_files import LocalKeyFiles
 from butler.domain.address import Address
 from butler.domain.errors import InputError
 from butler.domain.publisher_sets import PublisherSet, PublisherSets

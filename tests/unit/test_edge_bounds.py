@@ -7,8 +7,8 @@ import socket
 import time
 from pathlib import Path
 
-from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
-from butler.adapters.metrics_server import MetricsServer
+from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
+from butler.entrypoints.scraper.server import MetricsServer
 from tests.contract.test_deployment_writes_contract import CONFIG
 
 

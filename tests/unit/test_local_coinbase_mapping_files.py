@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from butler.adapters.local_coinbase_mapping_files import (
+from butler.adapters.files.coinbase_mapping_files import (
     LocalCoinbaseMappingFiles,
     default_coinbase_mapping_path,
 )

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
-from butler.adapters.scraper_config_location import default_scraper_config_path
+from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
+from butler.adapters.files.scraper_config_location import default_scraper_config_path
 from butler.domain.address import Address
 from butler.domain.errors import InputError
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig

@@ -10,7 +10,7 @@ import pytest
 from eth_account import Account
 from eth_keys import keys as eth_keys
 
-from butler.adapters.local_signer_key_files import LocalPublisherKeyFiles, PublicKeyListFile
+from butler.adapters.files.signer_key_files import LocalPublisherKeyFiles, PublicKeyListFile
 from butler.domain.address import Address
 from butler.domain.errors import InputError
 from butler.domain.keys import attester_address

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from butler.adapters.log_span import LogSpan
+from butler.adapters.chain.log_span import LogSpan
 
 Node = Callable[[int, int], bool]  # (first, last) -> accepted?
 

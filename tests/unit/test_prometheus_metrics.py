@@ -11,14 +11,19 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from butler.adapters.metrics_server import MetricsServer, metrics_app
-from butler.adapters.prometheus_metrics import LatestStatus, ScraperCollector, metrics_registry, metrics_text
 from butler.domain.address import Address
 from butler.domain.chain_evidence import Suspicion
 from butler.domain.entry_queue import FlushBatch, QueuedAttester
 from butler.domain.lifecycle import Position
 from butler.domain.scrape_status import RejectedTransition, ScrapeStatus, Snapshot
 from butler.domain.scraper_config import AttesterState
+from butler.entrypoints.scraper.collector import (
+    LatestStatus,
+    ScraperCollector,
+    metrics_registry,
+    metrics_text,
+)
+from butler.entrypoints.scraper.server import MetricsServer, metrics_app
 from butler.ports.chain_fake import FakeChain
 from tests.conftest import REPO_ROOT
 

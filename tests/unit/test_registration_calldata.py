@@ -15,7 +15,7 @@ from py_ecc.fields import optimized_bn128_FQ2 as FQ2
 from py_ecc.optimized_bn128 import optimized_curve as curve
 from py_ecc.optimized_bn128.optimized_pairing import pairing
 
-from butler.adapters.contract_abis import STAKING_REGISTRY, function
+from butler.adapters.chain.contract_abis import STAKING_REGISTRY, function
 from butler.domain import bn254
 from butler.domain.address import Address
 from butler.domain.keys import BlsSecretKey, bls_public_key

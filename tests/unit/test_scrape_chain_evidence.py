@@ -5,10 +5,10 @@ again. Over the fake chain, whose snapshot/revert behaves like anvil's."""
 
 from __future__ import annotations
 
-from butler.adapters.prometheus_metrics import ScraperCollector, metrics_registry, metrics_text
 from butler.domain.chain_evidence import Suspicion, is_setback
 from butler.domain.scrape_status import ScrapeStatus
 from butler.domain.scraper_config import AttesterState, ScrapedAttester
+from butler.entrypoints.scraper.collector import ScraperCollector, metrics_registry, metrics_text
 from butler.ports.chain_fake import FakeChain
 from butler.ports.clock_fake import FixedClock
 from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from butler import __version__
-from butler.adapters.secret_sources import scraper_token
+from butler.adapters.secrets.sources import scraper_token
 from butler.domain.errors import UsageError
-from butler.entrypoints.scraper import parse_listen, run
+from butler.entrypoints.scraper.main import parse_listen, run
 
 NETWORK_TOML = """\
 network = "devnet"

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from butler.adapters.rpc import one_line
+from butler.adapters.chain.rpc import one_line
 from butler.domain import redaction
 from butler.domain.errors import ButlerError
 from butler.domain.redaction import MASK, key_shaped, redact

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from butler.adapters.secret_sources import safe_api_key, safe_proposer_key, scraper_token
+from butler.adapters.secrets.sources import safe_api_key, safe_proposer_key, scraper_token
 from butler.domain.config import SecretSources
 from butler.domain.errors import UsageError
 

@@ -18,7 +18,7 @@ HEAVY_MODULES = ("web3", "eth_abi", "requests", "tkinter")
 HELP_RUNS = [
     ("cli", ["--help"]),
     *[("cli", [name, "--help"]) for name in cli.COMMANDS],
-    ("scraper", ["--help"]),
+    ("scraper.main", ["--help"]),
     ("devnet_cli", ["--help"]),
     *[("devnet_cli", [name, "--help"]) for name in devnet_cli.COMMANDS],
 ]

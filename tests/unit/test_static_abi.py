@@ -11,8 +11,8 @@ from eth_abi.exceptions import DecodingError
 from hypothesis import given
 from hypothesis import strategies as st
 
-from butler.adapters import contract_abis as abis
-from butler.adapters.static_abi import WORD, StaticLayout
+from butler.adapters.chain import contract_abis as abis
+from butler.adapters.chain.static_abi import WORD, StaticLayout
 
 Type = tuple[str, st.SearchStrategy[Any]]  # an ABI type and the values it holds
 

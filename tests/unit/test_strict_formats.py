@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from butler.adapters import codecs
-from butler.adapters.config_file import load_network_config
-from butler.adapters.local_coinbase_mapping_files import LocalCoinbaseMappingFiles
-from butler.adapters.local_key_files import LocalKeyFiles
-from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
-from butler.adapters.local_signer_key_files import LocalPublisherKeyFiles, PublicKeyListFile
+from butler.adapters.files import codecs
+from butler.adapters.files.coinbase_mapping_files import LocalCoinbaseMappingFiles
+from butler.adapters.files.config_file import load_network_config
+from butler.adapters.files.key_files import LocalKeyFiles
+from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
+from butler.adapters.files.signer_key_files import LocalPublisherKeyFiles, PublicKeyListFile
 from butler.domain.address import Address
 from butler.domain.coinbases import CoinbaseMapping, CoinbaseRecord
 from butler.domain.config import NetworkConfig, SecretSources

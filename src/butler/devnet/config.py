@@ -7,8 +7,8 @@ from pathlib import Path
 
 import attrs
 
-from butler.adapters.atomic_file import write_atomically
-from butler.adapters.config_file import load_network_config
+from butler.adapters.files.atomic_file import write_atomically
+from butler.adapters.files.config_file import load_network_config
 from butler.devnet.deploy import Deployment
 from butler.domain.address import Address, AddressFormatError
 from butler.domain.errors import UsageError

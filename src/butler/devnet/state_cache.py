@@ -17,7 +17,7 @@ from pathlib import Path
 
 import attrs
 
-from butler.adapters.atomic_file import write_atomically
+from butler.adapters.files.atomic_file import write_atomically
 from butler.devnet import accounts, artifacts, aztec_l1, deploy, tools
 from butler.devnet.anvil import Anvil
 from butler.devnet.chain import DevChain, DevnetError

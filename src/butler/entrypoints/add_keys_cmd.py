@@ -59,7 +59,7 @@ def add_keys(
     example:
       aztec-butler add-keys new-private-keys.json --config devnet.toml
     """
-    from butler.adapters.local_key_files import LocalKeyFiles
+    from butler.adapters.files.key_files import LocalKeyFiles
     from butler.entrypoints.calldata_output import print_calls, report_proposals
     from butler.entrypoints.network import load_config, open_chain, open_multisig, open_safe_queue
     from butler.usecases.add_keys import add_keys as run
@@ -126,7 +126,7 @@ def _summarise(registration: Registration, config: NetworkConfig) -> None:
 
 
 def _why_not_proposed(no_propose: bool) -> str:
-    from butler.adapters.secret_sources import PROPOSER_KEY_ENV, PROPOSER_KEY_FILE_ENV
+    from butler.adapters.secrets.sources import PROPOSER_KEY_ENV, PROPOSER_KEY_FILE_ENV
 
     if no_propose:
         return "--no-propose was given; the calldata is on stdout"

@@ -85,8 +85,8 @@ def init(
       aztec-butler config init -n mainnet --rpc-url https://eth.example/KEY --provider-id 7 \\
         --safe 0x... --safe-proposer-key-file ~/.secrets/proposer.key
     """
-    from butler.adapters.config_file import config_dir
-    from butler.adapters.network_presets import (
+    from butler.adapters.files.config_file import config_dir
+    from butler.adapters.files.network_presets import (
         OperatorSettings,
         check_config_text,
         read_preset,
@@ -200,7 +200,7 @@ def _id_or_address(text: str) -> int | Address:
 
 def presets() -> int:
     """List the ready-made network presets."""
-    from butler.adapters.network_presets import preset_names, read_preset
+    from butler.adapters.files.network_presets import preset_names, read_preset
 
     for name in preset_names():
         preset = read_preset(name)

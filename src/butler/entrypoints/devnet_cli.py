@@ -227,7 +227,7 @@ def add_keys(
 
 def _file_validators(path: Path) -> list[DevValidator]:
     """The attesters of a private-keys file, read and checked by the product's own reader."""
-    from butler.adapters.local_key_files import LocalKeyFiles
+    from butler.adapters.files.key_files import LocalKeyFiles
     from butler.devnet.actions import file_validators
     from butler.domain.derivation import duplicate_key_problems
 

@@ -46,12 +46,12 @@ def fill_coinbases(
       aztec-butler scrape-coinbases -c testnet.toml
       aztec-butler fill-coinbases -c testnet.toml --keyfile A_prod-keyfile.json B_prod-keyfile.json
     """
-    from butler.adapters.local_coinbase_mapping_files import (
+    from butler.adapters.files.coinbase_mapping_files import (
         LocalCoinbaseMappingFiles,
         default_coinbase_mapping_path,
     )
-    from butler.adapters.local_key_files import LocalKeyFiles
-    from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
+    from butler.adapters.files.key_files import LocalKeyFiles
+    from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
     from butler.entrypoints.network import load_config, scraper_config_path
     from butler.usecases.fill_coinbases import fill_coinbases as fill
 

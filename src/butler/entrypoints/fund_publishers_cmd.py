@@ -316,13 +316,13 @@ def _chain(config: NetworkConfig) -> Chain:
 
 
 def _key_files() -> KeyFiles:
-    from butler.adapters.local_key_files import LocalKeyFiles
+    from butler.adapters.files.key_files import LocalKeyFiles
 
     return LocalKeyFiles()
 
 
 def _scraper_config_files() -> ScraperConfigFiles:
-    from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
+    from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
 
     return LocalScraperConfigFiles()
 

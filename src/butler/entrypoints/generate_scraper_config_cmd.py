@@ -78,10 +78,10 @@ def generate_scraper_config(
     """
     if web3signer_keys is not None and web3signer_url is not None:
         raise UsageError("pass --web3signer-keys or --web3signer-url, not both")
-    from butler.adapters.local_key_files import LocalKeyFiles
-    from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
-    from butler.adapters.local_signer_key_files import LocalPublisherKeyFiles
-    from butler.adapters.system_clock import SystemClock
+    from butler.adapters.clock import SystemClock
+    from butler.adapters.files.key_files import LocalKeyFiles
+    from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
+    from butler.adapters.files.signer_key_files import LocalPublisherKeyFiles
     from butler.entrypoints.network import load_config, scraper_config_path
     from butler.usecases.generate_scraper_config import Sources
     from butler.usecases.generate_scraper_config import generate_scraper_config as generate
@@ -124,11 +124,11 @@ def generate_scraper_config(
 
 def _signer(keys_file: Path | None, url: str | None) -> SignerKeys | None:
     if keys_file is not None:
-        from butler.adapters.local_signer_key_files import PublicKeyListFile
+        from butler.adapters.files.signer_key_files import PublicKeyListFile
 
         return PublicKeyListFile(keys_file)
     if url is not None:
-        from butler.adapters.web3signer_client import Web3SignerClient
+        from butler.adapters.web3signer import Web3SignerClient
 
         return Web3SignerClient(url)
     return None

@@ -12,7 +12,7 @@ from butler.ports.multisig import Multisig, SafeQueue
 
 
 def load_config(config: str | None, network: str | None) -> tuple[Path, NetworkConfig, SecretSources]:
-    from butler.adapters.config_file import find_config, load_network_config
+    from butler.adapters.files.config_file import find_config, load_network_config
 
     path = find_config(config, network, os.environ)
     network_config, secrets = load_network_config(path)
@@ -21,7 +21,7 @@ def load_config(config: str | None, network: str | None) -> tuple[Path, NetworkC
 
 def open_chain(config: NetworkConfig, *, aggregate: bool = False) -> Chain:
     """With `aggregate`, queue items and attester views are read a few hundred per call."""
-    from butler.adapters.jsonrpc_chain import JsonRpcChain
+    from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
 
     return JsonRpcChain.from_config(config, aggregate=aggregate)
 
@@ -33,8 +33,8 @@ def open_multisig(
 
     `printed` names calldata already on stdout: an error opening the client then says it was not
     proposed and that the printed calldata is still good."""
-    from butler.adapters.safe_tx_service import SafeTxServiceMultisig
-    from butler.adapters.secret_sources import safe_api_key, safe_proposer_key
+    from butler.adapters.safe.tx_service import SafeTxServiceMultisig
+    from butler.adapters.secrets.sources import safe_api_key, safe_proposer_key
     from butler.entrypoints.console import remember_secret
 
     try:
@@ -58,8 +58,8 @@ def open_multisig(
 def open_safe_queue(config: NetworkConfig, secrets: SecretSources) -> SafeQueue | None:
     """A reader of the configured Safe's pending transactions (no proposer key needed), or None when the
     network config names no Safe or no transaction service."""
-    from butler.adapters.safe_tx_service import SafeTxServiceMultisig
-    from butler.adapters.secret_sources import safe_api_key
+    from butler.adapters.safe.tx_service import SafeTxServiceMultisig
+    from butler.adapters.secrets.sources import safe_api_key
 
     if config.safe_address is None or config.safe_tx_service_url is None:
         return None
@@ -68,6 +68,6 @@ def open_safe_queue(config: NetworkConfig, secrets: SecretSources) -> SafeQueue 
 
 def scraper_config_path(given: Path | None, network: str) -> Path:
     """The scraper config a command works on: the path given, else the network's default (SPEC §7)."""
-    from butler.adapters.scraper_config_location import default_scraper_config_path
+    from butler.adapters.files.scraper_config_location import default_scraper_config_path
 
     return given if given is not None else default_scraper_config_path(network, os.environ)

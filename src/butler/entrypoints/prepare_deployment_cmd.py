@@ -123,14 +123,14 @@ def prepare_deployment(
     assert production_keys is not None and new_public_keys is not None and available_publishers is not None
     check_ha_count(high_availability_count)
 
-    from butler.adapters.local_coinbase_mapping_files import (
+    from butler.adapters.clock import SystemClock
+    from butler.adapters.files.coinbase_mapping_files import (
         LocalCoinbaseMappingFiles,
         default_coinbase_mapping_path,
     )
-    from butler.adapters.local_deployment_writes import LocalDeploymentWrites
-    from butler.adapters.local_key_files import LocalKeyFiles
-    from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
-    from butler.adapters.system_clock import SystemClock
+    from butler.adapters.files.deployment_writes import LocalDeploymentWrites
+    from butler.adapters.files.key_files import LocalKeyFiles
+    from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
     from butler.entrypoints.network import load_config, open_chain, scraper_config_path
     from butler.usecases.prepare_deployment import DeploymentRequest
     from butler.usecases.prepare_deployment import prepare_deployment as prepare

@@ -173,20 +173,20 @@ def _refuse_same_paths(source: Path, public: Path, publishers: Path) -> None:
 
 
 def _key_files() -> KeyFiles:
-    from butler.adapters.local_key_files import LocalKeyFiles
+    from butler.adapters.files.key_files import LocalKeyFiles
 
     return LocalKeyFiles()
 
 
 def _console_secret_store() -> SecretStore:
-    from butler.adapters.console_secret_store import ConsoleSecretStore
+    from butler.adapters.secrets.console_store import ConsoleSecretStore
 
     return ConsoleSecretStore()
 
 
 def _gcp_secret_store(network: str, project: str | None, endpoint: str | None) -> SecretStore:
     try:
-        from butler.adapters.gcp_secret_store import GcpSecretStore
+        from butler.adapters.secrets.gcp_store import GcpSecretStore
     except ModuleNotFoundError as missing:
         if not (missing.name or "").startswith("google"):
             raise

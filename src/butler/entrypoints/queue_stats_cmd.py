@@ -51,8 +51,8 @@ def queue_stats(
     example:
       aztec-butler queue-stats -c testnet.toml --attesters prod-testnet-keyfile.json
     """
-    from butler.adapters.local_key_files import LocalKeyFiles
-    from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
+    from butler.adapters.files.key_files import LocalKeyFiles
+    from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
     from butler.entrypoints.network import load_config, open_chain, scraper_config_path
     from butler.usecases.queue_stats import QueueStatsRequest
     from butler.usecases.queue_stats import queue_stats as stats_of

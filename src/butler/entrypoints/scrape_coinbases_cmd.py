@@ -91,13 +91,13 @@ def scrape_coinbases(
     example:
       aztec-butler scrape-coinbases -c testnet.toml --update-scraper-config
     """
-    from butler.adapters.local_coinbase_mapping_files import (
+    from butler.adapters.clock import SystemClock
+    from butler.adapters.files.coinbase_mapping_files import (
         LocalCoinbaseMappingFiles,
         default_coinbase_mapping_path,
     )
-    from butler.adapters.local_key_files import LocalKeyFiles
-    from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
-    from butler.adapters.system_clock import SystemClock
+    from butler.adapters.files.key_files import LocalKeyFiles
+    from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
     from butler.entrypoints.network import load_config, open_chain, scraper_config_path
     from butler.usecases.scrape_coinbases import ScrapeRequest
     from butler.usecases.scrape_coinbases import scrape_coinbases as scrape

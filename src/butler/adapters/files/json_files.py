@@ -8,8 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from butler.adapters import codecs
-from butler.adapters.atomic_file import write_atomically
+from butler.adapters.files import codecs
+from butler.adapters.files.atomic_file import write_atomically
 from butler.domain.errors import ButlerError, InputError
 
 T = TypeVar("T")

@@ -7,8 +7,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
-from butler.adapters.http_deadline import send_within
-from butler.adapters.rpc import redact_url
+from butler.adapters.chain.rpc import redact_url
+from butler.adapters.http.deadline import send_within
 from butler.domain.errors import ButlerError, InputError, UsageError
 from butler.domain.secp256k1_public_keys import PublicKeyListError, Secp256k1PublicKey, parse_public_key_list
 

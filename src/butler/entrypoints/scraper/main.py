@@ -22,8 +22,8 @@ from butler.entrypoints.console import exit_with, note, remember_secret, report_
 from butler.entrypoints.options import long_flg, scraper_config_option
 
 if TYPE_CHECKING:  # adapters load only once the arguments are known to be good
-    from butler.adapters.jsonrpc_chain import JsonRpcChain
-    from butler.adapters.rpc import RpcTransport
+    from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
+    from butler.adapters.chain.rpc import RpcTransport
     from butler.domain.scrape_status import ScrapeStatus
     from butler.ports.clock import Clock
     from butler.ports.scraper_config_files import ScraperConfigFiles
@@ -100,15 +100,15 @@ def scraper(
         raise UsageError(
             f"--interval must be between {MIN_INTERVAL:g} and {MAX_INTERVAL:g} seconds, got {interval:g}"
         )
-    from butler.adapters.secret_sources import scraper_token
+    from butler.adapters.secrets.sources import scraper_token
 
     token = None if once else scraper_token(os.environ)
     if token is not None:
         remember_secret(token.reveal())
 
-    from butler.adapters.config_file import CONFIG_ENV
-    from butler.adapters.local_scraper_config_files import LocalScraperConfigFiles
-    from butler.adapters.system_clock import SystemClock
+    from butler.adapters.clock import SystemClock
+    from butler.adapters.files.config_file import CONFIG_ENV
+    from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
     from butler.entrypoints.network import load_config, scraper_config_path
     from butler.usecases.steps.scraper_config_scope import check_scraper_config
 
@@ -173,8 +173,8 @@ def _open_chain(network: NetworkConfig, deadline: float) -> tuple[RpcTransport, 
     """The chain adapter, its chain id and rollup checked now: a wrong chain, or a configured rollup
     that is not the canonical one, stops the start; an unreachable node only delays the checks to the
     first cycle that reaches it (the service keeps reporting)."""
-    from butler.adapters.jsonrpc_chain import JsonRpcChain, WrongChain, WrongRollup
-    from butler.adapters.rpc import RpcTransport
+    from butler.adapters.chain.jsonrpc_chain import JsonRpcChain, WrongChain, WrongRollup
+    from butler.adapters.chain.rpc import RpcTransport
 
     transport = RpcTransport(network.rpc_url, timeout=RPC_TIMEOUT_SECONDS, max_attempts=RPC_ATTEMPTS)
     # Thousands of attesters: a few hundred reads per eth_call, a handful of HTTP requests per cycle.
@@ -204,7 +204,7 @@ class _Service:
         clock: Clock,
         deadline: Callable[[], AbstractContextManager[None]],
     ) -> None:
-        from butler.adapters.prometheus_metrics import LatestStatus, ScraperCollector, metrics_registry
+        from butler.entrypoints.scraper.collector import LatestStatus, ScraperCollector, metrics_registry
 
         self.network = network
         self.chain = chain
@@ -220,14 +220,14 @@ class _Service:
         self.aggregating = chain.aggregating
 
     def once(self) -> int:
-        from butler.adapters.prometheus_metrics import metrics_text
+        from butler.entrypoints.scraper.collector import metrics_text
 
         status = self.cycle()
         sys.stdout.write(metrics_text(self.registry))
         return 0 if status.succeeded else 1
 
     def serve(self, host: str, port: int, token: SecretText | None, interval: float) -> int:
-        from butler.adapters.metrics_server import METRICS_PATH, MetricsServer, metrics_app
+        from butler.entrypoints.scraper.server import METRICS_PATH, MetricsServer, metrics_app
 
         server = MetricsServer(metrics_app(self.registry, token.reveal() if token else None), host, port)
         stopping = False
@@ -257,7 +257,7 @@ class _Service:
         return 0
 
     def cycle(self) -> ScrapeStatus:
-        from butler.adapters.rpc import redact_url
+        from butler.adapters.chain.rpc import redact_url
         from butler.usecases.scrape_cycle import failed, scrape_cycle
 
         previous = self.latest.get()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from butler.adapters.json_files import check_writable, read_json, write_json
+from butler.adapters.files.json_files import check_writable, read_json, write_json
 from butler.domain.redaction import key_shaped
 from butler.domain.scraper_config import ScraperConfig
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import attrs
 
-from butler.adapters.atomic_file import (
+from butler.adapters.files.atomic_file import (
     TEMPORARY_SUFFIX,
     finished_temporary,
     kept_mode,

@@ -19,13 +19,13 @@ from typing import Any
 import attrs
 import requests
 
-from butler.adapters.http_deadline import send_within
-from butler.adapters.rpc import (
+from butler.adapters.chain.rpc import (
     RETRY_AFTER_CAP,
     TRANSIENT_HTTP_STATUSES,
     exponential_backoff,
     redact_url,
 )
+from butler.adapters.http.deadline import send_within
 from butler.domain import redaction
 from butler.domain.address import ZERO_ADDRESS, Address, AddressFormatError
 from butler.domain.config import NetworkConfig

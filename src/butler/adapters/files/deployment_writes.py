@@ -6,7 +6,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from butler.adapters import codecs, file_set
+from butler.adapters.files import codecs, file_set
 from butler.domain.errors import ButlerError
 from butler.domain.keyfiles import ProductionKeyfile
 from butler.domain.scraper_config import ScraperConfig

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import attrs
 
-from butler.adapters.atomic_file import LeftBehind, create_atomically, write_atomically
-from butler.adapters.config_file import parse_network_config
+from butler.adapters.files.atomic_file import LeftBehind, create_atomically, write_atomically
+from butler.adapters.files.config_file import parse_network_config
 from butler.domain.address import Address
 from butler.domain.errors import ButlerError, CheckFailed, UsageError
 
@@ -62,7 +62,7 @@ class OperatorSettings:
 
 
 def preset_names() -> list[str]:
-    folder = resources.files("butler.adapters").joinpath(_PRESETS)
+    folder = resources.files(__package__).joinpath(_PRESETS)
     return sorted(
         entry.name.removesuffix(".toml") for entry in folder.iterdir() if entry.name.endswith(".toml")
     )
@@ -71,7 +71,7 @@ def preset_names() -> list[str]:
 def read_preset(name: str) -> Preset:
     if name not in preset_names():
         raise UsageError(f"--network: no preset {name!r}; the presets are {', '.join(preset_names())}")
-    text = resources.files("butler.adapters").joinpath(_PRESETS, f"{name}.toml").read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath(_PRESETS, f"{name}.toml").read_text(encoding="utf-8")
     fields = tomllib.loads(text)
     description = str(fields.pop("description", name))
     return Preset(name, description, fields)

@@ -1,4 +1,4 @@
-"""The contract ABIs the product speaks, read from the JSON files shipped in `butler/adapters/abi/`.
+"""The contract ABIs the product speaks, read from the JSON files shipped in `butler/adapters/chain/abi/`.
 
 The JSON files are the contracts' real ABIs; selectors, topics and eth_abi type strings are derived
 from them rather than written out by hand.
@@ -83,7 +83,7 @@ class AbiEvent:
 @functools.cache
 def abi_json(file_name: str) -> Sequence[Mapping[str, Any]]:
     """The raw ABI entries of one shipped file (e.g. for building calldata with another library)."""
-    text = resources.files("butler.adapters").joinpath("abi", file_name).read_text(encoding="utf-8")
+    text = resources.files(__package__).joinpath("abi", file_name).read_text(encoding="utf-8")
     entries = json.loads(text)
     if not isinstance(entries, list):
         raise ValueError(f"ABI file {file_name} must hold a JSON list")

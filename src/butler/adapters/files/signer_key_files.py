@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from butler.adapters import codecs
-from butler.adapters.json_files import read_text
+from butler.adapters.files import codecs
+from butler.adapters.files.json_files import read_text
 from butler.domain.errors import InputError
 from butler.domain.keyfiles import PrivateKeysFile
 from butler.domain.keys import EthSecretKey

@@ -6,9 +6,9 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from butler.adapters.json_files import read_json, write_json
-from butler.adapters.local_scraper_config_files import private_key_like_values
-from butler.adapters.scraper_config_location import data_home
+from butler.adapters.files.json_files import read_json, write_json
+from butler.adapters.files.scraper_config_files import private_key_like_values
+from butler.adapters.files.scraper_config_location import data_home
 from butler.domain.coinbases import CoinbaseMapping
 
 

@@ -9,11 +9,11 @@ from typing import Any, NamedTuple
 from eth_abi.abi import decode, encode
 from eth_abi.exceptions import DecodingError
 
-from butler.adapters import aggregate_calls
-from butler.adapters import contract_abis as abis
-from butler.adapters.log_span import LogSpan
-from butler.adapters.rpc import RpcCall, RpcError, RpcTransport, one_line
-from butler.adapters.static_abi import StaticLayout
+from butler.adapters.chain import aggregate_calls
+from butler.adapters.chain import contract_abis as abis
+from butler.adapters.chain.log_span import LogSpan
+from butler.adapters.chain.rpc import RpcCall, RpcError, RpcTransport, one_line
+from butler.adapters.chain.static_abi import StaticLayout
 from butler.domain.address import Address
 from butler.domain.chain_evidence import BlockRef, HeadReading
 from butler.domain.config import NetworkConfig

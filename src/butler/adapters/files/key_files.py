@@ -8,10 +8,10 @@ from pathlib import Path
 
 import attrs
 
-from butler.adapters import codecs
-from butler.adapters.atomic_file import LeftBehind, create_atomically, remove_durably
-from butler.adapters.json_files import check_writable, read_decoded, read_json, write_json
-from butler.adapters.local_scraper_config_files import private_key_like_values
+from butler.adapters.files import codecs
+from butler.adapters.files.atomic_file import LeftBehind, create_atomically, remove_durably
+from butler.adapters.files.json_files import check_writable, read_decoded, read_json, write_json
+from butler.adapters.files.scraper_config_files import private_key_like_values
 from butler.domain.address import Address
 from butler.domain.errors import ButlerError
 from butler.domain.keyfiles import (

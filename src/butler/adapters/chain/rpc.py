@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from butler.adapters.http_deadline import send_within
+from butler.adapters.http.deadline import send_within
 from butler.domain import redaction
 from butler.domain.errors import ChainError
 

@@ -1,0 +1,1 @@
+"""The chain over Ethereum JSON-RPC: the transport, ABI encoding and decoding, batched reads, log scans."""

@@ -1,0 +1,1 @@
+"""Our files on the local filesystem: the JSON formats, network configs and presets, atomic writes."""

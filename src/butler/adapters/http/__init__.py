@@ -1,0 +1,1 @@
+"""What every HTTP client of the product shares: deadlines, retries and what an error may say."""

@@ -1,0 +1,1 @@
+"""The provider's Safe multisig, through the Safe Transaction Service."""

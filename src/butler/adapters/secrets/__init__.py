@@ -1,0 +1,1 @@
+"""Where private keys go (the console, Google Cloud Secret Manager) and where the CLI finds its own."""
