@@ -23,8 +23,8 @@ from butler.domain.address import Address
 from butler.domain.keys import bls_public_key
 from butler.domain.onchain import AttesterStatus, G1Point
 from butler.domain.safe import Operation, SafeCall
+from butler.entrypoints.bootstrap import Settings, build_services
 from butler.entrypoints.cli import run
-from butler.entrypoints.network import load_config, open_chain, open_multisig
 from butler.ports.chain import Chain
 from butler.usecases.add_keys import add_keys as add_keys_usecase
 from tests.integration.devnet_fixture import DevnetHandle
@@ -293,10 +293,12 @@ def test_a_wrong_proof_of_possession_is_refused_by_the_real_gse_at_flush(
     devnet = isolated_devnet
     good, bad = random_validator(), random_validator()
     write_keys_file(workdir / KEYS_NAME, [good, bad])
-    _, config, secrets = load_config(str(devnet.config_path), None)
-    multisig = open_multisig(config, secrets)
+    services = build_services(Settings({}, workdir))
+    loaded = services.network(str(devnet.config_path), None)
+    config = loaded.config
+    multisig = services.multisig(loaded)
     assert multisig is not None
-    chain = WrongGseChain(open_chain(config), {bls_public_key(bad.bls_key).point})
+    chain = WrongGseChain(services.chain(loaded), {bls_public_key(bad.bls_key).point})
 
     outcome = add_keys_usecase(
         workdir / KEYS_NAME,
