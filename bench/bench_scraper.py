@@ -225,7 +225,6 @@ def main() -> None:
         network = NetworkConfig(
             network="devnet",
             chain_id=devnet.deployment.chain_id,
-            rpc_url=devnet.rpc_url,
             staking_registry=devnet.deployment.staking_registry,
             rollup=devnet.deployment.rollup,
             provider_id=devnet.deployment.provider_id,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 import attrs
 
 if TYPE_CHECKING:
+    from butler.adapters.files.config_file import Endpoints
     from butler.domain.config import NetworkConfig, SecretSources
     from butler.domain.keys import EthSecretKey
     from butler.domain.secret_text import SecretText
@@ -59,11 +60,13 @@ def process_settings() -> Settings:
 
 @attrs.frozen
 class LoadedNetwork:
-    """A network config as read: its file, its public settings and where its secrets are."""
+    """A network config as read: its file, its public settings, where its secrets are and where its
+    node and Safe Transaction Service answer."""
 
     path: Path
     config: NetworkConfig
     secrets: SecretSources
+    endpoints: Endpoints
 
 
 @attrs.frozen
@@ -219,7 +222,7 @@ class Services:
         the network config names no Safe or no transaction service."""
         from butler.adapters.secrets.sources import safe_api_key
 
-        if network.config.safe_address is None or network.config.safe_tx_service_url is None:
+        if network.config.safe_address is None or network.endpoints.safe_tx_service_url is None:
             return None
         return self._safes(network, None, safe_api_key(network.secrets, self.settings.environ))
 

@@ -29,13 +29,13 @@ SCRAPER_RPC_ATTEMPTS = 3
 def open_chain(network: LoadedNetwork, aggregate: bool) -> Chain:
     from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
 
-    return JsonRpcChain.from_config(network.config, aggregate=aggregate)
+    return JsonRpcChain.from_config(network.config, network.endpoints, aggregate=aggregate)
 
 
 def open_safe(network: LoadedNetwork, proposer: EthSecretKey | None, api_key: SecretText | None) -> Multisig:
     from butler.adapters.safe.tx_service import SafeTxServiceMultisig
 
-    return SafeTxServiceMultisig.from_config(network.config, proposer, api_key)
+    return SafeTxServiceMultisig.from_config(network.config, network.endpoints, proposer, api_key)
 
 
 def open_cycle_chain(network: LoadedNetwork, cycle_seconds: float) -> CycleChain:
@@ -49,7 +49,7 @@ def open_cycle_chain(network: LoadedNetwork, cycle_seconds: float) -> CycleChain
     from butler.entrypoints.console import note
 
     transport = RpcTransport(
-        network.config.rpc_url, timeout=SCRAPER_RPC_TIMEOUT_SECONDS, max_attempts=SCRAPER_RPC_ATTEMPTS
+        network.endpoints.rpc_url, timeout=SCRAPER_RPC_TIMEOUT_SECONDS, max_attempts=SCRAPER_RPC_ATTEMPTS
     )
     # Thousands of attesters: a few hundred reads per eth_call, a handful of HTTP requests per cycle.
     chain = JsonRpcChain.from_config(network.config, transport, aggregate=True)

@@ -14,7 +14,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import requests
@@ -41,6 +41,9 @@ from butler.domain.safe import (
 )
 from butler.domain.secret_text import SecretText
 from butler.ports.multisig import Multisig, Proposal
+
+if TYPE_CHECKING:
+    from butler.adapters.files.config_file import Endpoints
 
 ORIGIN = "aztec-butler"
 DEFAULT_TIMEOUT = 30.0
@@ -120,14 +123,18 @@ class SafeTxServiceMultisig:
 
     @classmethod
     def from_config(
-        cls, config: NetworkConfig, proposer: EthSecretKey | None, api_key: SecretText | None
+        cls,
+        config: NetworkConfig,
+        endpoints: Endpoints,
+        proposer: EthSecretKey | None,
+        api_key: SecretText | None,
     ) -> SafeTxServiceMultisig:
         """Without a proposer key the client only reads (`pending_transactions`)."""
-        if config.safe_address is None or config.safe_tx_service_url is None:
+        if config.safe_address is None or endpoints.safe_tx_service_url is None:
             missing = "safe_address" if config.safe_address is None else "safe_tx_service_url"
             raise UsageError(f"a Safe proposer key is configured but the network config has no {missing}")
         return cls(
-            service_url=config.safe_tx_service_url,
+            service_url=endpoints.safe_tx_service_url,
             safe=config.safe_address,
             chain_id=config.chain_id,
             proposer=proposer,

@@ -130,7 +130,7 @@ def scrape(services: Services, args: Options) -> int:
         )
         from butler.entrypoints.scraper.service import ScraperService
 
-        service = ScraperService(network, chain, files, path, services.clock)
+        service = ScraperService(loaded, chain, files, path, services.clock)
         if args.once:
             return service.once()
         return service.serve(args.host, args.port, token, args.interval)

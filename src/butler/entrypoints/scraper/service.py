@@ -11,13 +11,12 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 from butler import __version__
-from butler.domain.config import NetworkConfig
 from butler.domain.secret_text import SecretText
 from butler.entrypoints.console import note
 
 if TYPE_CHECKING:
     from butler.domain.scrape_status import ScrapeStatus
-    from butler.entrypoints.bootstrap import CycleChain
+    from butler.entrypoints.bootstrap import CycleChain, LoadedNetwork
     from butler.ports.clock import Clock
     from butler.ports.scraper_config_files import ScraperConfigFiles
 
@@ -34,7 +33,7 @@ class ScraperService:
 
     def __init__(
         self,
-        network: NetworkConfig,
+        loaded: LoadedNetwork,
         chain: CycleChain,
         files: ScraperConfigFiles,
         path: Path,
@@ -42,7 +41,9 @@ class ScraperService:
     ) -> None:
         from butler.entrypoints.scraper.collector import LatestStatus, ScraperCollector, metrics_registry
 
+        network = loaded.config
         self.network = network
+        self.rpc_url = loaded.endpoints.rpc_url
         self.chain = chain
         self.files = files
         self.path = path
@@ -110,7 +111,7 @@ class ScraperService:
         except Exception as error:
             # A bug must not stop the monitoring either; the message may quote the url, so redact it.
             text = f"unexpected {type(error).__name__}: {error}".replace(
-                self.network.rpc_url, redact_url(self.network.rpc_url)
+                self.rpc_url, redact_url(self.rpc_url)
             )
             status = failed(previous, started=started, finished=self.clock.now(), error=text)
         self.latest.set(status)
