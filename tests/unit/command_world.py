@@ -10,7 +10,7 @@ from pathlib import Path
 from butler.domain.address import Address
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from butler.entrypoints import cli
-from butler.entrypoints.bootstrap import CycleChain, LoadedNetwork, Services, Settings
+from butler.entrypoints.bootstrap import CycleChain, LoadedNetwork, Services, Settings, build_services
 from butler.entrypoints.scraper import main as scraper_main
 from butler.ports.chain_fake import FAKE_ROLLUP, FakeChain
 from butler.ports.clock_fake import FixedClock
@@ -112,3 +112,8 @@ class CommandWorld:
         return CycleChain(
             chain=self.chain, within=nullcontext, aggregation_refused=lambda: None, close=lambda: None
         )
+
+
+def real_services(folder: Path, **environ: str) -> Services:
+    """The real adapters, with `folder` as the working folder and `environ` as the whole environment."""
+    return build_services(Settings(environ, folder))

@@ -37,6 +37,7 @@ from butler.domain.keyfiles import (
 )
 from butler.domain.publisher_sets import PublisherSet, PublisherSets
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
+from tests.unit.command_world import real_services
 from tests.unit.deployment_values import bls
 
 PHASE1_PRIVATE = "key-flow/after_phase1/on-dev-machine/new-private-keys.json"
@@ -462,7 +463,7 @@ def test_an_unknown_field_never_echoes_a_long_name(tmp_path, reference_dir):
 
 
 def test_prepare_deployment_refuses_a_misspelt_coinbase_and_writes_nothing(
-    tmp_path, reference_dir, monkeypatch, capsys, closed_port
+    tmp_path, reference_dir, capsys, closed_port
 ):
     from butler.entrypoints.cli import run
 
@@ -477,16 +478,15 @@ def test_prepare_deployment_refuses_a_misspelt_coinbase_and_writes_nothing(
         f'staking_registry = "{Address.from_int(1).checksum}"\nrollup = "{Address.from_int(2).checksum}"\n'
         "provider_id = 7\n"
     )
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     before = sorted(tmp_path.iterdir())
-    args = ["--production-keys", "prod.json", "--new-public-keys", "new-public-keys.json"]
-    args += ["--available-publishers", "testnet_available_publisher_addresses.json"]
+    args = ["--production-keys", str(tmp_path / "prod.json")]
+    args += ["--new-public-keys", str(tmp_path / "new-public-keys.json")]
+    args += ["--available-publishers", str(tmp_path / "testnet_available_publisher_addresses.json")]
+    services = real_services(tmp_path, XDG_DATA_HOME=str(tmp_path / "data"))
 
-    assert run(["prepare-deployment", "-c", "testnet.toml", *args]) == 1
+    assert run(["prepare-deployment", "-c", str(tmp_path / "testnet.toml"), *args], services) == 1
 
-    assert (
-        capsys.readouterr().err
-        == 'error: prod.json: validators[0].coinBase: unknown field; did you mean "coinbase"?\n'
+    assert capsys.readouterr().err == (
+        f'error: {tmp_path / "prod.json"}: validators[0].coinBase: unknown field; did you mean "coinbase"?\n'
     )
     assert sorted(tmp_path.iterdir()) == before
