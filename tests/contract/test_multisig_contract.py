@@ -346,8 +346,8 @@ def test_without_a_proposer_key_the_pending_transactions_are_still_read_and_noth
     ]
     with pytest.raises(UsageError, match="needs a Safe proposer key"):
         reader.propose([transfer(3)])  # type: ignore[attr-defined]
-    no_service = attrs.evolve(loaded.config, safe_tx_service_url=None)
-    assert services.safe_queue(attrs.evolve(loaded, config=no_service)) is None
+    no_service = attrs.evolve(loaded.endpoints, safe_tx_service_url=None)
+    assert services.safe_queue(attrs.evolve(loaded, endpoints=no_service)) is None
 
 
 @pytest.mark.devnet
