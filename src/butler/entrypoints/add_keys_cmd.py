@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -165,5 +166,7 @@ def _s(count: int) -> str:
     return "" if count == 1 else "s"
 
 
-def main(services: Services, prog: str, argv: list[str]) -> int:
-    return run(services, parse_plac(add_keys, f"aztec-butler {prog}", argv))
+def main(services: Callable[[], Services], prog: str, argv: list[str]) -> int:
+    """`aztec-butler COMMAND ARGV`: the options parsed, then `services` opened and the command run."""
+    options = parse_plac(add_keys, f"aztec-butler {prog}", argv)
+    return run(services(), options)

@@ -1,6 +1,7 @@
 """`aztec-butler`: the operator CLI. Each command lives in its own module, imported only when run,
 so `aztec-butler --help` stays fast and never loads web3. A command module's `main(services, prog,
-argv)` parses its options and hands them to its `run(services, options)`."""
+argv)` parses its options, then opens the services (`bootstrap`) and hands both to its
+`run(services, options)`."""
 
 from __future__ import annotations
 
@@ -99,10 +100,14 @@ def run(argv: Sequence[str], services: Services | None = None) -> int:
             return None
         module = importlib.import_module(command.module)
 
-        def run_command(prog: str, rest: list[str]) -> int:
+        def open_services() -> Services:
+            # Only once the options parse: --help imports none of this.
             from butler.entrypoints.bootstrap import build_services, process_settings
 
-            code: int = module.main(services or build_services(process_settings()), prog, rest)
+            return services or build_services(process_settings())
+
+        def run_command(prog: str, rest: list[str]) -> int:
+            code: int = module.main(open_services, prog, rest)
             return code
 
         return run_command

@@ -240,13 +240,16 @@ def run_presets(services: Services, args: PresetsOptions) -> int:
     return 0
 
 
-def main(services: Services, prog: str, argv: list[str]) -> int:
+def main(services: Callable[[], Services], prog: str, argv: list[str]) -> int:
+    """`aztec-butler config SUBCOMMAND ARGV`; `services` are opened once the options parse."""
     if not argv or argv[0] in ("-h", "--help"):
         (sys.stdout if argv else sys.stderr).write(USAGE)
         return 0 if argv else 2
     sub, *rest = argv
     if sub == "init":
-        return run_init(services, parse_plac(init, f"aztec-butler {prog} init", rest))
+        options = parse_plac(init, f"aztec-butler {prog} init", rest)
+        return run_init(services(), options)
     if sub == "presets":
-        return run_presets(services, parse_plac(presets, f"aztec-butler {prog} presets", rest))
+        listing = parse_plac(presets, f"aztec-butler {prog} presets", rest)
+        return run_presets(services(), listing)
     raise UsageError(f"unknown subcommand {sub!r} of {prog}: init or presets")

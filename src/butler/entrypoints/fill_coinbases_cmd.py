@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -87,5 +88,7 @@ def run(services: Services, args: Options) -> int:
     return 0
 
 
-def main(services: Services, prog: str, argv: list[str]) -> int:
-    return run(services, parse_plac(fill_coinbases, f"aztec-butler {prog}", argv, repeatable=("keyfile",)))
+def main(services: Callable[[], Services], prog: str, argv: list[str]) -> int:
+    """`aztec-butler COMMAND ARGV`: the options parsed, then `services` opened and the command run."""
+    options = parse_plac(fill_coinbases, f"aztec-butler {prog}", argv, repeatable=("keyfile",))
+    return run(services(), options)

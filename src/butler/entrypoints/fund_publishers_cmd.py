@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -274,5 +274,7 @@ def _safe_short(funding: Funding) -> str:
     )
 
 
-def main(services: Services, prog: str, argv: list[str]) -> int:
-    return run(services, parse_plac(fund_publishers, f"aztec-butler {prog}", argv, repeatable=("keyfile",)))
+def main(services: Callable[[], Services], prog: str, argv: list[str]) -> int:
+    """`aztec-butler COMMAND ARGV`: the options parsed, then `services` opened and the command run."""
+    options = parse_plac(fund_publishers, f"aztec-butler {prog}", argv, repeatable=("keyfile",))
+    return run(services(), options)

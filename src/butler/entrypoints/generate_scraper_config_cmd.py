@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -146,8 +147,9 @@ def _provider_id(services: Services, loaded: LoadedNetwork) -> int:
     return resolve_provider(services.chain(loaded), loaded.config).id
 
 
-def main(services: Services, prog: str, argv: list[str]) -> int:
+def main(services: Callable[[], Services], prog: str, argv: list[str]) -> int:
+    """`aztec-butler COMMAND ARGV`: the options parsed, then `services` opened and the command run."""
     options = parse_plac(
         generate_scraper_config, f"aztec-butler {prog}", argv, repeatable=("production_keys",)
     )
-    return run(services, options)
+    return run(services(), options)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from json import dumps
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -268,5 +269,7 @@ def _summary(result: DeploymentResult, request: DeploymentRequest) -> None:
         note("--dry-run: every check passed; nothing was written")
 
 
-def main(services: Services, prog: str, argv: list[str]) -> int:
-    return run(services, parse_plac(prepare_deployment, f"aztec-butler {prog}", argv))
+def main(services: Callable[[], Services], prog: str, argv: list[str]) -> int:
+    """`aztec-butler COMMAND ARGV`: the options parsed, then `services` opened and the command run."""
+    options = parse_plac(prepare_deployment, f"aztec-butler {prog}", argv)
+    return run(services(), options)

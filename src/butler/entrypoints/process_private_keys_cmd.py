@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from json import dumps
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -221,5 +222,7 @@ def _chain_check(services: Services, loaded: LoadedNetwork) -> ChainCheck:
     )
 
 
-def main(services: Services, prog: str, argv: list[str]) -> int:
-    return run(services, parse_plac(process_private_keys, f"aztec-butler {prog}", argv))
+def main(services: Callable[[], Services], prog: str, argv: list[str]) -> int:
+    """`aztec-butler COMMAND ARGV`: the options parsed, then `services` opened and the command run."""
+    options = parse_plac(process_private_keys, f"aztec-butler {prog}", argv)
+    return run(services(), options)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -224,5 +224,7 @@ def _print_json(lines: Sequence[tuple[Address, CoinbaseRecord | None]]) -> None:
     sys.stdout.write(json.dumps(data, indent=2) + "\n")
 
 
-def main(services: Services, prog: str, argv: list[str]) -> int:
-    return run(services, parse_plac(scrape_coinbases, f"aztec-butler {prog}", argv))
+def main(services: Callable[[], Services], prog: str, argv: list[str]) -> int:
+    """`aztec-butler COMMAND ARGV`: the options parsed, then `services` opened and the command run."""
+    options = parse_plac(scrape_coinbases, f"aztec-butler {prog}", argv)
+    return run(services(), options)
