@@ -69,6 +69,10 @@ class CommandWorld:
         self.clock = FixedClock()
         self.opened: list[str] = []
 
+    def configure(self, line: str) -> None:
+        """One more line in the network config (before any table)."""
+        self.config_path.write_text(line + "\n" + self.config_path.read_text())
+
     def services(self) -> Services:
         return Services(
             Settings(self.environ, self.folder, terminal=self.terminal),
