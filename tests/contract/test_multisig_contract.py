@@ -312,7 +312,7 @@ def test_every_kind_of_proposal_hashes_as_the_safe_does_and_executes(
 
 
 @pytest.mark.devnet
-def test_open_multisig_is_none_without_a_proposer_key(
+def test_no_multisig_is_opened_without_a_proposer_key(
     devnet: DevnetHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import attrs
