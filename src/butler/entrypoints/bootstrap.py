@@ -121,6 +121,7 @@ class Services:
         from butler.entrypoints import real_adapters as real
 
         self.settings = settings
+        self._real = real
         self._chains = chains or real.open_chain
         self._safes = safes or real.open_safe
         self._cycle_chains = cycle_chains or real.open_cycle_chain
@@ -143,39 +144,27 @@ class Services:
 
     @property
     def key_files(self) -> KeyFiles:
-        from butler.entrypoints import real_adapters as real
-
-        return self._port("key_files", real.key_files)
+        return self._port("key_files", self._real.key_files)
 
     @property
     def publisher_key_files(self) -> PublisherKeyFiles:
-        from butler.entrypoints import real_adapters as real
-
-        return self._port("publisher_key_files", real.publisher_key_files)
+        return self._port("publisher_key_files", self._real.publisher_key_files)
 
     @property
     def scraper_configs(self) -> ScraperConfigFiles:
-        from butler.entrypoints import real_adapters as real
-
-        return self._port("scraper_configs", real.scraper_configs)
+        return self._port("scraper_configs", self._real.scraper_configs)
 
     @property
     def coinbase_mappings(self) -> CoinbaseMappingFiles:
-        from butler.entrypoints import real_adapters as real
-
-        return self._port("coinbase_mappings", real.coinbase_mappings)
+        return self._port("coinbase_mappings", self._real.coinbase_mappings)
 
     @property
     def deployment_writes(self) -> DeploymentWrites:
-        from butler.entrypoints import real_adapters as real
-
-        return self._port("deployment_writes", real.deployment_writes)
+        return self._port("deployment_writes", self._real.deployment_writes)
 
     @property
     def clock(self) -> Clock:
-        from butler.entrypoints import real_adapters as real
-
-        return self._port("clock", real.clock)
+        return self._port("clock", self._real.clock)
 
     def network(self, config: str | None, network: str | None) -> LoadedNetwork:
         """The network config `--config`/`$AZTEC_BUTLER_CONFIG`/`--network` name."""
