@@ -42,7 +42,8 @@ from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
 from butler.adapters.chain.rpc import DEFAULT_MAX_BATCH, RpcTransport
 from butler.adapters.clock import SystemClock
 from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
-from butler.devnet.actions import DevnetActions, random_validator
+from butler.devnet.actions import DevnetActions
+from butler.devnet.records import random_validator
 from butler.devnet.runner import start_devnet
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig

@@ -295,7 +295,7 @@ def test_fresh_publishers_funded_from_the_phase3_inputs_pass_prepare_deployments
     """Phase 2 writes publishers-<FILE> (three fresh 0-ETH publishers); prepare-deployment refuses them;
     fund-publishers given the same -p -k -a -H proposes their funding; once the Safe executes it
     (`aztec-butler-devnet execute-pending`), prepare-deployment passes, without a warning."""
-    from butler.devnet.actions import random_validator
+    from butler.devnet.records import random_validator
     from butler.entrypoints.devnet_cli import run as run_devnet
 
     devnet = isolated_devnet
