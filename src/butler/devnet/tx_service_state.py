@@ -88,38 +88,11 @@ class TxServiceState:
     def propose(self, safe_text: str, body: object) -> Proposal:
         safe = self.safe(safe_text)
         fields = ProposalFields.parse(body)
-        current_nonce = safe.nonce()
-        if fields.tx.nonce < current_nonce:
-            raise unprocessable(f"nonce {fields.tx.nonce} is below the Safe's nonce {current_nonce}", "nonce")
-        expected = safe.tx_hash(fields.tx)
-        if fields.contract_transaction_hash != expected:
-            raise unprocessable(
-                f"contractTransactionHash 0x{fields.contract_transaction_hash.hex()} is not the SafeTx hash "
-                f"0x{expected.hex()}",
-                "contractTransactionHash",
-            )
-        if safe.onchain_tx_hash(fields.tx) != expected:
-            raise unprocessable("the Safe's getTransactionHash disagrees with the SafeTx hash")
-        owners = set(safe.owners())
+        expected = _checked_hash(safe, fields)
         with self._lock:
             delegates = set(self._delegates)
-        confirmations: list[Confirmation] = []
-        signers: set[Address] = set()
         now = now_iso()
-        for index, signature in enumerate(fields.signatures):
-            signer = recover_signer(expected, signature)
-            if signer is None:
-                raise unprocessable(
-                    f"signature {index} is not an ECDSA signature (v 27/28 or 31/32)", "signature"
-                )
-            if signer not in owners and signer not in delegates:
-                raise unprocessable(f"signer {signer} is not an owner or delegate of the Safe", "signature")
-            signers.add(signer)
-            # Like the real service, only owners' signatures count as confirmations.
-            if signer in owners:
-                confirmations.append(Confirmation(signer, signature, now))
-        if fields.sender not in signers:
-            raise unprocessable(f"the signature was not made by the sender {fields.sender}", "sender")
+        confirmations = _confirmations(fields, expected, set(safe.owners()), delegates, now)
         with self._lock:
             existing = self._proposals.get(expected)
             if existing is not None:  # the same transaction again: add any new owner signature
@@ -200,3 +173,44 @@ class TxServiceState:
                     proposal.block_number = int(log["blockNumber"])
                     proposal.executor = Address.parse(sent["from"])
             self._scanned_to[safe] = head
+
+
+def _checked_hash(safe: SafeContract, fields: ProposalFields) -> bytes:
+    """The proposal's SafeTx hash, refused unless the body, our hashing and the Safe itself agree on it."""
+    current_nonce = safe.nonce()
+    if fields.tx.nonce < current_nonce:
+        raise unprocessable(f"nonce {fields.tx.nonce} is below the Safe's nonce {current_nonce}", "nonce")
+    expected = safe.tx_hash(fields.tx)
+    if fields.contract_transaction_hash != expected:
+        raise unprocessable(
+            f"contractTransactionHash 0x{fields.contract_transaction_hash.hex()} is not the SafeTx hash "
+            f"0x{expected.hex()}",
+            "contractTransactionHash",
+        )
+    if safe.onchain_tx_hash(fields.tx) != expected:
+        raise unprocessable("the Safe's getTransactionHash disagrees with the SafeTx hash")
+    return expected
+
+
+def _confirmations(
+    fields: ProposalFields, digest: bytes, owners: set[Address], delegates: set[Address], now: str
+) -> list[Confirmation]:
+    """The owners' signatures of a proposal; any signer must be an owner or a delegate, and the sender
+    must be among them."""
+    confirmations: list[Confirmation] = []
+    signers: set[Address] = set()
+    for index, signature in enumerate(fields.signatures):
+        signer = recover_signer(digest, signature)
+        if signer is None:
+            raise unprocessable(
+                f"signature {index} is not an ECDSA signature (v 27/28 or 31/32)", "signature"
+            )
+        if signer not in owners and signer not in delegates:
+            raise unprocessable(f"signer {signer} is not an owner or delegate of the Safe", "signature")
+        signers.add(signer)
+        # Like the real service, only owners' signatures count as confirmations.
+        if signer in owners:
+            confirmations.append(Confirmation(signer, signature, now))
+    if fields.sender not in signers:
+        raise unprocessable(f"the signature was not made by the sender {fields.sender}", "sender")
+    return confirmations
