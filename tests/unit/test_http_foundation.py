@@ -216,6 +216,7 @@ def test_a_post_refused_outright_is_not_checked_nor_sent_again() -> None:
     [
         ("https://eth-mainnet.g.alchemy.com/v2/KEY123", "https://eth-mainnet.g.alchemy.com"),
         ("https://user:pass@rpc.example.org:8545/path?key=abc", "https://rpc.example.org:8545"),
+        ("http://127.0.0.1:8545", "http://127.0.0.1:8545"),
         ("http://[::1]:8545/x", "http://[::1]:8545"),
         ("http://host:99999", "<invalid url>"),
         ("not a url", "<invalid url>"),

@@ -1,11 +1,12 @@
 """The `Multisig` port over the Safe Transaction Service (SPEC §11).
 
 Reads (the Safe's nonce, its pending transactions, one transaction by hash, the service's chain) are
-retried with backoff on connection failures and HTTP 429/502/503/504. A proposal is a POST that may
-have been stored even when its answer is lost or an error: after such a failure the service is asked
-whether it holds the transaction before anything is posted again, and a plain HTTP 500 is never posted
-again. Errors are one line naming what was being done, the HTTP status and the service's message; they
-never contain the proposer key, the API key or the service URL's path (only `scheme://host`).
+retried with backoff on connection failures and HTTP 429/502/503/504, as long as a Retry-After asks
+(capped). A proposal is a POST that may have been stored even when its answer is lost or an error:
+after such a failure the service is asked whether it holds the transaction before anything is posted
+again, and a plain HTTP 500 is never posted again (`adapters.http.stored_post`). Errors are one line
+naming what was being done, the HTTP status and the service's message; they never contain the
+proposer key, the API key or the service URL's path (only `scheme://host`).
 """
 
 from __future__ import annotations
