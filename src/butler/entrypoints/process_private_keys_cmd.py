@@ -193,7 +193,12 @@ def _gcp_secret_store(network: str, project: str | None, endpoint: str | None) -
         raise UsageError(
             "--secret-store gcp needs Google's Secret Manager client: pip install 'aztec-butler[gcp]'"
         ) from None
-    return GcpSecretStore.connect(network=network, project=project, endpoint=endpoint)
+    return GcpSecretStore.connect(
+        network=network,
+        project=project,
+        endpoint=endpoint,
+        credentials_file=os.environ.get("GOOGLE_APPLICATION_CREDENTIALS"),
+    )
 
 
 def _network_name(loaded: NetworkConfig | None, config: str | None, network: str | None) -> str:

@@ -257,7 +257,7 @@ class _Service:
         return 0
 
     def cycle(self) -> ScrapeStatus:
-        from butler.adapters.chain.rpc import redact_url
+        from butler.adapters.http.error_text import redact_url
         from butler.usecases.scrape_cycle import failed, scrape_cycle
 
         previous = self.latest.get()
