@@ -22,13 +22,13 @@ from butler.domain.keyfiles import DeployedValidator, FeeRecipient, ProductionKe
 from butler.domain.keys import BlsSecretKey, bls_public_key
 from butler.domain.safe import MULTISEND_CALL_ONLY, multisend_calls
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
+from butler.domain.wei import WEI_PER_ETH as ETH
 from butler.entrypoints.cli import run
 from tests.integration.devnet_fixture import DevnetHandle
 from tests.integration.test_process_private_keys_devnet import write_keys_file
 
 pytestmark = pytest.mark.devnet
 
-ETH = 10**18
 PER_ATTESTER = ETH // 10  # min_eth_per_attester in the devnet config
 PROPOSER_ENV = ("AZTEC_BUTLER_SAFE_PROPOSER_KEY", "AZTEC_BUTLER_SAFE_PROPOSER_KEY_FILE")
 

@@ -34,13 +34,13 @@ from butler.devnet.records import random_validator
 from butler.domain.address import Address
 from butler.domain.entry_queue import FlushState
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
+from butler.domain.wei import WEI_PER_ETH as WEI
 from tests.integration.devnet_fixture import DevnetHandle
 from tests.integration.rpc_proxy import RpcProxy
 
 pytestmark = pytest.mark.devnet
 
 S = AttesterState
-WEI = 10**18
 MIN_WEI_PER_ATTESTER = WEI // 10  # the devnet config's min_eth_per_attester = "0.1"
 INTERVAL = "1"
 WAIT_SECONDS = 30.0

@@ -16,6 +16,7 @@ from butler.domain.errors import ButlerError, ChainError, CheckFailed, InputErro
 from butler.domain.keyfiles import ProductionKeyfile
 from butler.domain.publisher_sets import PublisherSets
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
+from butler.domain.wei import WEI_PER_ETH as ETH
 from butler.ports.chain_fake import FakeChain
 from butler.ports.clock_fake import FixedClock
 from butler.ports.coinbase_mapping_files_fake import FakeCoinbaseMappingFiles
@@ -39,7 +40,6 @@ PUBS = FOLDER / "publishers.json"
 SCRAPER = Path("/data/devnet-scrape-config.json")
 MAPPING = Path("/data/devnet-coinbases.json")
 NOW = datetime(2026, 5, 4, 3, 2, 1, tzinfo=UTC)
-ETH = 10**18
 P = [publisher(n) for n in range(1, 11)]
 ADMIN = Address.from_int(0xAD)
 

@@ -21,6 +21,7 @@ from butler.domain.lifecycle import Position
 from butler.domain.onchain import AttesterStatus, AttesterView, G1Point, G2Point, KeyStore
 from butler.domain.scrape_status import RejectedTransition, ScrapeStatus, StateChange
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
+from butler.domain.wei import WEI_PER_ETH as WEI
 from butler.ports.chain_fake import FakeChain
 from butler.ports.clock_fake import FixedClock
 from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
@@ -30,7 +31,6 @@ S = AttesterState
 PATH = Path("/data/devnet-scrape-config.json")
 ADMIN = Address.from_int(0xAD)
 MIN_ETH = Decimal("0.5")
-WEI = 10**18
 PUB_A = Address.from_int(0xA1)
 PUB_B = Address.from_int(0xB1)
 PUB_IDLE = Address.from_int(0x1D1E)

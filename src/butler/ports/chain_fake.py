@@ -30,6 +30,7 @@ from butler.domain.onchain import (
     RollupDepositEvent,
     StakedWithProvider,
 )
+from butler.domain.wei import Wei
 from butler.ports.chain import Chain
 
 DEFAULT_CHAIN_ID = 31337
@@ -342,9 +343,9 @@ class FakeChain:
         self._read("attester_views")
         return {attester: self._views.get(attester, _NOT_STAKED) for attester in attesters}
 
-    def balances(self, accounts: Sequence[Address]) -> Mapping[Address, int]:
+    def balances(self, accounts: Sequence[Address]) -> Mapping[Address, Wei]:
         self._read("balances")
-        return {account: self._balances.get(account, 0) for account in accounts}
+        return {account: Wei(self._balances.get(account, 0)) for account in accounts}
 
     def registration_digests(self, public_keys: Sequence[G1Point]) -> Sequence[G1Point]:
         self._read("registration_digests")

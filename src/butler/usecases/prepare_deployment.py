@@ -29,6 +29,7 @@ from butler.domain.deployment import (
 )
 from butler.domain.errors import CheckFailed
 from butler.domain.scraper_config import ScraperConfig, merged_scraper_config
+from butler.domain.wei import Wei
 from butler.ports.chain import Chain
 from butler.ports.clock import Clock
 from butler.ports.coinbase_mapping_files import CoinbaseMappingFiles
@@ -79,7 +80,7 @@ class WrittenKeyfile:
 class DeploymentResult:
     plan: DeploymentPlan
     keyfiles: tuple[WrittenKeyfile, ...]
-    balances: Mapping[Address, int]
+    balances: Mapping[Address, Wei]
     low_balances: tuple[LowBalance, ...]
     scraper_config_path: Path
     scraper_config: ScraperConfig
