@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from butler.adapters.files.json_documents import local_scraper_config_files
 from butler.adapters.files.key_files import LocalKeyFiles
-from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
 from butler.domain.address import Address
 from butler.domain.keyfiles import DeployedValidator, FeeRecipient, ProductionKeyfile, PublicAttester
 from butler.domain.keys import BlsSecretKey, bls_public_key
@@ -187,7 +187,7 @@ def test_a_single_short_publisher_gets_a_plain_transfer(
     devnet.actions.fund(Decimal(1), [devnet.safe])
     attesters = [fresh_attester().eth for _ in range(3)]
     scraper_config = workdir / "devnet-scrape-config.json"
-    LocalScraperConfigFiles().write(
+    local_scraper_config_files().write(
         scraper_config,
         ScraperConfig(
             version=1,

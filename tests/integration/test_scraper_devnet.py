@@ -29,7 +29,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
 from butler.adapters.files.config_file import load_network_config
-from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
+from butler.adapters.files.json_documents import local_scraper_config_files
 from butler.devnet.records import random_validator
 from butler.domain.address import Address
 from butler.domain.entry_queue import FlushState
@@ -202,7 +202,7 @@ def network_config(devnet: DevnetHandle, folder: Path, **fields: str | int) -> P
 def write_scraper_config(
     path: Path, attesters: list[ScrapedAttester], publishers: tuple[Address, ...], chain_id: int = 31337
 ) -> Path:
-    LocalScraperConfigFiles().write(
+    local_scraper_config_files().write(
         path,
         ScraperConfig(
             version=1,

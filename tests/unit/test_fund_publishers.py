@@ -20,9 +20,9 @@ from butler.domain.scraper_config import AttesterState, ScrapedAttester, Scraper
 from butler.domain.wei import WEI_PER_ETH as ETH
 from butler.entrypoints.cli import run
 from butler.ports.chain_fake import FakeChain
+from butler.ports.json_documents_fake import FakeJsonDocuments
 from butler.ports.key_files_fake import FakeKeyFiles
 from butler.ports.multisig_fake import FakeMultisig
-from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
 from butler.usecases.fund_publishers import (
     Funding,
     loads_from_deployment_inputs,
@@ -162,7 +162,7 @@ def read_loads(config: ScraperConfig) -> tuple[dict[Address, int], list[str]]:
     warnings: list[str] = []
     loads = loads_from_scraper_config(
         SCRAPER,
-        FakeScraperConfigFiles({SCRAPER: config}),
+        FakeJsonDocuments({SCRAPER: config}),
         network="devnet",
         chain_id=31337,
         warn=warnings.append,
@@ -294,7 +294,7 @@ def test_funding_from_the_deployment_inputs_lets_prepare_deployment_pass_with_no
     request = DeploymentRequest(prod, new, pubs, SCRAPER, default_output(prod), ha_count)
 
     def deploy():
-        configs = FakeScraperConfigFiles()
+        configs = FakeJsonDocuments()
         return prepare_deployment(
             request,
             network=network,

@@ -24,7 +24,7 @@ from butler.domain.scraper_config import AttesterState, ScrapedAttester, Scraper
 from butler.domain.wei import WEI_PER_ETH as WEI
 from butler.ports.chain_fake import FakeChain
 from butler.ports.clock_fake import FixedClock
-from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
+from butler.ports.json_documents_fake import FakeJsonDocuments
 from butler.usecases.scrape_cycle import scrape_cycle, summarise
 
 S = AttesterState
@@ -73,7 +73,7 @@ def scraper_config(*attesters: ScrapedAttester, publishers: tuple[Address, ...] 
 @attrs.define
 class World:
     chain: FakeChain
-    files: FakeScraperConfigFiles
+    files: FakeJsonDocuments
     clock: FixedClock
     network: NetworkConfig = attrs.field(factory=network)
 
@@ -98,7 +98,7 @@ class World:
 def world(config: ScraperConfig) -> World:
     chain = FakeChain()
     assert chain.add_provider(ADMIN) == 1
-    return World(chain, FakeScraperConfigFiles({PATH: config}), FixedClock())
+    return World(chain, FakeJsonDocuments({PATH: config}), FixedClock())
 
 
 def every_state_world() -> World:
@@ -367,7 +367,7 @@ def test_every_problem_is_recorded_on_one_line() -> None:
 
 def test_an_unwritable_config_shows_the_fresh_values_but_fails_the_cycle() -> None:
     w = every_state_world()
-    w.files = FakeScraperConfigFiles({PATH: w.saved}, unwritable=[PATH])
+    w.files = FakeJsonDocuments({PATH: w.saved}, unwritable=[PATH])
 
     status = w.cycle()
 
@@ -379,7 +379,7 @@ def test_an_unwritable_config_shows_the_fresh_values_but_fails_the_cycle() -> No
 
 def test_a_missing_scraper_config_fails_the_cycle() -> None:
     w = every_state_world()
-    w.files = FakeScraperConfigFiles()
+    w.files = FakeJsonDocuments()
 
     status = w.cycle()
 
@@ -412,7 +412,7 @@ def test_the_duration_and_success_time_come_from_the_clock() -> None:
     clock = FixedClock()
     chain = SlowChain(clock, 1.5)
     chain.add_provider(ADMIN)
-    w = World(chain, FakeScraperConfigFiles({PATH: scraper_config(ScrapedAttester(attester(1)))}), clock)
+    w = World(chain, FakeJsonDocuments({PATH: scraper_config(ScrapedAttester(attester(1)))}), clock)
 
     status = w.cycle()
 

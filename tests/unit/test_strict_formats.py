@@ -14,10 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from butler.adapters.files import codecs
-from butler.adapters.files.coinbase_mapping_files import LocalCoinbaseMappingFiles
 from butler.adapters.files.config_file import load_network_config
+from butler.adapters.files.json_documents import local_coinbase_mapping_files, local_scraper_config_files
 from butler.adapters.files.key_files import LocalKeyFiles
-from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
 from butler.adapters.files.signer_key_files import LocalPublisherKeyFiles, PublicKeyListFile
 from butler.domain.address import Address
 from butler.domain.coinbases import CoinbaseMapping, CoinbaseRecord
@@ -320,7 +319,7 @@ scraper_configs = st.builds(
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(scraper_configs)
 def test_a_scraper_config_is_written_back_as_it_was_read(tmp_path, config):
-    files = LocalScraperConfigFiles()
+    files = local_scraper_config_files()
     path = tmp_path / "scrape-config.json"
     files.write(path, config)
     assert files.read(path) == config
@@ -334,7 +333,7 @@ def test_a_misspelt_field_in_a_scraper_config_is_refused_with_its_path(tmp_path)
     data["attesters"][0]["lastSeenStat"] = "ACTIVE"
     data["chainID"] = data.pop("chainId")
     path = write(tmp_path, data)
-    assert refused(LocalScraperConfigFiles().read, path) == [
+    assert refused(local_scraper_config_files().read, path) == [
         f'{path}: chainID: unknown field; did you mean "chainId"?',
         f"{path}: chainId: required field missing",
         f'{path}: attesters[0].lastSeenStat: unknown field; did you mean "lastSeenState"?',
@@ -361,7 +360,7 @@ def test_a_misspelt_field_in_a_scraper_config_is_refused_with_its_path(tmp_path)
     )
 )
 def test_a_coinbase_mapping_is_written_back_as_it_was_read(tmp_path, mapping):
-    files = LocalCoinbaseMappingFiles()
+    files = local_coinbase_mapping_files()
     path = tmp_path / "coinbases.json"
     files.write(path, mapping)
     assert files.read(path) == mapping
@@ -376,7 +375,7 @@ def test_a_misspelt_field_in_a_coinbase_mapping_is_refused_with_its_path(tmp_pat
     data = codecs.unstructure(mapping)
     data["coinbases"][attester.checksum]["blok"] = data["coinbases"][attester.checksum].pop("block")
     path = write(tmp_path, data)
-    assert refused(LocalCoinbaseMappingFiles().read, path) == [
+    assert refused(local_coinbase_mapping_files().read, path) == [
         f"{path}: coinbases['{attester.checksum}'].blok: unknown field; did you mean \"block\"?",
         f"{path}: coinbases['{attester.checksum}'].block: required field missing",
     ]

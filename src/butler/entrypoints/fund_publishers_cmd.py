@@ -18,9 +18,9 @@ from butler.entrypoints.options import check_ha_count, long_opt, network_options
 if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
     from butler.domain.funding import FundingPlan
     from butler.ports.chain import Chain
+    from butler.ports.json_documents import ScraperConfigFiles
     from butler.ports.key_files import KeyFiles
     from butler.ports.multisig import Multisig
-    from butler.ports.scraper_config_files import ScraperConfigFiles
     from butler.usecases.fund_publishers import Funding
 
 TABLE_DECIMALS = 6
@@ -311,9 +311,9 @@ def _key_files() -> KeyFiles:
 
 
 def _scraper_config_files() -> ScraperConfigFiles:
-    from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
+    from butler.adapters.files.json_documents import local_scraper_config_files
 
-    return LocalScraperConfigFiles()
+    return local_scraper_config_files()
 
 
 def main(prog: str, argv: list[str]) -> int:

@@ -16,9 +16,9 @@ from butler.domain.safe import SafeCall
 from butler.domain.scraper_config import assumed_publisher_loads
 from butler.domain.wei import Wei
 from butler.ports.chain import Chain
+from butler.ports.json_documents import ScraperConfigFiles
 from butler.ports.key_files import KeyFiles
 from butler.ports.multisig import Multisig, Proposal
-from butler.ports.scraper_config_files import ScraperConfigFiles
 from butler.usecases.steps.chain_answers import answered
 from butler.usecases.steps.deployment_inputs import read_deployment_inputs
 

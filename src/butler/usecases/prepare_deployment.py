@@ -32,10 +32,9 @@ from butler.domain.scraper_config import ScraperConfig, merged_scraper_config
 from butler.domain.wei import Wei
 from butler.ports.chain import Chain
 from butler.ports.clock import Clock
-from butler.ports.coinbase_mapping_files import CoinbaseMappingFiles
 from butler.ports.deployment_writes import DeploymentWrites, KeyfileTaken
+from butler.ports.json_documents import CoinbaseMappingFiles, ScraperConfigFiles
 from butler.ports.key_files import KeyFiles
-from butler.ports.scraper_config_files import ScraperConfigFiles
 from butler.usecases.steps.chain_answers import answered
 from butler.usecases.steps.deployment_inputs import read_deployment_inputs
 from butler.usecases.steps.known_coinbases import check_mapping_provider, read_known_coinbases

@@ -37,7 +37,7 @@ from butler.domain.scraper_config import (
 from butler.domain.wei import Wei
 from butler.ports.chain import Chain
 from butler.ports.clock import Clock
-from butler.ports.scraper_config_files import ScraperConfigFiles
+from butler.ports.json_documents import ScraperConfigFiles
 from butler.usecases.steps.chain_answers import answered
 from butler.usecases.steps.scraper_config_scope import check_scraper_config
 
