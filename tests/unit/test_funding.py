@@ -20,6 +20,7 @@ from butler.domain.keys import BlsSecretKey, bls_public_key
 from butler.domain.safe import MULTISEND_CALL_ONLY, Operation, SafeCall, multisend_calls
 from butler.domain.wei import WEI_PER_ETH as ETH
 from butler.domain.wei import parse_eth
+from tests.strategies import nonzero_addresses
 
 PER_ATTESTER = ETH // 10
 
@@ -30,7 +31,7 @@ def test_the_default_threshold_is_a_hundredth_of_an_eth():
 
 # --- the plan ----------------------------------------------------------------------------------
 
-publishers = st.integers(min_value=1, max_value=2**160 - 1).map(Address.from_int)
+publishers = nonzero_addresses
 wei = st.integers(min_value=0, max_value=10**21)
 
 

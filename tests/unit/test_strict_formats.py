@@ -35,6 +35,7 @@ from butler.domain.keyfiles import (
 )
 from butler.domain.publisher_sets import PublisherSet, PublisherSets
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
+from tests.strategies import addresses, eth_scalars
 from tests.unit.deployment_values import bls
 
 PHASE1_PRIVATE = "key-flow/after_phase1/on-dev-machine/new-private-keys.json"
@@ -43,10 +44,9 @@ PHASE5_KEYFILE = "key-flow/after_phase5/on-testnet-node/prod-testnet-keyfile.jso
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 BN254_R = 0x30644E72E131A029B85045B68181585D2833E84879B9709143E1F593F0000001
 
-addresses = st.integers(0, 2**160 - 1).map(Address.from_int)
 bls_keys = st.integers(1, 40).map(bls)
 fee_recipients = st.binary(min_size=32, max_size=32).map(FeeRecipient)
-attesters = st.builds(PublicAttester, eth=addresses, bls=bls_keys)
+attesters = st.builds(PublicAttester, bls=bls_keys)  # eth: the registered Address strategy
 names = st.from_regex(r"[a-z][a-z0-9-]{0,11}", fullmatch=True)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
@@ -178,9 +178,9 @@ def test_a_kept_field_holding_a_secret_is_refused_as_it_would_be_copied(
 @given(
     st.lists(
         st.tuples(
-            st.integers(1, SECP256K1_N - 1),
+            eth_scalars,
             st.integers(1, BN254_R - 1),
-            st.lists(st.integers(1, SECP256K1_N - 1), min_size=1, max_size=3),
+            st.lists(eth_scalars, min_size=1, max_size=3),
             fee_recipients,
             st.none() | addresses,
         ),
@@ -448,7 +448,7 @@ def test_a_misspelt_field_in_a_network_config_is_refused_with_its_path(tmp_path)
 # --- web3signer keys file: a JSON list, no field names ---
 
 
-@given(st.lists(st.integers(1, SECP256K1_N - 1), max_size=4), st.sampled_from([True, False]))
+@given(st.lists(eth_scalars, max_size=4), st.sampled_from([True, False]))
 def test_a_signer_keys_file_reads_as_the_keys_written_in_it(tmp_path_factory, secrets, compressed):
     points = [coincurve.PrivateKey.from_int(k).public_key for k in secrets]
     path = tmp_path_factory.mktemp("signer") / "keys.json"

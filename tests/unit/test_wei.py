@@ -9,7 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from butler.domain.wei import (
-    WEI_LIMIT,
     WEI_PER_ETH,
     EthAmountError,
     eth_float,
@@ -18,9 +17,9 @@ from butler.domain.wei import (
     parse_eth,
     wei_of,
 )
+from tests.strategies import wei_amounts
 
 ETH = WEI_PER_ETH
-wei_amounts = st.integers(min_value=0, max_value=WEI_LIMIT - 1)
 
 # --- reading ETH text ---------------------------------------------------------------------------
 
