@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from butler.adapters.files import codecs
+from butler.adapters.files import codecs, json_text
 from butler.adapters.files.config_file import load_network_config
 from butler.adapters.files.json_documents import local_coinbase_mapping_files, local_scraper_config_files
 from butler.adapters.files.key_files import LocalKeyFiles
@@ -61,7 +61,7 @@ def kept(field_names: tuple[str, ...]) -> st.SearchStrategy[dict[str, object]]:
 
 def rewritten(value: object, cls: type) -> object:
     """`value` written as the product writes it, then read back."""
-    return codecs.structure(codecs.parse_json(codecs.dump_json(value)), cls)
+    return codecs.structure(json_text.parse_json(codecs.dump_json(value)), cls)
 
 
 def problems_of(data: object, cls: type) -> list[str]:
@@ -203,7 +203,7 @@ def test_a_private_keys_file_reads_as_the_keys_it_holds(validators):
             for eth, bls_key, publishers, fee, coinbase in validators
         ],
     }
-    parsed = codecs.structure(codecs.parse_json(json.dumps(doc)), PrivateKeysFile)
+    parsed = codecs.structure(json_text.parse_json(json.dumps(doc)), PrivateKeysFile)
     assert [
         (
             int(v.attester.eth.reveal_hex(), 16),
@@ -283,7 +283,7 @@ def test_a_publishers_file_reads_as_the_sets_written_in_it(sets):
         doc: object = {s.name: [p.checksum for p in s.publishers] for s in sets.sets}
     else:
         doc = [p.checksum for p in sets.sets[0].publishers]
-    assert codecs.structure_publisher_sets(codecs.parse_json(json.dumps(doc))) == sets
+    assert codecs.structure_publisher_sets(json_text.parse_json(json.dumps(doc))) == sets
 
 
 def test_a_field_in_a_publishers_file_that_holds_no_list_is_refused_with_its_path(tmp_path):

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 import attrs
 
-from butler.adapters.files.codecs import unknown_field
+from butler.adapters.files.json_objects import unknown_field
 from butler.domain.address import Address, AddressFormatError
 from butler.domain.config import NetworkConfig, SecretSources
 from butler.domain.errors import UsageError
