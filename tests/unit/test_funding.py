@@ -1,4 +1,4 @@
-"""Publisher funding in the domain: ETH amounts from text, the top-up plan, the Safe transaction that
+"""Publisher funding in the domain: the top-up plan, the Safe transaction that
 carries it, and the loads read from the keyfiles of a deployment."""
 
 from __future__ import annotations

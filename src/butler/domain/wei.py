@@ -25,11 +25,6 @@ class EthAmountError(ValueError):
     """The text is not a plain non-negative amount of ETH. The message says why."""
 
 
-def eth(whole: int) -> Wei:
-    """Whole ETH in wei: `eth(2)` is 2 * 10**18 wei."""
-    return Wei(whole * WEI_PER_ETH)
-
-
 def parse_eth(text: str) -> Wei:
     """Wei in a decimal ETH amount such as `0.25` or `3`: digits, an optional fraction of at most 18
     digits, nothing else (no sign, exponent, spaces or separators). Never goes through a float."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from butler.domain.redaction import key_shaped
 
 PUBLIC_DATA = "a {} holds public data only"
+"""Why a key-shaped value is refused in a public document, given the document's name."""
 # No public number of these formats comes near this (chain ids, provider ids, block numbers); a private
 # key written as a JSON number does.
 _KEY_SIZED_NUMBER = 10**40
