@@ -15,8 +15,8 @@ from butler.devnet.safe import SafeContract, sign_hash
 from butler.domain.address import Address
 from butler.domain.onchain import AttesterStatus
 from butler.domain.safe import Operation, SafeTransaction
+from butler.domain.wei import WEI_PER_ETH
 
-WEI_PER_ETH = 10**18
 # Withdrawals and slashes call through the GSE into governance, where estimates fall short.
 STAKING_CALL_GAS = 1_500_000
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import attrs
 
 from butler.devnet import accounts
-from butler.devnet.action_base import WEI_PER_ETH, ActionBase, events_in, require_positive
+from butler.devnet.action_base import ActionBase, events_in, require_positive
 from butler.devnet.chain import DevnetError
 from butler.devnet.records import AddedKey, DevValidator, Funded, Staked, random_validator
 from butler.domain import bn254
@@ -17,14 +17,18 @@ from butler.domain.address import Address
 from butler.domain.keys import bls_public_key
 from butler.domain.onchain import G1Point, G2Point, KeyStore
 from butler.domain.registration import registration_keystore
+from butler.domain.wei import Wei, wei_of
 
 ADD_KEYS_CHUNK = 40
 
 
 class ProviderActions(ActionBase):
     def fund(self, eth: Decimal, addresses: Sequence[Address]) -> list[Funded]:
-        wei = int(eth * WEI_PER_ETH) if eth.is_finite() else 0
-        if wei <= 0 or Decimal(wei) != eth * WEI_PER_ETH:
+        try:
+            wei = wei_of(eth)
+        except ValueError:
+            wei = Wei(0)
+        if wei <= 0:
             raise DevnetError(f"--eth must be a positive amount of ETH with at most 18 decimals, got {eth:f}")
         done = []
         for address in addresses:

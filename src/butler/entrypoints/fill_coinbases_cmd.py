@@ -46,12 +46,9 @@ def fill_coinbases(
       aztec-butler scrape-coinbases -c testnet.toml
       aztec-butler fill-coinbases -c testnet.toml --keyfile A_prod-keyfile.json B_prod-keyfile.json
     """
-    from butler.adapters.files.coinbase_mapping_files import (
-        LocalCoinbaseMappingFiles,
-        default_coinbase_mapping_path,
-    )
+    from butler.adapters.files.json_documents import local_coinbase_mapping_files, local_scraper_config_files
     from butler.adapters.files.key_files import LocalKeyFiles
-    from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
+    from butler.adapters.files.scraper_config_location import default_coinbase_mapping_path
     from butler.entrypoints.network import load_config, scraper_config_path
     from butler.usecases.fill_coinbases import fill_coinbases as fill
 
@@ -61,11 +58,11 @@ def fill_coinbases(
         keyfile or [],
         network=network_config,
         files=LocalKeyFiles(),
-        mappings=LocalCoinbaseMappingFiles(),
+        mappings=local_coinbase_mapping_files(),
         mapping_path=coinbase_mapping
         if coinbase_mapping is not None
         else default_coinbase_mapping_path(name, os.environ),
-        scraper_configs=LocalScraperConfigFiles(),
+        scraper_configs=local_scraper_config_files(),
         scraper_config_path=scraper_config_path(scraper_config, name),
     )
     for each in result.files:

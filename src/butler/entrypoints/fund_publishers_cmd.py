@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,15 +11,16 @@ import plac_core as plac  # plac itself also loads its Tk and multiprocessing ex
 
 from butler.domain.config import NetworkConfig, SecretSources
 from butler.domain.errors import UsageError
+from butler.domain.wei import Wei, format_eth, format_eth_rounded
 from butler.entrypoints.console import note, run_plac
 from butler.entrypoints.options import check_ha_count, long_opt, network_options, scraper_config_option
 
 if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
     from butler.domain.funding import FundingPlan
     from butler.ports.chain import Chain
+    from butler.ports.json_documents import ScraperConfigFiles
     from butler.ports.key_files import KeyFiles
     from butler.ports.multisig import Multisig
-    from butler.ports.scraper_config_files import ScraperConfigFiles
     from butler.usecases.fund_publishers import Funding
 
 TABLE_DECIMALS = 6
@@ -241,12 +241,6 @@ def summary(plan: FundingPlan) -> str:
     return "\n".join(lines)
 
 
-def format_eth(wei: int) -> str:
-    from butler.entrypoints.calldata_output import format_eth as exact_eth
-
-    return exact_eth(wei)
-
-
 def _aligned(cells: Sequence[str]) -> list[str]:
     """Cells padded on the right so that, right-aligned, their decimal points line up."""
     decimals = [len(cell.partition(".")[2]) + 1 if "." in cell else 0 for cell in cells]
@@ -255,17 +249,12 @@ def _aligned(cells: Sequence[str]) -> list[str]:
 
 
 def _eth(wei: int) -> str:
-    """Exact when it has at most TABLE_DECIMALS decimals, else rounded and marked with `~`; the
-    transaction itself always carries exact wei."""
-    exact = format_eth(wei)
-    if len(exact.partition(".")[2]) <= TABLE_DECIMALS:
-        return exact
-    rounded = Decimal(wei).scaleb(-18).quantize(Decimal(1).scaleb(-TABLE_DECIMALS))
-    return "~" + format_eth(int(rounded.scaleb(18)))
+    return format_eth_rounded(wei, TABLE_DECIMALS)
 
 
-def _threshold(text: str | None) -> int:
-    from butler.domain.funding import DEFAULT_THRESHOLD_WEI, EthAmountError, parse_eth
+def _threshold(text: str | None) -> Wei:
+    from butler.domain.funding import DEFAULT_THRESHOLD_WEI
+    from butler.domain.wei import EthAmountError, parse_eth
 
     if text is None:
         return DEFAULT_THRESHOLD_WEI
@@ -322,9 +311,9 @@ def _key_files() -> KeyFiles:
 
 
 def _scraper_config_files() -> ScraperConfigFiles:
-    from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
+    from butler.adapters.files.json_documents import local_scraper_config_files
 
-    return LocalScraperConfigFiles()
+    return local_scraper_config_files()
 
 
 def main(prog: str, argv: list[str]) -> int:

@@ -79,8 +79,8 @@ def generate_scraper_config(
     if web3signer_keys is not None and web3signer_url is not None:
         raise UsageError("pass --web3signer-keys or --web3signer-url, not both")
     from butler.adapters.clock import SystemClock
+    from butler.adapters.files.json_documents import local_scraper_config_files
     from butler.adapters.files.key_files import LocalKeyFiles
-    from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
     from butler.adapters.files.signer_key_files import LocalPublisherKeyFiles
     from butler.entrypoints.network import load_config, scraper_config_path
     from butler.usecases.generate_scraper_config import Sources
@@ -107,7 +107,7 @@ def generate_scraper_config(
         output=target,
         key_files=LocalKeyFiles(),
         publisher_key_files=LocalPublisherKeyFiles(),
-        scraper_configs=LocalScraperConfigFiles(),
+        scraper_configs=local_scraper_config_files(),
         clock=SystemClock(),
     )
     for line in generated.notes:

@@ -124,13 +124,10 @@ def prepare_deployment(
     check_ha_count(high_availability_count)
 
     from butler.adapters.clock import SystemClock
-    from butler.adapters.files.coinbase_mapping_files import (
-        LocalCoinbaseMappingFiles,
-        default_coinbase_mapping_path,
-    )
     from butler.adapters.files.deployment_writes import LocalDeploymentWrites
+    from butler.adapters.files.json_documents import local_coinbase_mapping_files, local_scraper_config_files
     from butler.adapters.files.key_files import LocalKeyFiles
-    from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
+    from butler.adapters.files.scraper_config_location import default_coinbase_mapping_path
     from butler.entrypoints.network import load_config, open_chain, scraper_config_path
     from butler.usecases.prepare_deployment import DeploymentRequest
     from butler.usecases.prepare_deployment import prepare_deployment as prepare
@@ -153,11 +150,11 @@ def prepare_deployment(
             network=network_config,
             files=LocalKeyFiles(),
             chain=open_chain(network_config),
-            scraper_configs=LocalScraperConfigFiles(),
+            scraper_configs=local_scraper_config_files(),
             writes=LocalDeploymentWrites(),
             clock=SystemClock(),
             dry_run=dry_run,
-            mappings=LocalCoinbaseMappingFiles(),
+            mappings=local_coinbase_mapping_files(),
             report=note,
         )
     _summary(result, request)
@@ -213,7 +210,7 @@ def plan_json(result: DeploymentResult) -> dict[str, object]:
 
 
 def _summary(result: DeploymentResult, request: DeploymentRequest) -> None:
-    from butler.entrypoints.calldata_output import format_eth
+    from butler.domain.wei import format_eth
 
     plan = result.plan
     note(

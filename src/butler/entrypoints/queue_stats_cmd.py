@@ -51,8 +51,8 @@ def queue_stats(
     example:
       aztec-butler queue-stats -c testnet.toml --attesters prod-testnet-keyfile.json
     """
+    from butler.adapters.files.json_documents import local_scraper_config_files
     from butler.adapters.files.key_files import LocalKeyFiles
-    from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
     from butler.entrypoints.network import load_config, open_chain, scraper_config_path
     from butler.usecases.queue_stats import QueueStatsRequest
     from butler.usecases.queue_stats import queue_stats as stats_of
@@ -63,7 +63,7 @@ def queue_stats(
         request,
         config=network_config,
         chain=open_chain(network_config, aggregate=True),
-        scraper_configs=LocalScraperConfigFiles(),
+        scraper_configs=local_scraper_config_files(),
         key_files=LocalKeyFiles(),
     )
     if not stats.ours_from:

@@ -92,12 +92,9 @@ def scrape_coinbases(
       aztec-butler scrape-coinbases -c testnet.toml --update-scraper-config
     """
     from butler.adapters.clock import SystemClock
-    from butler.adapters.files.coinbase_mapping_files import (
-        LocalCoinbaseMappingFiles,
-        default_coinbase_mapping_path,
-    )
+    from butler.adapters.files.json_documents import local_coinbase_mapping_files, local_scraper_config_files
     from butler.adapters.files.key_files import LocalKeyFiles
-    from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
+    from butler.adapters.files.scraper_config_location import default_coinbase_mapping_path
     from butler.entrypoints.network import load_config, open_chain, scraper_config_path
     from butler.usecases.scrape_coinbases import ScrapeRequest
     from butler.usecases.scrape_coinbases import scrape_coinbases as scrape
@@ -117,8 +114,8 @@ def scrape_coinbases(
         request,
         config=network_config,
         chain=open_chain(network_config),
-        mappings=LocalCoinbaseMappingFiles(),
-        scraper_configs=LocalScraperConfigFiles(),
+        mappings=local_coinbase_mapping_files(),
+        scraper_configs=local_scraper_config_files(),
         key_files=LocalKeyFiles(),
         clock=SystemClock(),
         progress=ProgressLine("scanned blocks", min_total=50_000),

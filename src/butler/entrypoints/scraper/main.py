@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # adapters load only once the arguments are known to be good
     from butler.adapters.chain.rpc import RpcTransport
     from butler.domain.scrape_status import ScrapeStatus
     from butler.ports.clock import Clock
-    from butler.ports.scraper_config_files import ScraperConfigFiles
+    from butler.ports.json_documents import ScraperConfigFiles
 
 PROG = "aztec-butler-scraper"
 DEFAULT_LISTEN = "127.0.0.1:9478"
@@ -108,7 +108,7 @@ def scraper(
 
     from butler.adapters.clock import SystemClock
     from butler.adapters.files.config_file import CONFIG_ENV
-    from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
+    from butler.adapters.files.json_documents import local_scraper_config_files
     from butler.entrypoints.network import load_config, scraper_config_path
     from butler.usecases.steps.scraper_config_scope import check_scraper_config
 
@@ -117,7 +117,7 @@ def scraper(
         raise UsageError(f"no network config: pass --config NETWORK.toml or set {CONFIG_ENV}")
     _, network, _ = load_config(config, None)  # the Safe secrets it may name are never read
     path = scraper_config_path(scraper_config, network.network)
-    files = LocalScraperConfigFiles()
+    files = local_scraper_config_files()
     if not files.exists(path):
         raise InputError(
             f"{path}: scraper config not found: write it with `aztec-butler generate-scraper-config` "
