@@ -33,10 +33,10 @@ from tests.integration.rpc_proxy import RpcProxy  # noqa: E402
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain  # noqa: E402
 from butler.adapters.chain.rpc import RpcTransport  # noqa: E402
 from butler.adapters.clock import SystemClock  # noqa: E402
+from butler.domain.coinbases import CoinbaseMapping  # noqa: E402
 from butler.domain.config import NetworkConfig  # noqa: E402
-from butler.ports.coinbase_mapping_files_fake import FakeCoinbaseMappingFiles  # noqa: E402
+from butler.ports.json_documents_fake import FakeJsonDocuments  # noqa: E402
 from butler.ports.key_files_fake import FakeKeyFiles  # noqa: E402
-from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles  # noqa: E402
 from butler.usecases.scrape_coinbases import ScrapeRequest, scrape_coinbases  # noqa: E402
 
 MAPPING = Path("/bench/coinbases.json")
@@ -60,7 +60,7 @@ def range_limit(limit: int) -> Any:
 def scan(
     config: NetworkConfig,
     url: str,
-    mappings: FakeCoinbaseMappingFiles,
+    mappings: FakeJsonDocuments[CoinbaseMapping],
     session: requests.Session | None = None,
 ) -> tuple[float, int, Any]:
     chain = JsonRpcChain.from_config(config, RpcTransport(url, sleep=lambda _: None, session=session))
@@ -71,7 +71,7 @@ def scan(
         config=config,
         chain=chain,
         mappings=mappings,
-        scraper_configs=FakeScraperConfigFiles(),
+        scraper_configs=FakeJsonDocuments(),
         key_files=FakeKeyFiles(),
         clock=SystemClock(),
         progress=lambda done, total: None,
@@ -114,7 +114,7 @@ def main() -> int:
 
         rows = []
         session = CountingSession()
-        seconds, blocks, result = scan(config, devnet.rpc_url, FakeCoinbaseMappingFiles(), session)
+        seconds, blocks, result = scan(config, devnet.rpc_url, FakeJsonDocuments(), session)
         reference = dict(result.mapping.coinbases)
         rows.append(("direct to anvil", seconds, blocks, session.requests, "-"))
         scenarios: list[tuple[str, int | None]] = [("proxy, no limit", None)]
@@ -125,7 +125,7 @@ def main() -> int:
                 if limit is not None:
                     proxy.intercept = range_limit(limit)
                     proxy.every_nth = (10, 429)
-                seconds, blocks, result = scan(config, proxy.url, FakeCoinbaseMappingFiles())
+                seconds, blocks, result = scan(config, proxy.url, FakeJsonDocuments())
                 assert dict(result.mapping.coinbases) == reference, "a different mapping through the proxy"
                 rows.append((name, seconds, blocks, proxy.posts, proxy.calls_of("eth_getLogs")))
             finally:
@@ -136,7 +136,7 @@ def main() -> int:
         for name, seconds, blocks, posts, getlogs in rows:
             print(f"  {name:<45} {seconds:>8.2f} {blocks / seconds:>10,.0f} {posts!s:>9} {getlogs!s:>8}")
 
-        mappings = FakeCoinbaseMappingFiles()
+        mappings = FakeJsonDocuments()
         proxy = RpcProxy(devnet.rpc_url).start()
         try:
             scan(config, proxy.url, mappings)

@@ -41,8 +41,9 @@ from counting_session import CountingSession
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
 from butler.adapters.chain.rpc import DEFAULT_MAX_BATCH, RpcTransport
 from butler.adapters.clock import SystemClock
-from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
-from butler.devnet.actions import DevnetActions, random_validator
+from butler.adapters.files.json_documents import local_scraper_config_files
+from butler.devnet.actions import DevnetActions
+from butler.devnet.records import random_validator
 from butler.devnet.runner import start_devnet
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
@@ -120,7 +121,7 @@ class Loop:
         self.chain = chain
         self.network = network
         self.path = path
-        self.files = LocalScraperConfigFiles()
+        self.files = local_scraper_config_files()
         self.clock = SystemClock()
         self.latest = LatestStatus()
         self.registry = metrics_registry(
@@ -221,7 +222,7 @@ def main() -> None:
         publishers = [Address(secrets.token_bytes(20)) for _ in range(args.publishers)]
         devnet.actions.fund(Decimal("0.5"), publishers[::2])
         path = Path(folder) / "devnet-scrape-config.json"
-        LocalScraperConfigFiles().write(path, scraper_config(attesters, publishers))
+        local_scraper_config_files().write(path, scraper_config(attesters, publishers))
         network = NetworkConfig(
             network="devnet",
             chain_id=devnet.deployment.chain_id,

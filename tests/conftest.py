@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+import tests.strategies  # noqa: F401  (registers the domain's strategies with Hypothesis)
 from tests.integration.devnet_fixture import devnet, isolated_devnet  # noqa: F401
 from tests.integration.fresh_devnet import fresh_devnet  # noqa: F401
 

@@ -23,6 +23,7 @@ from butler.domain.errors import ChainError
 from butler.domain.keys import SECP256K1_N, BlsSecretKey, EthSecretKey, attester_address, bls_public_key
 from butler.domain.onchain import AttesterStatus, DepositArgs, DepositStep, KeyStore, Provider
 from butler.domain.registration import registration_keystore
+from butler.domain.wei import WEI_PER_ETH
 from butler.ports.chain import Chain
 from butler.ports.chain_fake import FakeChain
 
@@ -33,7 +34,6 @@ PROVIDER_ID = 1
 TAKE_RATE = 500
 ACTIVATION_THRESHOLD = 100 * 10**18
 ANVIL_CHAIN_ID = 31337
-WEI_PER_ETH = 10**18
 
 
 class World(Protocol):

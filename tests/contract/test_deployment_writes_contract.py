@@ -11,15 +11,15 @@ import attrs
 import pytest
 
 from butler.adapters.files.deployment_writes import LocalDeploymentWrites
+from butler.adapters.files.json_documents import local_scraper_config_files
 from butler.adapters.files.key_files import LocalKeyFiles
-from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
 from butler.domain.errors import ButlerError
 from butler.domain.keyfiles import ProductionKeyfile
 from butler.domain.scraper_config import ScraperConfig
 from butler.ports.deployment_writes import NOTHING_WRITTEN, DeploymentWrites, KeyfileTaken
 from butler.ports.deployment_writes_fake import FakeDeploymentWrites
+from butler.ports.json_documents_fake import FakeJsonDocuments
 from butler.ports.key_files_fake import FakeKeyFiles
-from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
 
 PRODUCTION = "key-flow/after_phase3/on-dev-machine/prod-testnet-keyfile.json.new"
 CONFIG = ScraperConfig(
@@ -48,11 +48,11 @@ def world(request: pytest.FixtureRequest) -> World:
         return World(
             LocalDeploymentWrites(),
             LocalKeyFiles().read_production_keyfile,
-            LocalScraperConfigFiles().read,
+            local_scraper_config_files().read,
             os.path.lexists,
             lambda path: path.write_text("someone else's"),
         )
-    files, configs = FakeKeyFiles(), FakeScraperConfigFiles()
+    files, configs = FakeKeyFiles(), FakeJsonDocuments()
 
     def occupy(path: Path) -> None:
         files.files[path] = "someone else's"
@@ -110,7 +110,7 @@ def test_a_failed_set_is_an_error_naming_the_file(
 ) -> None:
     scraper = tmp_path / "devnet-scrape-config.json"
     if isinstance(world.writes, FakeDeploymentWrites):
-        world.writes.scraper_configs = FakeScraperConfigFiles(unwritable=[scraper])
+        world.writes.scraper_configs = FakeJsonDocuments(unwritable=[scraper])
     else:
         scraper.mkdir()
 

@@ -19,14 +19,13 @@ import pytest
 from butler.domain.address import Address
 from butler.domain.errors import ButlerError
 from butler.domain.safe import MULTISEND_CALL_ONLY, Operation, SafeCall, SafeTransaction, batched
+from butler.domain.wei import WEI_PER_ETH as ETH
 from butler.ports.multisig import Multisig, Proposal
 from butler.ports.multisig_fake import FakeMultisig
 
 if TYPE_CHECKING:
     from butler.entrypoints.bootstrap import Services
     from tests.integration.devnet_fixture import DevnetHandle
-
-ETH = 10**18
 
 
 class World(Protocol):

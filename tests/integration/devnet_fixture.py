@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # imported lazily so that sessions without devnet tests never
     from butler.devnet.actions import DevnetActions
     from butler.devnet.chain import DevChain
     from butler.devnet.runner import RunningDevnet
-    from butler.devnet.tx_service import TxServiceState
+    from butler.devnet.tx_service_state import TxServiceState
     from butler.domain.address import Address
 
 

@@ -17,7 +17,7 @@ from eth_abi.abi import decode
 
 from butler.adapters.chain.contract_abis import STAKING_REGISTRY, function
 from butler.adapters.files.key_files import LocalKeyFiles
-from butler.devnet.actions import DevValidator, random_validator
+from butler.devnet.records import DevValidator, random_validator
 from butler.devnet.safe import SafeContract
 from butler.domain.address import Address
 from butler.domain.keys import bls_public_key

@@ -17,7 +17,7 @@ import pytest
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain, WrongRollup
 from butler.adapters.chain.rpc import RpcTransport
 from butler.adapters.files.config_file import Endpoints, load_network_config
-from butler.devnet.actions import random_validator
+from butler.devnet.records import random_validator
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ChainError

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from butler.devnet.actions import DevValidator, random_validator
+from butler.devnet.records import DevValidator, random_validator
 from butler.domain.address import Address
 from butler.domain.keys import bls_public_key
 from butler.entrypoints.cli import run

@@ -15,7 +15,7 @@ import pytest
 from eth_account import Account
 from eth_keys import keys as eth_keys
 
-from butler.devnet.actions import DevValidator, Staked, random_validator
+from butler.devnet.records import DevValidator, Staked, random_validator
 from butler.domain.address import Address
 from butler.entrypoints.cli import run
 from tests.integration.devnet_fixture import DevnetHandle

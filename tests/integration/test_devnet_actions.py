@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 
 from butler.devnet import accounts, artifacts, tools
-from butler.devnet.actions import random_validator
 from butler.devnet.chain import DevnetError
+from butler.devnet.records import random_validator
 from butler.domain.address import Address
 from butler.domain.onchain import AttesterStatus
 from tests.integration.devnet_fixture import DevnetHandle

@@ -28,7 +28,7 @@ from butler.domain.onchain import AttesterStatus
 from tests.integration.devnet_fixture import DevnetHandle
 
 if TYPE_CHECKING:
-    from butler.devnet.actions import Flushed
+    from butler.devnet.records import Flushed
 
 pytestmark = pytest.mark.devnet
 
@@ -145,7 +145,7 @@ def devnet_command(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int,
 
 
 def private_keys_doc(count: int) -> dict[str, Any]:
-    from butler.devnet.actions import random_validator
+    from butler.devnet.records import random_validator
 
     validators = [random_validator() for _ in range(count)]
     return {

@@ -13,11 +13,11 @@ from butler.devnet import accounts
 from butler.devnet.safe import sign_hash, sign_hash_eth_message
 from butler.domain.address import Address
 from butler.domain.safe import Operation, SafeCall, SafeTransaction, multisend_call_data, safe_tx_hash
+from butler.domain.wei import WEI_PER_ETH as ETH
 from tests.integration.devnet_fixture import DevnetHandle
 
 pytestmark = pytest.mark.devnet
 
-ETH = 10**18
 Signer = Callable[[bytes, bytes], bytes]
 FORMS: dict[str, Signer] = {"typed-data v27/28": sign_hash, "eth_sign v31/32": sign_hash_eth_message}
 

@@ -21,7 +21,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
 from butler.adapters.files.config_file import load_network_config
-from butler.devnet.actions import random_validator
+from butler.devnet.records import random_validator
 from butler.devnet.runner import RunningDevnet
 from butler.domain.address import Address
 from butler.domain.entry_queue import QueueConfig

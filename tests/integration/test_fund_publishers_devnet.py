@@ -15,20 +15,20 @@ from typing import Any
 
 import pytest
 
+from butler.adapters.files.json_documents import local_scraper_config_files
 from butler.adapters.files.key_files import LocalKeyFiles
-from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
 from butler.domain.address import Address
 from butler.domain.keyfiles import DeployedValidator, FeeRecipient, ProductionKeyfile, PublicAttester
 from butler.domain.keys import BlsSecretKey, bls_public_key
 from butler.domain.safe import MULTISEND_CALL_ONLY, multisend_calls
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
+from butler.domain.wei import WEI_PER_ETH as ETH
 from butler.entrypoints.cli import run
 from tests.integration.devnet_fixture import DevnetHandle
 from tests.integration.test_process_private_keys_devnet import write_keys_file
 
 pytestmark = pytest.mark.devnet
 
-ETH = 10**18
 PER_ATTESTER = ETH // 10  # min_eth_per_attester in the devnet config
 PROPOSER_ENV = ("AZTEC_BUTLER_SAFE_PROPOSER_KEY", "AZTEC_BUTLER_SAFE_PROPOSER_KEY_FILE")
 
@@ -179,7 +179,7 @@ def test_a_single_short_publisher_gets_a_plain_transfer(
     devnet.actions.fund(Decimal(1), [devnet.safe])
     attesters = [fresh_attester().eth for _ in range(3)]
     scraper_config = workdir / "devnet-scrape-config.json"
-    LocalScraperConfigFiles().write(
+    local_scraper_config_files().write(
         scraper_config,
         ScraperConfig(
             version=1,
@@ -214,7 +214,7 @@ def test_fresh_publishers_funded_from_the_phase3_inputs_pass_prepare_deployments
     """Phase 2 writes publishers-<FILE> (three fresh 0-ETH publishers); prepare-deployment refuses them;
     fund-publishers given the same -p -k -a -H proposes their funding; once the Safe executes it
     (`aztec-butler-devnet execute-pending`), prepare-deployment passes, without a warning."""
-    from butler.devnet.actions import random_validator
+    from butler.devnet.records import random_validator
     from butler.entrypoints.devnet_cli import run as run_devnet
 
     devnet = isolated_devnet

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from butler.adapters.files.deployment_writes import LocalDeploymentWrites
+from butler.adapters.files.json_documents import local_scraper_config_files
 from butler.adapters.files.key_files import LocalKeyFiles
-from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
 from butler.domain.address import Address
 from butler.domain.errors import ButlerError, CheckFailed
 from butler.domain.keyfiles import ProductionKeyfile
@@ -79,7 +79,7 @@ def run(
         network=network,
         files=LocalKeyFiles(),
         chain=chain,
-        scraper_configs=LocalScraperConfigFiles(),
+        scraper_configs=local_scraper_config_files(),
         writes=writes if writes is not None else LocalDeploymentWrites(),
         clock=FixedClock(),
     )

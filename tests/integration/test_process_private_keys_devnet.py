@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from butler.devnet.actions import DevValidator, random_validator
+from butler.devnet.records import DevValidator, random_validator
 from butler.domain.keys import attester_address, parse_bls_secret_key, parse_eth_secret_key
 from butler.domain.onchain import AttesterStatus
 from butler.entrypoints.cli import run

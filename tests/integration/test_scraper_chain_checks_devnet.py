@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from butler.devnet.actions import random_validator
 from butler.devnet.anvil import Anvil
+from butler.devnet.records import random_validator
 from butler.devnet.tools import anvil_binary
 from butler.domain.scraper_config import ScrapedAttester
 from tests.integration.devnet_fixture import DevnetHandle

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
+from butler.adapters.files.json_documents import local_scraper_config_files
 from butler.domain.address import Address
 from butler.domain.scraper_config import ScrapedAttester, ScraperConfig
 from tests.integration.drip_server import ANSWER_BODY, dripping
@@ -20,7 +20,7 @@ BYTE_EVERY = 0.05
 
 def test_a_trickling_node_fails_the_cycle_within_its_deadline(tmp_path: Path) -> None:
     scraper_config = tmp_path / "devnet-scrape-config.json"
-    LocalScraperConfigFiles().write(
+    local_scraper_config_files().write(
         scraper_config,
         ScraperConfig(
             version=1,

@@ -29,18 +29,18 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
 from butler.adapters.files.config_file import load_network_config
-from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
-from butler.devnet.actions import random_validator
+from butler.adapters.files.json_documents import local_scraper_config_files
+from butler.devnet.records import random_validator
 from butler.domain.address import Address
 from butler.domain.entry_queue import FlushState
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
+from butler.domain.wei import WEI_PER_ETH as WEI
 from tests.integration.devnet_fixture import DevnetHandle
 from tests.integration.rpc_proxy import RpcProxy
 
 pytestmark = pytest.mark.devnet
 
 S = AttesterState
-WEI = 10**18
 MIN_WEI_PER_ATTESTER = WEI // 10  # the devnet config's min_eth_per_attester = "0.1"
 INTERVAL = "1"
 WAIT_SECONDS = 30.0
@@ -202,7 +202,7 @@ def network_config(devnet: DevnetHandle, folder: Path, **fields: str | int) -> P
 def write_scraper_config(
     path: Path, attesters: list[ScrapedAttester], publishers: tuple[Address, ...], chain_id: int = 31337
 ) -> Path:
-    LocalScraperConfigFiles().write(
+    local_scraper_config_files().write(
         path,
         ScraperConfig(
             version=1,

@@ -1,5 +1,6 @@
 """A stand-in for web3signer's eth1 key list on 127.0.0.1: `GET /api/v1/eth1/publicKeys` answers `keys`
-as JSON (or `status` with `body`). `paths` records every path asked for."""
+as JSON (or `status` with `body`), after answering each of `failures` (a status and its headers) once,
+in order. `paths` records every path asked for."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class Web3SignerStub:
         self.keys: list[Any] = []
         self.status = 200
         self.body: bytes | None = None
+        self.failures: list[tuple[int, dict[str, str]]] = []
         self.paths: list[str] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -39,14 +41,19 @@ class Web3SignerStub:
             def do_GET(self) -> None:
                 stub.paths.append(self.path)
                 path = self.path.split("?")[0]
+                headers: dict[str, str] = {}
                 if path != PUBLIC_KEYS_PATH:
                     status, body = 404, b'{"message":"Not Found"}'
+                elif stub.failures:
+                    (status, headers), body = stub.failures.pop(0), b'{"message":"busy"}'
                 else:
                     status = stub.status
                     body = stub.body if stub.body is not None else json.dumps(stub.keys).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 self.wfile.write(body)
 

@@ -8,17 +8,17 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from butler.domain.address import Address
+from butler.domain.coinbases import CoinbaseMapping
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from butler.entrypoints import cli
 from butler.entrypoints.bootstrap import CycleChain, LoadedNetwork, Services, Settings, build_services
 from butler.entrypoints.scraper import main as scraper_main
 from butler.ports.chain_fake import FAKE_ROLLUP, FakeChain
 from butler.ports.clock_fake import FixedClock
-from butler.ports.coinbase_mapping_files_fake import FakeCoinbaseMappingFiles
 from butler.ports.deployment_writes_fake import FakeDeploymentWrites
+from butler.ports.json_documents_fake import FakeJsonDocuments
 from butler.ports.key_files_fake import FakeKeyFiles
 from butler.ports.multisig_fake import FakeMultisig
-from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
 from butler.ports.secret_store_fake import FakeSecretStore
 from butler.ports.signer_keys_fake import FakePublisherKeyFiles, FakeSignerKeys
 
@@ -60,8 +60,8 @@ class CommandWorld:
         self.provider_id = self.chain.add_provider(SAFE)
         self.multisig = FakeMultisig(SAFE)
         self.key_files = FakeKeyFiles()
-        self.scraper_configs = FakeScraperConfigFiles()
-        self.mappings = FakeCoinbaseMappingFiles()
+        self.scraper_configs: FakeJsonDocuments[ScraperConfig] = FakeJsonDocuments()
+        self.mappings: FakeJsonDocuments[CoinbaseMapping] = FakeJsonDocuments()
         self.writes = FakeDeploymentWrites(self.key_files, self.scraper_configs)
         self.secrets = FakeSecretStore()
         self.publisher_key_files = FakePublisherKeyFiles()

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from butler.domain.funding import DEFAULT_THRESHOLD_WEI
+from butler.domain.wei import WEI_PER_ETH
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROMETHEUS_DIR = REPO_ROOT / "deploy" / "prometheus"
@@ -195,7 +196,7 @@ def test_below_target_alerts_exactly_when_fund_publishers_would_top_up() -> None
     expr = alert_expressions(RULES.read_text())["AztecButlerPublisherBelowTarget"]
     threshold = re.fullmatch(r"aztec_butler_publisher_required_topup_eth >= ([0-9.]+)", expr)
     assert threshold, expr
-    assert Decimal(threshold[1]) == Decimal(DEFAULT_THRESHOLD_WEI) / 10**18
+    assert Decimal(threshold[1]) == Decimal(DEFAULT_THRESHOLD_WEI) / WEI_PER_ETH
 
 
 def test_every_alert_has_a_severity_annotations_and_a_runbook_that_exists() -> None:

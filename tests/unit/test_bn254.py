@@ -11,8 +11,9 @@ from py_ecc.optimized_bn128 import optimized_curve as optimized
 
 from butler.domain import bn254
 from butler.domain.onchain import G1Point, G2Point
+from tests.strategies import bls_scalars
 
-scalars = st.integers(min_value=1, max_value=bn254.R - 1)
+scalars = bls_scalars
 any_ints = st.integers(min_value=-(2**300), max_value=2**300)
 EDGE_SCALARS = [1, 2, 3, 255, 256, 257, bn254.R - 1, bn254.R - 2, *(2**i for i in range(0, 254, 7)), 2**253]
 

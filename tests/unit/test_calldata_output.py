@@ -9,7 +9,7 @@ import pytest
 
 from butler.domain.address import Address
 from butler.domain.safe import MULTISEND_CALL_ONLY, Operation, SafeCall, batched
-from butler.entrypoints.calldata_output import format_eth, print_calls, report_proposals
+from butler.entrypoints.calldata_output import print_calls, report_proposals
 from butler.ports.multisig import Proposal
 
 REGISTRY = Address.parse("0xc3860c45e5F0b1eF3000dbF93149756f16928ADB")
@@ -81,14 +81,6 @@ def test_a_delegatecall_that_is_not_a_multisend_is_shown_plainly() -> None:
     text = shown([SafeCall(PUBLISHER_A, 0, b"\x01\x02", Operation.DELEGATE_CALL)], as_json=False)
     assert "batch" not in text
     assert "data:      0x0102" in text
-
-
-@pytest.mark.parametrize(
-    ("wei", "eth"),
-    [(0, "0"), (1, "0.000000000000000001"), (10**18, "1"), (123 * 10**16, "1.23"), (10**30, "1000000000000")],
-)
-def test_eth_amounts_are_exact(wei: int, eth: str) -> None:
-    assert format_eth(wei) == eth
 
 
 def test_proposals_are_reported_one_line_each_saying_which_were_posted() -> None:

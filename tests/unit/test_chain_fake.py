@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 from butler.domain import bn254
 from butler.domain.address import Address
@@ -12,6 +11,7 @@ from butler.domain.errors import ChainError
 from butler.domain.onchain import AttesterStatus, AttesterView, G1Point, G2Point, KeyStore
 from butler.ports.chain import Chain
 from butler.ports.chain_fake import FakeChain, fake_registration_digest
+from tests.strategies import bls_scalars
 
 ADMIN = Address.from_int(0xAD)
 
@@ -103,7 +103,7 @@ def test_events_are_filtered_by_provider_and_block_range() -> None:
     assert chain.staked_with_provider(two, 0, other.block_number - 1) == []
 
 
-@given(st.integers(min_value=1, max_value=bn254.R - 1))
+@given(bls_scalars)
 def test_fake_digests_are_curve_points_other_than_the_key(k: int) -> None:
     key = bn254.g1_generator_mul(k)
 

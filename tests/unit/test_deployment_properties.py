@@ -30,6 +30,7 @@ from butler.domain.scraper_config import (
     ScraperConfig,
     merged_scraper_config,
 )
+from tests.strategies import address_pool
 from tests.unit.deployment_values import FEE, bls, coinbase, deployed, inputs, new_keys, production, publisher
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
@@ -335,7 +336,7 @@ def test_scraper_config_after_a_deployment_is_idempotent_and_complete(earlier: C
             assert merged.coinbase == scraped.coinbase
 
 
-attester_pool = st.integers(1, 6).map(lambda n: Address.from_int(0xA0 + n))
+attester_pool = address_pool(6, first=0xA1)
 coinbase_choice = st.sampled_from([None, ZERO_ADDRESS, coinbase(1), coinbase(2)])
 
 

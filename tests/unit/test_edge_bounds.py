@@ -7,14 +7,14 @@ import socket
 import time
 from pathlib import Path
 
-from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
+from butler.adapters.files.json_documents import local_scraper_config_files
 from butler.entrypoints.scraper.server import MetricsServer
 from tests.contract.test_deployment_writes_contract import CONFIG
 
 
 def test_a_rewritten_scraper_config_keeps_its_mode(tmp_path: Path) -> None:
     path = tmp_path / "scrape.json"
-    files = LocalScraperConfigFiles()
+    files = local_scraper_config_files()
     files.write(path, CONFIG)
     os.chmod(path, 0o640)
 

@@ -16,9 +16,8 @@ from butler.domain.config import NetworkConfig
 from butler.domain.errors import CheckFailed, UsageError
 from butler.domain.keyfiles import ProductionKeyfile
 from butler.domain.scraper_config import ScrapedAttester, ScraperConfig
-from butler.ports.coinbase_mapping_files_fake import FakeCoinbaseMappingFiles
+from butler.ports.json_documents_fake import FakeJsonDocuments
 from butler.ports.key_files_fake import FakeKeyFiles
-from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
 from butler.usecases.fill_coinbases import FillResult, fill_coinbases
 from tests.unit.deployment_values import attester, coinbase, deployed, production
 
@@ -108,8 +107,8 @@ def test_two_sources_with_different_coinbases_for_one_attester_are_a_conflict() 
 class World:
     def __init__(self, *keyfiles: tuple[Path, ProductionKeyfile]) -> None:
         self.files = FakeKeyFiles(dict(keyfiles))
-        self.mappings = FakeCoinbaseMappingFiles()
-        self.scraper = FakeScraperConfigFiles()
+        self.mappings = FakeJsonDocuments()
+        self.scraper = FakeJsonDocuments()
 
     def record(self, **coinbases: int) -> None:
         self.mappings.files[MAPPING] = CoinbaseMapping(

@@ -17,11 +17,12 @@ from butler.domain.keys import BlsSecretKey, bls_public_key
 from butler.domain.publisher_sets import PublisherSets
 from butler.domain.safe import Operation, SafeCall, multisend_calls
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
+from butler.domain.wei import WEI_PER_ETH as ETH
 from butler.entrypoints.cli import run
 from butler.ports.chain_fake import FakeChain
+from butler.ports.json_documents_fake import FakeJsonDocuments
 from butler.ports.key_files_fake import FakeKeyFiles
 from butler.ports.multisig_fake import FakeMultisig
-from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
 from butler.usecases.fund_publishers import (
     Funding,
     loads_from_deployment_inputs,
@@ -32,7 +33,6 @@ from butler.usecases.fund_publishers import (
 )
 from tests.unit.command_world import real_services
 
-ETH = 10**18
 PER_ATTESTER = ETH // 10
 SAFE = Address.from_int(0x5AFE)
 A_FILE, B_FILE = Path("/deploy/A_prod.json.new"), Path("/deploy/B_prod.json.new")
@@ -163,7 +163,7 @@ def read_loads(config: ScraperConfig) -> tuple[dict[Address, int], list[str]]:
     warnings: list[str] = []
     loads = loads_from_scraper_config(
         SCRAPER,
-        FakeScraperConfigFiles({SCRAPER: config}),
+        FakeJsonDocuments({SCRAPER: config}),
         network="devnet",
         chain_id=31337,
         warn=warnings.append,
@@ -295,7 +295,7 @@ def test_funding_from_the_deployment_inputs_lets_prepare_deployment_pass_with_no
     request = DeploymentRequest(prod, new, pubs, SCRAPER, default_output(prod), ha_count)
 
     def deploy():
-        configs = FakeScraperConfigFiles()
+        configs = FakeJsonDocuments()
         return prepare_deployment(
             request,
             network=network,
@@ -330,7 +330,7 @@ def test_the_deployment_inputs_problems_are_those_prepare_deployment_reports():
 
 
 def test_the_help_names_the_default_threshold_the_command_applies():
-    from butler.entrypoints.calldata_output import format_eth
+    from butler.domain.wei import format_eth
     from butler.entrypoints.fund_publishers_cmd import DEFAULT_THRESHOLD_ETH
 
     assert format_eth(DEFAULT_THRESHOLD_WEI) == DEFAULT_THRESHOLD_ETH

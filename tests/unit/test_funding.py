@@ -1,4 +1,4 @@
-"""Publisher funding in the domain: ETH amounts from text, the top-up plan, the Safe transaction that
+"""Publisher funding in the domain: the top-up plan, the Safe transaction that
 carries it, and the loads read from the keyfiles of a deployment."""
 
 from __future__ import annotations
@@ -11,76 +11,18 @@ from butler.domain.address import ZERO_ADDRESS, Address
 from butler.domain.errors import CheckFailed
 from butler.domain.funding import (
     DEFAULT_THRESHOLD_WEI,
-    EthAmountError,
     Skipped,
     keyfile_loads,
-    parse_eth,
     plan_funding,
 )
 from butler.domain.keyfiles import DeployedValidator, FeeRecipient, ProductionKeyfile, PublicAttester
 from butler.domain.keys import BlsSecretKey, bls_public_key
 from butler.domain.safe import MULTISEND_CALL_ONLY, Operation, SafeCall, multisend_calls
+from butler.domain.wei import WEI_PER_ETH as ETH
+from butler.domain.wei import parse_eth
+from tests.strategies import nonzero_addresses
 
-ETH = 10**18
 PER_ATTESTER = ETH // 10
-
-# --- ETH amounts -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "wei"),
-    [
-        ("0", 0),
-        ("1", ETH),
-        ("0.01", ETH // 100),
-        ("007.50", 7 * ETH + ETH // 2),
-        ("0.000000000000000001", 1),
-        (
-            "123456789012345678901234567890.123456789012345678",
-            123456789012345678901234567890123456789012345678,
-        ),
-    ],
-)
-def test_eth_text_is_read_exactly(text, wei):
-    assert parse_eth(text) == wei
-
-
-@pytest.mark.parametrize(
-    ("text", "reason"),
-    [
-        ("-1", "must not be negative"),
-        ("-0.5", "must not be negative"),
-        ("0.0000000000000000001", "more than 18 decimals"),
-        ("1" * 61, "too large"),
-        ("", "expected a decimal amount"),
-        ("1e3", "expected a decimal amount"),
-        ("+1", "expected a decimal amount"),
-        (" 1", "expected a decimal amount"),
-        ("1.", "expected a decimal amount"),
-        (".5", "expected a decimal amount"),
-        ("1,5", "expected a decimal amount"),
-        ("0x10", "expected a decimal amount"),
-        ("nan", "expected a decimal amount"),
-        ("\u0661", "expected a decimal amount"),  # an Arabic-Indic digit: Python's int() would take it
-    ],
-)
-def test_anything_but_a_plain_decimal_amount_is_refused(text, reason):
-    with pytest.raises(EthAmountError, match=reason):
-        parse_eth(text)
-
-
-def test_a_refused_amount_is_not_echoed():
-    key_like = "0x" + "ab" * 32
-    with pytest.raises(EthAmountError) as refused:
-        parse_eth(key_like)
-    assert "ab" * 4 not in str(refused.value)
-
-
-@given(st.integers(min_value=0, max_value=10**40))
-def test_any_wei_amount_written_in_eth_reads_back(wei):
-    whole, fraction = divmod(wei, ETH)
-    assert parse_eth(f"{whole}.{fraction:018d}") == wei
-    assert parse_eth(f"{whole}.{fraction:018d}".rstrip("0").rstrip(".")) == wei
 
 
 def test_the_default_threshold_is_a_hundredth_of_an_eth():
@@ -89,7 +31,7 @@ def test_the_default_threshold_is_a_hundredth_of_an_eth():
 
 # --- the plan ----------------------------------------------------------------------------------
 
-publishers = st.integers(min_value=1, max_value=2**160 - 1).map(Address.from_int)
+publishers = nonzero_addresses
 wei = st.integers(min_value=0, max_value=10**21)
 
 

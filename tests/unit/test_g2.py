@@ -11,8 +11,9 @@ from py_ecc.optimized_bn128 import optimized_curve as reference
 
 from butler.domain import bn254
 from butler.domain.onchain import G2Point
+from tests.strategies import bls_scalars
 
-scalars = st.integers(min_value=1, max_value=bn254.R - 1)
+scalars = bls_scalars
 EDGE_SCALARS = [1, 2, 3, 255, 256, 257, 2**248, 0x30 << 248, 2**253, bn254.R - 2, bn254.R - 1]
 
 

@@ -16,8 +16,8 @@ from butler.domain.keys import BlsPublicKey, EthSecretKey, attester_address
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from butler.domain.secp256k1_public_keys import Secp256k1PublicKey
 from butler.ports.clock_fake import FixedClock
+from butler.ports.json_documents_fake import FakeJsonDocuments
 from butler.ports.key_files_fake import FakeKeyFiles
-from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
 from butler.ports.signer_keys_fake import FakePublisherKeyFiles, FakeSignerKeys
 from butler.usecases.generate_scraper_config import Generated, Sources, generate_scraper_config
 
@@ -61,7 +61,7 @@ class World:
     def __init__(self) -> None:
         self.key_files = FakeKeyFiles()
         self.publisher_files = FakePublisherKeyFiles()
-        self.configs = FakeScraperConfigFiles()
+        self.configs = FakeJsonDocuments()
         self.clock = FixedClock()
 
     def run(self, sources: Sources, **options: Any) -> Generated:

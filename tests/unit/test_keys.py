@@ -24,6 +24,7 @@ from butler.domain.keys import (
     parse_eth_secret_key,
 )
 from butler.domain.onchain import G1Point
+from tests.strategies import bls_scalars, eth_scalars
 
 Parser = Callable[[object], object]
 PARSERS: dict[str, tuple[Parser, int]] = {
@@ -31,8 +32,6 @@ PARSERS: dict[str, tuple[Parser, int]] = {
     "bls": (parse_bls_secret_key, bn254.R),
 }
 
-eth_scalars = st.integers(min_value=1, max_value=SECP256K1_N - 1)
-bls_scalars = st.integers(min_value=1, max_value=bn254.R - 1)
 hex_body = st.text(alphabet="0123456789abcdefABCDEF", min_size=64, max_size=64)
 whitespace = st.sampled_from([" ", "\t", "\n", "\r", "\x0b", "\x0c", "\u00a0", "\u2003", "\u3000"])
 non_hex_chars = st.characters(exclude_characters="0123456789abcdefABCDEF", exclude_categories=["Cs"]).filter(

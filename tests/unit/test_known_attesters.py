@@ -16,9 +16,10 @@ from butler.domain.onchain import AttesterStatus, AttesterView, DepositArgs, G1P
 from butler.ports.chain_fake import FAKE_ROLLUP, FakeChain
 from butler.usecases.steps.providers import resolve_provider
 from butler.usecases.steps.registration_check import ensure_not_on_chain
+from tests.strategies import address_pool
 
 # A small pool, so that inputs and chain state overlap often.
-addresses = st.integers(min_value=1, max_value=12).map(Address.from_int)
+addresses = address_pool(12)
 statuses = st.sampled_from(AttesterStatus)
 
 G1 = G1Point(1, 2)
@@ -184,7 +185,7 @@ pool = st.lists(addresses, min_size=1, max_size=8, unique=True)
     st.dictionaries(addresses, st.sampled_from(STAGES), max_size=8),
     pool,
     st.integers(min_value=0, max_value=3),
-    st.lists(st.integers(min_value=100, max_value=110).map(Address.from_int), max_size=3),
+    st.lists(address_pool(11, first=100), max_size=3),
 )
 def test_the_check_refuses_every_attester_already_on_chain_in_input_order(
     stages: dict[Address, str], attesters: list[Address], others: int, noise: list[Address]
@@ -254,7 +255,7 @@ def test_a_chain_that_cannot_be_read_fails_the_check() -> None:
 
 # --- which provider the configuration means ------------------------------------------------------
 
-admins = st.integers(min_value=1, max_value=4).map(lambda n: Address.from_int(0xAD00 + n))
+admins = address_pool(4, first=0xAD01)
 
 
 def config(provider_id: int | None = None, provider_admin: Address | None = None) -> NetworkConfig:

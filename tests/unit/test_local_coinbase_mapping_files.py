@@ -7,10 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from butler.adapters.files.coinbase_mapping_files import (
-    LocalCoinbaseMappingFiles,
-    default_coinbase_mapping_path,
-)
+from butler.adapters.files.json_documents import local_coinbase_mapping_files
+from butler.adapters.files.scraper_config_location import default_coinbase_mapping_path
 from butler.domain.address import Address
 from butler.domain.coinbases import Checkpoint, CoinbaseMapping, CoinbaseRecord
 from butler.domain.errors import InputError
@@ -34,7 +32,7 @@ def written(tmp_path: Path) -> tuple[Path, dict]:
         checkpoints=(Checkpoint(99, "0x" + "ab" * 32),),
         unsettled=(ATTESTER,),
     )
-    LocalCoinbaseMappingFiles().write(path, mapping)
+    local_coinbase_mapping_files().write(path, mapping)
     return path, json.loads(path.read_text())
 
 
@@ -93,6 +91,6 @@ def test_a_malformed_file_is_refused_naming_the_field(tmp_path, plant, problem):
     plant(data)
     path.write_text(json.dumps(data))
     with pytest.raises(InputError) as failure:
-        LocalCoinbaseMappingFiles().read(path)
+        local_coinbase_mapping_files().read(path)
     assert failure.value.problems == (f"{path}: {problem}",)
     assert "abab" not in str(failure.value)

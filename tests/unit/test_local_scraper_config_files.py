@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
+from butler.adapters.files.json_documents import local_scraper_config_files
 from butler.adapters.files.scraper_config_location import default_scraper_config_path
 from butler.domain.address import Address
 from butler.domain.errors import InputError
@@ -18,7 +18,7 @@ KEY = "0x" + "ab" * 32
 def written(tmp_path, attesters):
     path = tmp_path / "c.json"
     config = ScraperConfig(1, "devnet", 31337, 1, attesters, (), "2026-11-21T00:00:00Z")
-    LocalScraperConfigFiles().write(path, config)
+    local_scraper_config_files().write(path, config)
     return path, json.loads(path.read_text())
 
 
@@ -50,7 +50,7 @@ def test_a_file_holding_something_shaped_like_a_private_key_is_refused_without_e
     plant(data)
     path.write_text(json.dumps(data))
     with pytest.raises(InputError) as failure:
-        LocalScraperConfigFiles().read(path)
+        local_scraper_config_files().read(path)
     message = str(failure.value)
     assert "looks like a private key" in message
     assert str(path) in message
@@ -62,7 +62,7 @@ def test_an_unknown_state_is_named(tmp_path):
     data["attesters"][0]["lastSeenState"] = "WAITING_FOR_MULTISIG_SIGN"
     path.write_text(json.dumps(data))
     with pytest.raises(InputError, match=r"attesters\[0\]\.lastSeenState: unknown state"):
-        LocalScraperConfigFiles().read(path)
+        local_scraper_config_files().read(path)
 
 
 def test_the_default_location_follows_xdg_data_home():

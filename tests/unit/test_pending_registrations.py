@@ -16,20 +16,16 @@ from butler.domain.staking_registry_calls import (
     add_keys_call_data,
     decode_add_keys_call_data,
 )
+from tests.strategies import address_pool, g1_words, g2_words, uint256
 
 REGISTRY = Address.from_int(0x4E6157)
-words = st.integers(min_value=0, max_value=2**256 - 1)
-attesters = st.integers(min_value=1, max_value=8).map(Address.from_int)
+attesters = address_pool(8)
 keystores = st.builds(
-    KeyStore,
-    attester=attesters,
-    public_key_g1=st.builds(G1Point, words, words),
-    public_key_g2=st.builds(G2Point, words, words, words, words),
-    proof_of_possession=st.builds(G1Point, words, words),
+    KeyStore, attester=attesters, public_key_g1=g1_words, public_key_g2=g2_words, proof_of_possession=g1_words
 )
 
 
-@given(provider_id=words, stores=st.lists(keystores, max_size=5))
+@given(provider_id=uint256, stores=st.lists(keystores, max_size=5))
 def test_decoding_gives_back_what_was_encoded(provider_id, stores):
     assert decode_add_keys_call_data(add_keys_call_data(provider_id, stores)) == (provider_id, tuple(stores))
 

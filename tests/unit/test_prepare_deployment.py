@@ -16,13 +16,13 @@ from butler.domain.errors import ButlerError, ChainError, CheckFailed, InputErro
 from butler.domain.keyfiles import ProductionKeyfile
 from butler.domain.publisher_sets import PublisherSets
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
+from butler.domain.wei import WEI_PER_ETH as ETH
 from butler.ports.chain_fake import FakeChain
 from butler.ports.clock_fake import FixedClock
-from butler.ports.coinbase_mapping_files_fake import FakeCoinbaseMappingFiles
 from butler.ports.deployment_writes_fake import FakeDeploymentWrites
+from butler.ports.json_documents_fake import FakeJsonDocuments
 from butler.ports.key_files import KeyfileLeftBehind
 from butler.ports.key_files_fake import FakeKeyFiles
-from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
 from butler.usecases.prepare_deployment import (
     DeploymentRequest,
     DeploymentResult,
@@ -39,7 +39,6 @@ PUBS = FOLDER / "publishers.json"
 SCRAPER = Path("/data/devnet-scrape-config.json")
 MAPPING = Path("/data/devnet-coinbases.json")
 NOW = datetime(2026, 5, 4, 3, 2, 1, tzinfo=UTC)
-ETH = 10**18
 P = [publisher(n) for n in range(1, 11)]
 ADMIN = Address.from_int(0xAD)
 
@@ -62,7 +61,7 @@ class World:
         self.provider_id = self.chain.add_provider(ADMIN)
         for p in sets.publishers:
             self.chain.set_balance(p, ETH)
-        self.scraper = FakeScraperConfigFiles()
+        self.scraper = FakeJsonDocuments()
         self.config = NetworkConfig(
             network="devnet",
             chain_id=31337,
@@ -71,7 +70,7 @@ class World:
             provider_id=self.provider_id,
         )
 
-        self.mappings = FakeCoinbaseMappingFiles()
+        self.mappings = FakeJsonDocuments()
 
     def run(
         self, *, ha_count: int | None = None, output: OutputPlace | None = None, dry_run: bool = False
@@ -373,7 +372,7 @@ def test_a_chain_that_cannot_be_read_fails_before_anything_is_written() -> None:
 
 def test_a_scraper_config_that_cannot_be_written_stops_the_command_before_any_keyfile_is_written() -> None:
     world = World()
-    world.scraper = FakeScraperConfigFiles(unwritable=[SCRAPER])
+    world.scraper = FakeJsonDocuments(unwritable=[SCRAPER])
 
     with pytest.raises(ButlerError) as failed:
         world.run()
@@ -396,7 +395,7 @@ def test_the_production_structure_is_kept_even_with_an_unusual_remote_signer() -
 # A failure while writing: the keyfiles this run created are removed again, newest first.
 
 
-class ScraperConfigsFailingToWrite(FakeScraperConfigFiles):
+class ScraperConfigsFailingToWrite(FakeJsonDocuments):
     """Pass every check, then fail the write itself (a full disk)."""
 
     def write(self, path: Path, config: ScraperConfig) -> None:

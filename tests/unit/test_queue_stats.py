@@ -17,8 +17,8 @@ from butler.entrypoints.cli import run
 from butler.entrypoints.queue_stats_cmd import as_document, as_text
 from butler.ports.chain_fake import FakeChain
 from butler.ports.clock_fake import FixedClock
+from butler.ports.json_documents_fake import FakeJsonDocuments
 from butler.ports.key_files_fake import FakeKeyFiles
-from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
 from butler.usecases.queue_stats import QueueStats, QueueStatsRequest, queue_stats
 from butler.usecases.scrape_cycle import scrape_cycle
 from tests.unit.command_world import real_services
@@ -37,7 +37,7 @@ NETWORK = network()
 @attrs.define
 class World:
     chain: FakeChain = attrs.field(factory=FakeChain)
-    configs: FakeScraperConfigFiles = attrs.field(factory=FakeScraperConfigFiles)
+    configs: FakeJsonDocuments = attrs.field(factory=FakeJsonDocuments)
     keys: FakeKeyFiles = attrs.field(factory=FakeKeyFiles)
 
     def stats(self, attesters_file: Path | None = None) -> QueueStats:

@@ -28,17 +28,12 @@ from butler.domain.staking_registry_calls import (
     add_keys_call_data,
     add_keys_calls,
 )
+from tests.strategies import addresses, bls_scalars, g1_words, g2_words, uint256
 
 ADD_KEYS = function(STAKING_REGISTRY, "addKeysToProvider")
 REGISTRY = Address.parse("0x042dF8f42790d6943F41C25C2132400fd727f452")
 
-bls_scalars = st.integers(min_value=1, max_value=bn254.R - 1)
-addresses = st.binary(min_size=20, max_size=20).map(Address)
-uint256 = st.integers(min_value=0, max_value=2**256 - 1)
-g1_points = st.builds(G1Point, uint256, uint256)
-g2_points = st.builds(G2Point, uint256, uint256, uint256, uint256)
-# Any words, not only curve points: the encoding must not depend on what the numbers mean.
-keystores = st.builds(KeyStore, addresses, g1_points, g2_points, g1_points)
+keystores = st.builds(KeyStore, addresses, g1_words, g2_words, g1_words)
 
 
 def as_abi_tuple(store: KeyStore) -> tuple[object, ...]:

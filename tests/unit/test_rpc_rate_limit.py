@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from butler.adapters.chain.rpc import backoff_hint, is_rate_limit
+from butler.adapters.chain.rate_limits import backoff_hint, is_rate_limit
 
 INFURA = {
     "code": -32005,

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from butler.domain.address import ZERO_ADDRESS, Address
-from butler.domain.keys import SECP256K1_N, EthSecretKey, attester_address
+from butler.domain.keys import EthSecretKey, attester_address
 from butler.domain.safe import (
     MULTISEND_CALL_ONLY,
     Operation,
@@ -29,6 +29,7 @@ from butler.domain.safe import (
     safe_tx_hash,
     sign_safe_tx_hash,
 )
+from tests.strategies import addresses, chain_ids, eth_secret_keys, uint256
 
 SAFE_TX_TYPES = [
     {"name": "to", "type": "address"},
@@ -42,11 +43,7 @@ SAFE_TX_TYPES = [
     {"name": "refundReceiver", "type": "address"},
     {"name": "nonce", "type": "uint256"},
 ]
-UINT256 = st.integers(min_value=0, max_value=2**256 - 1)
-ADDRESSES = st.binary(min_size=20, max_size=20).map(Address)
-SAFES = ADDRESSES
-CHAIN_IDS = st.integers(min_value=1, max_value=2**64)
-KEYS = st.integers(min_value=1, max_value=SECP256K1_N - 1).map(EthSecretKey)
+SAFES = addresses
 
 
 def typed_data(tx: SafeTransaction, chain_id: int, safe: Address) -> dict[str, Any]:
@@ -94,18 +91,18 @@ def reference_multisend(calls: list[SafeCall]) -> bytes:
 
 transactions = st.builds(
     SafeTransaction,
-    to=ADDRESSES,
-    value=UINT256,
+    to=addresses,
+    value=uint256,
     data=st.binary(max_size=300),
     operation=st.sampled_from(Operation),
-    nonce=UINT256,
-    safe_tx_gas=UINT256,
-    base_gas=UINT256,
-    gas_price=UINT256,
-    gas_token=ADDRESSES,
-    refund_receiver=ADDRESSES,
+    nonce=uint256,
+    safe_tx_gas=uint256,
+    base_gas=uint256,
+    gas_price=uint256,
+    gas_token=addresses,
+    refund_receiver=addresses,
 )
-plain_calls = st.builds(SafeCall, to=ADDRESSES, value=UINT256, data=st.binary(max_size=200))
+plain_calls = st.builds(SafeCall, to=addresses, value=uint256, data=st.binary(max_size=200))
 
 
 def test_the_hash_of_a_proposal_is_the_eip712_safetx_hash() -> None:
@@ -120,7 +117,7 @@ def test_the_hash_of_a_proposal_is_the_eip712_safetx_hash() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(tx=transactions, chain_id=CHAIN_IDS, safe=SAFES)
+@given(tx=transactions, chain_id=chain_ids, safe=SAFES)
 def test_every_field_enters_the_hash_as_eip712_encodes_it(
     tx: SafeTransaction, chain_id: int, safe: Address
 ) -> None:
@@ -128,7 +125,7 @@ def test_every_field_enters_the_hash_as_eip712_encodes_it(
 
 
 @settings(max_examples=25, deadline=None)
-@given(tx=transactions, chain_id=CHAIN_IDS, safe=SAFES, key=KEYS)
+@given(tx=transactions, chain_id=chain_ids, safe=SAFES, key=eth_secret_keys)
 def test_the_proposer_signs_the_typed_data_hash_with_v_27_or_28(
     tx: SafeTransaction, chain_id: int, safe: Address, key: EthSecretKey
 ) -> None:

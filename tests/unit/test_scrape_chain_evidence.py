@@ -11,7 +11,7 @@ from butler.domain.scraper_config import AttesterState, ScrapedAttester
 from butler.entrypoints.scraper.collector import ScraperCollector, metrics_registry, metrics_text
 from butler.ports.chain_fake import FakeChain
 from butler.ports.clock_fake import FixedClock
-from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
+from butler.ports.json_documents_fake import FakeJsonDocuments
 from tests.unit.test_scrape_cycle import ADMIN, PATH, PUB_A, World, attester, keystore, scraper_config
 
 S = AttesterState
@@ -32,7 +32,7 @@ def registered_world() -> tuple[World, int]:
     chain.enqueue_keys(1, [keystore(ACTIVE_NO_COINBASE), keystore(QUEUED)])
     chain.stake(1, 2)
     chain.flush(1)
-    return World(chain, FakeScraperConfigFiles({PATH: config}), FixedClock()), before
+    return World(chain, FakeJsonDocuments({PATH: config}), FixedClock()), before
 
 
 def accepted(w: World) -> ScrapeStatus:

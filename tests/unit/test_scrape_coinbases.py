@@ -30,9 +30,8 @@ from butler.domain.onchain import (
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from butler.ports.chain_fake import FAKE_ROLLUP, FakeChain
 from butler.ports.clock_fake import FixedClock
-from butler.ports.coinbase_mapping_files_fake import FakeCoinbaseMappingFiles
+from butler.ports.json_documents_fake import FakeJsonDocuments
 from butler.ports.key_files_fake import FakeKeyFiles
-from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
 from butler.usecases.scrape_coinbases import Scraped, ScrapeRequest, scrape_coinbases
 
 MAPPING = Path("/data/devnet-coinbases.json")
@@ -79,8 +78,8 @@ class World:
             rollup=FAKE_ROLLUP,
             provider_id=self.provider_id,
         )
-        self.mappings = FakeCoinbaseMappingFiles()
-        self.scraper_configs = FakeScraperConfigFiles()
+        self.mappings = FakeJsonDocuments()
+        self.scraper_configs = FakeJsonDocuments()
         self.key_files = FakeKeyFiles()
         self.clock = FixedClock()
         self.progress: list[tuple[int, int]] = []

@@ -21,16 +21,16 @@ from butler.domain.lifecycle import Position
 from butler.domain.onchain import AttesterStatus, AttesterView, G1Point, G2Point, KeyStore
 from butler.domain.scrape_status import RejectedTransition, ScrapeStatus, StateChange
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
+from butler.domain.wei import WEI_PER_ETH as WEI
 from butler.ports.chain_fake import FakeChain
 from butler.ports.clock_fake import FixedClock
-from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
+from butler.ports.json_documents_fake import FakeJsonDocuments
 from butler.usecases.scrape_cycle import scrape_cycle, summarise
 
 S = AttesterState
 PATH = Path("/data/devnet-scrape-config.json")
 ADMIN = Address.from_int(0xAD)
 MIN_ETH = Decimal("0.5")
-WEI = 10**18
 PUB_A = Address.from_int(0xA1)
 PUB_B = Address.from_int(0xB1)
 PUB_IDLE = Address.from_int(0x1D1E)
@@ -72,7 +72,7 @@ def scraper_config(*attesters: ScrapedAttester, publishers: tuple[Address, ...] 
 @attrs.define
 class World:
     chain: FakeChain
-    files: FakeScraperConfigFiles
+    files: FakeJsonDocuments
     clock: FixedClock
     network: NetworkConfig = attrs.field(factory=network)
 
@@ -97,7 +97,7 @@ class World:
 def world(config: ScraperConfig) -> World:
     chain = FakeChain()
     assert chain.add_provider(ADMIN) == 1
-    return World(chain, FakeScraperConfigFiles({PATH: config}), FixedClock())
+    return World(chain, FakeJsonDocuments({PATH: config}), FixedClock())
 
 
 def every_state_world() -> World:
@@ -366,7 +366,7 @@ def test_every_problem_is_recorded_on_one_line() -> None:
 
 def test_an_unwritable_config_shows_the_fresh_values_but_fails_the_cycle() -> None:
     w = every_state_world()
-    w.files = FakeScraperConfigFiles({PATH: w.saved}, unwritable=[PATH])
+    w.files = FakeJsonDocuments({PATH: w.saved}, unwritable=[PATH])
 
     status = w.cycle()
 
@@ -378,7 +378,7 @@ def test_an_unwritable_config_shows_the_fresh_values_but_fails_the_cycle() -> No
 
 def test_a_missing_scraper_config_fails_the_cycle() -> None:
     w = every_state_world()
-    w.files = FakeScraperConfigFiles()
+    w.files = FakeJsonDocuments()
 
     status = w.cycle()
 
@@ -411,7 +411,7 @@ def test_the_duration_and_success_time_come_from_the_clock() -> None:
     clock = FixedClock()
     chain = SlowChain(clock, 1.5)
     chain.add_provider(ADMIN)
-    w = World(chain, FakeScraperConfigFiles({PATH: scraper_config(ScrapedAttester(attester(1)))}), clock)
+    w = World(chain, FakeJsonDocuments({PATH: scraper_config(ScrapedAttester(attester(1)))}), clock)
 
     status = w.cycle()
 

@@ -7,10 +7,8 @@ import pytest
 from eth_account import Account
 from eth_keys import keys as eth_keys
 from hypothesis import given
-from hypothesis import strategies as st
 
 from butler.domain.address import Address
-from butler.domain.keys import SECP256K1_N
 from butler.domain.secp256k1_public_keys import (
     PublicKeyFormatError,
     PublicKeyListError,
@@ -18,6 +16,7 @@ from butler.domain.secp256k1_public_keys import (
     addresses_of,
     parse_public_key_list,
 )
+from tests.strategies import eth_scalars
 
 # secp256k1's field prime: x coordinates are below it.
 P = 2**256 - 2**32 - 977
@@ -34,7 +33,7 @@ def forms(secret: int) -> dict[str, str]:
     }
 
 
-@given(st.integers(min_value=1, max_value=SECP256K1_N - 1))
+@given(eth_scalars)
 def test_every_form_of_a_key_gives_the_accounts_address(secret: int) -> None:
     expected = Address.parse(Account.from_key(secret.to_bytes(32, "big")).address)
     for text in forms(secret).values():

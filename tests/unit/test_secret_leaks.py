@@ -14,10 +14,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from butler.adapters.chain.rpc import one_line
 from butler.domain import redaction
 from butler.domain.errors import ButlerError
-from butler.domain.redaction import MASK, key_shaped, redact
+from butler.domain.redaction import MASK, key_shaped, one_line, redact
 from butler.entrypoints import cli, console
 from butler.entrypoints.console import RedactingStream, exit_with
 from tests.unit.command_world import real_services

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from butler.adapters.chain import contract_abis as abis
 from butler.adapters.chain.static_abi import WORD, StaticLayout
+from tests.strategies import addresses
 
 Type = tuple[str, st.SearchStrategy[Any]]  # an ABI type and the values it holds
 
@@ -23,7 +24,7 @@ def leaf() -> st.SearchStrategy[Type]:
     return st.one_of(
         bits.map(lambda b: (f"uint{b}", st.integers(min_value=0, max_value=2**b - 1))),
         bits.map(lambda b: (f"int{b}", st.integers(min_value=-(2 ** (b - 1)), max_value=2 ** (b - 1) - 1))),
-        st.just(("address", st.binary(min_size=20, max_size=20).map(lambda raw: "0x" + raw.hex()))),
+        st.just(("address", addresses.map(lambda address: "0x" + address.raw.hex()))),
         st.just(("bool", st.booleans())),
         st.integers(min_value=1, max_value=32).map(
             lambda n: (f"bytes{n}", st.binary(min_size=n, max_size=n))

@@ -14,11 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from butler.adapters.files import codecs
-from butler.adapters.files.coinbase_mapping_files import LocalCoinbaseMappingFiles
+from butler.adapters.files import codecs, json_text
 from butler.adapters.files.config_file import Endpoints, load_network_config
+from butler.adapters.files.json_documents import local_coinbase_mapping_files, local_scraper_config_files
 from butler.adapters.files.key_files import LocalKeyFiles
-from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
 from butler.adapters.files.signer_key_files import LocalPublisherKeyFiles, PublicKeyListFile
 from butler.domain.address import Address
 from butler.domain.coinbases import CoinbaseMapping, CoinbaseRecord
@@ -37,6 +36,7 @@ from butler.domain.keyfiles import (
 )
 from butler.domain.publisher_sets import PublisherSet, PublisherSets
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
+from tests.strategies import addresses, eth_scalars
 from tests.unit.command_world import real_services
 from tests.unit.deployment_values import bls
 
@@ -46,10 +46,9 @@ PHASE5_KEYFILE = "key-flow/after_phase5/on-testnet-node/prod-testnet-keyfile.jso
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 BN254_R = 0x30644E72E131A029B85045B68181585D2833E84879B9709143E1F593F0000001
 
-addresses = st.integers(0, 2**160 - 1).map(Address.from_int)
 bls_keys = st.integers(1, 40).map(bls)
 fee_recipients = st.binary(min_size=32, max_size=32).map(FeeRecipient)
-attesters = st.builds(PublicAttester, eth=addresses, bls=bls_keys)
+attesters = st.builds(PublicAttester, bls=bls_keys)  # eth: the registered Address strategy
 names = st.from_regex(r"[a-z][a-z0-9-]{0,11}", fullmatch=True)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8),
@@ -64,7 +63,7 @@ def kept(field_names: tuple[str, ...]) -> st.SearchStrategy[dict[str, object]]:
 
 def rewritten(value: object, cls: type) -> object:
     """`value` written as the product writes it, then read back."""
-    return codecs.structure(codecs.parse_json(codecs.dump_json(value)), cls)
+    return codecs.structure(json_text.parse_json(codecs.dump_json(value)), cls)
 
 
 def problems_of(data: object, cls: type) -> list[str]:
@@ -181,9 +180,9 @@ def test_a_kept_field_holding_a_secret_is_refused_as_it_would_be_copied(
 @given(
     st.lists(
         st.tuples(
-            st.integers(1, SECP256K1_N - 1),
+            eth_scalars,
             st.integers(1, BN254_R - 1),
-            st.lists(st.integers(1, SECP256K1_N - 1), min_size=1, max_size=3),
+            st.lists(eth_scalars, min_size=1, max_size=3),
             fee_recipients,
             st.none() | addresses,
         ),
@@ -206,7 +205,7 @@ def test_a_private_keys_file_reads_as_the_keys_it_holds(validators):
             for eth, bls_key, publishers, fee, coinbase in validators
         ],
     }
-    parsed = codecs.structure(codecs.parse_json(json.dumps(doc)), PrivateKeysFile)
+    parsed = codecs.structure(json_text.parse_json(json.dumps(doc)), PrivateKeysFile)
     assert [
         (
             int(v.attester.eth.reveal_hex(), 16),
@@ -286,7 +285,7 @@ def test_a_publishers_file_reads_as_the_sets_written_in_it(sets):
         doc: object = {s.name: [p.checksum for p in s.publishers] for s in sets.sets}
     else:
         doc = [p.checksum for p in sets.sets[0].publishers]
-    assert codecs.structure_publisher_sets(codecs.parse_json(json.dumps(doc))) == sets
+    assert codecs.structure_publisher_sets(json_text.parse_json(json.dumps(doc))) == sets
 
 
 def test_a_field_in_a_publishers_file_that_holds_no_list_is_refused_with_its_path(tmp_path):
@@ -322,7 +321,7 @@ scraper_configs = st.builds(
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(scraper_configs)
 def test_a_scraper_config_is_written_back_as_it_was_read(tmp_path, config):
-    files = LocalScraperConfigFiles()
+    files = local_scraper_config_files()
     path = tmp_path / "scrape-config.json"
     files.write(path, config)
     assert files.read(path) == config
@@ -336,7 +335,7 @@ def test_a_misspelt_field_in_a_scraper_config_is_refused_with_its_path(tmp_path)
     data["attesters"][0]["lastSeenStat"] = "ACTIVE"
     data["chainID"] = data.pop("chainId")
     path = write(tmp_path, data)
-    assert refused(LocalScraperConfigFiles().read, path) == [
+    assert refused(local_scraper_config_files().read, path) == [
         f'{path}: chainID: unknown field; did you mean "chainId"?',
         f"{path}: chainId: required field missing",
         f'{path}: attesters[0].lastSeenStat: unknown field; did you mean "lastSeenState"?',
@@ -363,7 +362,7 @@ def test_a_misspelt_field_in_a_scraper_config_is_refused_with_its_path(tmp_path)
     )
 )
 def test_a_coinbase_mapping_is_written_back_as_it_was_read(tmp_path, mapping):
-    files = LocalCoinbaseMappingFiles()
+    files = local_coinbase_mapping_files()
     path = tmp_path / "coinbases.json"
     files.write(path, mapping)
     assert files.read(path) == mapping
@@ -378,7 +377,7 @@ def test_a_misspelt_field_in_a_coinbase_mapping_is_refused_with_its_path(tmp_pat
     data = codecs.unstructure(mapping)
     data["coinbases"][attester.checksum]["blok"] = data["coinbases"][attester.checksum].pop("block")
     path = write(tmp_path, data)
-    assert refused(LocalCoinbaseMappingFiles().read, path) == [
+    assert refused(local_coinbase_mapping_files().read, path) == [
         f"{path}: coinbases['{attester.checksum}'].blok: unknown field; did you mean \"block\"?",
         f"{path}: coinbases['{attester.checksum}'].block: required field missing",
     ]
@@ -443,7 +442,7 @@ def test_a_misspelt_field_in_a_network_config_is_refused_with_its_path(tmp_path)
 # --- web3signer keys file: a JSON list, no field names ---
 
 
-@given(st.lists(st.integers(1, SECP256K1_N - 1), max_size=4), st.sampled_from([True, False]))
+@given(st.lists(eth_scalars, max_size=4), st.sampled_from([True, False]))
 def test_a_signer_keys_file_reads_as_the_keys_written_in_it(tmp_path_factory, secrets, compressed):
     points = [coincurve.PrivateKey.from_int(k).public_key for k in secrets]
     path = tmp_path_factory.mktemp("signer") / "keys.json"

@@ -17,7 +17,8 @@ from butler.devnet.chain import DevChain, DevnetError
 from butler.devnet.config import DevnetConfig, default_key_path, read_config, write_devnet_files
 from butler.devnet.deploy import Deployment
 from butler.devnet.state_cache import saved_devnet
-from butler.devnet.tx_service import TxService, TxServiceState
+from butler.devnet.tx_service import TxService
+from butler.devnet.tx_service_state import TxServiceState
 from butler.domain.address import Address
 from butler.domain.errors import UsageError
 from butler.domain.redaction import shown

@@ -7,8 +7,7 @@ from decimal import Decimal
 import attrs
 
 from butler.domain.address import Address
-
-WEI_PER_ETH = 10**18
+from butler.domain.wei import Wei, wei_of
 
 
 @attrs.frozen
@@ -28,8 +27,8 @@ class NetworkConfig:
     registry_first_block: int = 0
 
     @property
-    def min_wei_per_attester(self) -> int:
-        return int(self.min_eth_per_attester * WEI_PER_ETH)
+    def min_wei_per_attester(self) -> Wei:
+        return wei_of(self.min_eth_per_attester)
 
 
 @attrs.frozen

@@ -24,6 +24,7 @@ from butler.domain.keyfiles import (
 )
 from butler.domain.publisher_sets import HA_SET_NAMES, PublisherSet, PublisherSets, publisher_set_problems
 from butler.domain.scraper_config import ScrapedAttester
+from butler.domain.wei import Wei
 
 T = TypeVar("T")
 
@@ -294,13 +295,13 @@ class LowBalance:
     """A funded publisher holding less than MIN_ETH_PER_ATTESTER for each attester assigned to it."""
 
     publisher: Address
-    balance: int
-    required: int
+    balance: Wei
+    required: Wei
     attesters: int
 
 
 def funding_problems(
-    plan: DeploymentPlan, balances: Mapping[Address, int], min_wei_per_attester: int
+    plan: DeploymentPlan, balances: Mapping[Address, Wei], min_wei_per_attester: Wei
 ) -> tuple[list[str], list[LowBalance]]:
     """Errors (a publisher with no ETH at all) and warnings (less than it needs), in publisher order."""
     errors: list[str] = []
@@ -309,7 +310,7 @@ def funding_problems(
         where = "" if planned.group.name is None else f" (set {planned.group.name})"
         for publisher, load in planned.loads().items():
             balance = balances[publisher]
-            required = load * min_wei_per_attester
+            required = Wei(load * min_wei_per_attester)
             if balance == 0:
                 errors.append(
                     f"publisher {publisher}{where}: balance is 0 ETH and {load} attester(s) would use it; "

@@ -4,48 +4,20 @@ and the Safe transfers that top the short ones up to exactly that target."""
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Mapping, Sequence
 
 import attrs
 
 from butler.domain.address import Address
-from butler.domain.config import WEI_PER_ETH
 from butler.domain.errors import CheckFailed
 from butler.domain.keyfiles import ProductionKeyfile
-from butler.domain.safe import MULTISEND_CALL_ONLY, UINT256_LIMIT, SafeCall, batched
+from butler.domain.safe import MULTISEND_CALL_ONLY, SafeCall, batched
+from butler.domain.wei import Wei, parse_eth
 
-ETH_DECIMALS = 18
-
-DEFAULT_THRESHOLD_WEI = WEI_PER_ETH // 100
+DEFAULT_THRESHOLD_WEI = parse_eth("0.01")
 """0.01 ETH: smaller top-ups are skipped. A tenth of the default per-attester minimum (0.1 ETH), so a
 publisher is topped up once it has spent a noticeable part of one attester's share, and dust transfers
 that cost the Safe's owners a signature each time are avoided."""
-
-_ETH_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?")
-_MAX_DIGITS = 60  # more whole ETH than a uint256 holds in wei; also keeps int() far from its size limit
-
-
-class EthAmountError(ValueError):
-    """The text is not a plain non-negative amount of ETH. The message says why."""
-
-
-def parse_eth(text: str) -> int:
-    """Wei in a decimal ETH amount such as `0.25` or `3`: digits, an optional fraction of at most 18
-    digits, nothing else (no sign, exponent, spaces or separators). Never goes through a float."""
-    # The text is never echoed: whatever was typed here by mistake (a pasted key) stays off the screen.
-    if text.startswith("-") and _ETH_TEXT.fullmatch(text[1:]):
-        raise EthAmountError("must not be negative")
-    if not _ETH_TEXT.fullmatch(text):
-        raise EthAmountError("expected a decimal amount of ETH such as 0.05 (digits and one point only)")
-    whole, _, fraction = text.partition(".")
-    if len(fraction) > ETH_DECIMALS:
-        raise EthAmountError(f"has more than {ETH_DECIMALS} decimals (less than one wei)")
-    # Whole numbers of wei throughout: exact for any length, unlike a float or a Decimal context.
-    wei = int(whole[-_MAX_DIGITS:]) * WEI_PER_ETH + int(fraction.ljust(ETH_DECIMALS, "0"))
-    if len(whole.lstrip("0")) > _MAX_DIGITS or wei >= UINT256_LIMIT:
-        raise EthAmountError("is too large")
-    return wei
 
 
 class Skipped(enum.Enum):
@@ -62,9 +34,9 @@ class PublisherFunding:
 
     publisher: Address
     attesters: int
-    balance: int
-    target: int
-    top_up: int
+    balance: Wei
+    target: Wei
+    top_up: Wei
     skipped: Skipped | None
 
 
@@ -73,16 +45,16 @@ class FundingPlan:
     """Every publisher, in the order given, with its top-up or the reason it has none."""
 
     publishers: tuple[PublisherFunding, ...]
-    wei_per_attester: int
-    threshold: int
+    wei_per_attester: Wei
+    threshold: Wei
 
     @property
     def funded(self) -> tuple[PublisherFunding, ...]:
         return tuple(p for p in self.publishers if p.skipped is None)
 
     @property
-    def total(self) -> int:
-        return sum(p.top_up for p in self.publishers)
+    def total(self) -> Wei:
+        return Wei(sum(p.top_up for p in self.publishers))
 
     @property
     def transfers(self) -> tuple[SafeCall, ...]:
@@ -96,17 +68,17 @@ class FundingPlan:
         return batched(transfers, multisend) if transfers else None
 
 
-def required_top_up(attesters: int, balance: int, wei_per_attester: int) -> int:
+def required_top_up(attesters: int, balance: Wei, wei_per_attester: Wei) -> Wei:
     """What a publisher lacks to hold `wei_per_attester` for each of its attesters (0 when it has enough)."""
-    return max(0, attesters * wei_per_attester - balance)
+    return Wei(max(0, attesters * wei_per_attester - balance))
 
 
 def plan_funding(
     loads: Mapping[Address, int],
-    balances: Mapping[Address, int],
+    balances: Mapping[Address, Wei],
     *,
-    wei_per_attester: int,
-    threshold: int = DEFAULT_THRESHOLD_WEI,
+    wei_per_attester: Wei,
+    threshold: Wei = DEFAULT_THRESHOLD_WEI,
 ) -> FundingPlan:
     """Top each publisher of `loads` (publisher -> attesters assigned) up to attesters * wei per
     attester. A top-up smaller than `threshold` is skipped; one equal to it is made."""
@@ -131,8 +103,8 @@ def plan_funding(
                 publisher=publisher,
                 attesters=attesters,
                 balance=balance,
-                target=attesters * wei_per_attester,
-                top_up=required if skipped is None else 0,
+                target=Wei(attesters * wei_per_attester),
+                top_up=required if skipped is None else Wei(0),
                 skipped=skipped,
             )
         )

@@ -15,6 +15,7 @@ from butler.domain.chain_evidence import BlockRef, Suspicion
 from butler.domain.entry_queue import FlushState, QueuedAttester
 from butler.domain.lifecycle import Position
 from butler.domain.scraper_config import AttesterState
+from butler.domain.wei import Wei
 
 
 @attrs.frozen
@@ -42,8 +43,8 @@ class Snapshot:
     counts: Mapping[AttesterState, int]  # every state, zeros included
     missing_coinbase: tuple[Address, ...]  # IN_STAKING_QUEUE without a known non-zero coinbase
     missing_coinbase_urgent: tuple[Address, ...]  # ACTIVE without one
-    balances: Mapping[Address, int]  # every publisher
-    required_topups: Mapping[Address, int]  # load x min_wei_per_attester - balance, at least 0
+    balances: Mapping[Address, Wei]  # every publisher
+    required_topups: Mapping[Address, Wei]  # load x min_wei_per_attester - balance, at least 0
     provider_queue_length: int
     entry_queue_length: int
     flushes: FlushState

@@ -27,11 +27,10 @@ if TYPE_CHECKING:
     from butler.domain.secret_text import SecretText
     from butler.ports.chain import Chain
     from butler.ports.clock import Clock
-    from butler.ports.coinbase_mapping_files import CoinbaseMappingFiles
     from butler.ports.deployment_writes import DeploymentWrites
+    from butler.ports.json_documents import CoinbaseMappingFiles, ScraperConfigFiles
     from butler.ports.key_files import KeyFiles
     from butler.ports.multisig import Multisig, SafeQueue
-    from butler.ports.scraper_config_files import ScraperConfigFiles
     from butler.ports.secret_store import SecretStore
     from butler.ports.signer_keys import PublisherKeyFiles, SignerKeys
 
@@ -90,12 +89,14 @@ CycleChainOpener = Callable[[LoadedNetwork, float], CycleChain]
 
 @attrs.frozen
 class SecretStoreChoice:
-    """`--secret-store`: `console`, or `gcp` with the network that names the secrets."""
+    """`--secret-store`: `console`, or `gcp` with the network that names the secrets and the
+    credentials file Google's Application Default Credentials name (None: found as Google finds them)."""
 
     kind: str
     network: str | None = None
     project: str | None = None
     endpoint: str | None = None
+    credentials_file: str | None = None
 
 
 class Services:
@@ -230,7 +231,7 @@ class Services:
 
     def coinbase_mapping_path(self, given: Path | None, network: str) -> Path:
         """The coinbase mapping a command works on: the path given, else the network's default."""
-        from butler.adapters.files.coinbase_mapping_files import default_coinbase_mapping_path
+        from butler.adapters.files.scraper_config_location import default_coinbase_mapping_path
 
         return given if given is not None else default_coinbase_mapping_path(network, self.settings.environ)
 

@@ -5,21 +5,13 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import TextIO
 
 from butler.domain.address import Address
 from butler.domain.redaction import shown
 from butler.domain.safe import Operation, SafeCall, multisend_calls
+from butler.domain.wei import format_eth
 from butler.ports.multisig import Proposal
-
-WEI_DECIMALS = 18
-
-
-def format_eth(wei: int) -> str:
-    """Wei as ETH, exactly, without trailing zeros: 1500000000000000000 -> '1.5'."""
-    text = f"{Decimal(wei).scaleb(-WEI_DECIMALS):f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def calls_json(calls: Sequence[SafeCall]) -> list[dict[str, object]]:

@@ -15,7 +15,8 @@ from butler.domain.errors import CheckFailed, InputError, UsageError
 from butler.entrypoints.options import long_opt
 
 if TYPE_CHECKING:  # the devnet and web3 load only for the commands that need them
-    from butler.devnet.actions import DevnetActions, DevValidator
+    from butler.devnet.actions import DevnetActions
+    from butler.devnet.records import DevValidator
 
 CONFIG_HELP = "the devnet config written by `up` (default: ./devnet.toml)"
 
@@ -103,7 +104,7 @@ def add_keys(
     `aztec-butler process-private-keys` reads it; a bad file is refused, one line per problem, before
     anything is sent. This stands in for `aztec-butler add-keys` (phase 5) on the devnet.
     """
-    from butler.devnet.actions import random_validator
+    from butler.devnet.records import random_validator
 
     validators: list[DevValidator]
     if from_ is not None:
@@ -123,7 +124,7 @@ def add_keys(
 def _file_validators(path: Path) -> list[DevValidator]:
     """The attesters of a private-keys file, read and checked by the product's own reader."""
     from butler.adapters.files.key_files import LocalKeyFiles
-    from butler.devnet.actions import file_validators
+    from butler.devnet.records import file_validators
     from butler.domain.derivation import duplicate_key_problems
 
     keys_file = LocalKeyFiles().read_private_keys(path)

@@ -16,6 +16,7 @@ from butler.entrypoints.options import check_ha_count, long_opt, network_options
 
 if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
     from butler.domain.address import Address
+    from butler.domain.wei import Wei
     from butler.entrypoints.bootstrap import LoadedNetwork, Services
     from butler.usecases.fund_publishers import Funding
 # domain.funding's DEFAULT_THRESHOLD_WEI in ETH, written out: importing the domain to declare an option
@@ -30,7 +31,7 @@ class Options:
     high_availability_count: int | None
     keyfile: list[Path] | None
     scraper_config: Path | None
-    threshold_wei: int
+    threshold_wei: Wei
     no_propose: bool
     json: bool
     config: str | None
@@ -239,8 +240,9 @@ def _phase3_inputs(
     return production, new, publishers
 
 
-def _threshold(text: str | None) -> int:
-    from butler.domain.funding import DEFAULT_THRESHOLD_WEI, EthAmountError, parse_eth
+def _threshold(text: str | None) -> Wei:
+    from butler.domain.funding import DEFAULT_THRESHOLD_WEI
+    from butler.domain.wei import EthAmountError, parse_eth
 
     if text is None:
         return DEFAULT_THRESHOLD_WEI
@@ -266,7 +268,7 @@ def _warn(message: str) -> None:
 
 
 def _safe_short(funding: Funding) -> str:
-    from butler.entrypoints.calldata_output import format_eth
+    from butler.domain.wei import format_eth
 
     return (
         f"the Safe {funding.safe} holds {format_eth(funding.safe_balance or 0)} ETH, less than the "

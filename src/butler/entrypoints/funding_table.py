@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from butler.entrypoints.calldata_output import format_eth
+from butler.domain.wei import format_eth, format_eth_rounded
 
 if TYPE_CHECKING:
     from butler.domain.funding import FundingPlan
@@ -58,8 +57,4 @@ def _aligned(cells: Sequence[str]) -> list[str]:
 def _eth(wei: int) -> str:
     """Exact when it has at most TABLE_DECIMALS decimals, else rounded and marked with `~`; the
     transaction itself always carries exact wei."""
-    exact = format_eth(wei)
-    if len(exact.partition(".")[2]) <= TABLE_DECIMALS:
-        return exact
-    rounded = Decimal(wei).scaleb(-18).quantize(Decimal(1).scaleb(-TABLE_DECIMALS))
-    return "~" + format_eth(int(rounded.scaleb(18)))
+    return format_eth_rounded(wei, TABLE_DECIMALS)

@@ -236,7 +236,7 @@ def plan_json(result: DeploymentResult) -> dict[str, object]:
 
 
 def _summary(result: DeploymentResult, request: DeploymentRequest) -> None:
-    from butler.entrypoints.calldata_output import format_eth
+    from butler.domain.wei import format_eth
 
     plan = result.plan
     note(

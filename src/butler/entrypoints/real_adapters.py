@@ -12,11 +12,10 @@ if TYPE_CHECKING:
     from butler.entrypoints.bootstrap import CycleChain, LoadedNetwork, SecretStoreChoice
     from butler.ports.chain import Chain
     from butler.ports.clock import Clock
-    from butler.ports.coinbase_mapping_files import CoinbaseMappingFiles
     from butler.ports.deployment_writes import DeploymentWrites
+    from butler.ports.json_documents import CoinbaseMappingFiles, ScraperConfigFiles
     from butler.ports.key_files import KeyFiles
     from butler.ports.multisig import Multisig
-    from butler.ports.scraper_config_files import ScraperConfigFiles
     from butler.ports.secret_store import SecretStore
     from butler.ports.signer_keys import PublisherKeyFiles, SignerKeys
 
@@ -85,7 +84,12 @@ def open_secret_store(choice: SecretStoreChoice) -> SecretStore:
             "--secret-store gcp needs Google's Secret Manager client: pip install 'aztec-butler[gcp]'"
         ) from None
     assert choice.network is not None
-    return GcpSecretStore.connect(network=choice.network, project=choice.project, endpoint=choice.endpoint)
+    return GcpSecretStore.connect(
+        network=choice.network,
+        project=choice.project,
+        endpoint=choice.endpoint,
+        credentials_file=choice.credentials_file,
+    )
 
 
 def open_signer(keys_file: Path | None, url: str | None) -> SignerKeys | None:
@@ -113,15 +117,15 @@ def publisher_key_files() -> PublisherKeyFiles:
 
 
 def scraper_configs() -> ScraperConfigFiles:
-    from butler.adapters.files.scraper_config_files import LocalScraperConfigFiles
+    from butler.adapters.files.json_documents import local_scraper_config_files
 
-    return LocalScraperConfigFiles()
+    return local_scraper_config_files()
 
 
 def coinbase_mappings() -> CoinbaseMappingFiles:
-    from butler.adapters.files.coinbase_mapping_files import LocalCoinbaseMappingFiles
+    from butler.adapters.files.json_documents import local_coinbase_mapping_files
 
-    return LocalCoinbaseMappingFiles()
+    return local_coinbase_mapping_files()
 
 
 def deployment_writes() -> DeploymentWrites:

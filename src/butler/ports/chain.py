@@ -17,6 +17,7 @@ from butler.domain.onchain import (
     RollupDepositEvent,
     StakedWithProvider,
 )
+from butler.domain.wei import Wei
 
 
 class Chain(Protocol):
@@ -65,7 +66,7 @@ class Chain(Protocol):
         still waiting in the entry queue: that membership shows only in `entry_queue`."""
         ...
 
-    def balances(self, accounts: Sequence[Address]) -> Mapping[Address, int]:
+    def balances(self, accounts: Sequence[Address]) -> Mapping[Address, Wei]:
         """ETH balances in wei, one per distinct account."""
         ...
 

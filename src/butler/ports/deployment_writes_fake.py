@@ -11,13 +11,13 @@ from butler.domain.errors import ButlerError
 from butler.domain.keyfiles import ProductionKeyfile
 from butler.domain.scraper_config import ScraperConfig
 from butler.ports.deployment_writes import NOTHING_WRITTEN, DeploymentWrites, KeyfileTaken
+from butler.ports.json_documents_fake import FakeJsonDocuments
 from butler.ports.key_files import KeyfileExists, KeyfileLeftBehind
 from butler.ports.key_files_fake import FakeKeyFiles
-from butler.ports.scraper_config_files_fake import FakeScraperConfigFiles
 
 
 class FakeDeploymentWrites:
-    def __init__(self, files: FakeKeyFiles, scraper_configs: FakeScraperConfigFiles) -> None:
+    def __init__(self, files: FakeKeyFiles, scraper_configs: FakeJsonDocuments[ScraperConfig]) -> None:
         self.files = files
         self.scraper_configs = scraper_configs
         self.interrupted: list[str] = []

@@ -16,9 +16,8 @@ from butler.domain.config import NetworkConfig
 from butler.domain.deployment import free_suffixed_names
 from butler.domain.errors import ButlerError, CheckFailed, InputError, UsageError
 from butler.domain.keyfiles import ProductionKeyfile
-from butler.ports.coinbase_mapping_files import CoinbaseMappingFiles
+from butler.ports.json_documents import CoinbaseMappingFiles, ScraperConfigFiles
 from butler.ports.key_files import KeyfileLeftBehind, KeyFiles
-from butler.ports.scraper_config_files import ScraperConfigFiles
 from butler.usecases.steps.keyfile_removal import remove_again
 from butler.usecases.steps.known_coinbases import read_known_coinbases
 

@@ -14,10 +14,11 @@ from butler.domain.errors import CheckFailed
 from butler.domain.funding import FundingPlan, keyfile_loads, plan_funding
 from butler.domain.safe import SafeCall
 from butler.domain.scraper_config import assumed_publisher_loads
+from butler.domain.wei import Wei
 from butler.ports.chain import Chain
+from butler.ports.json_documents import ScraperConfigFiles
 from butler.ports.key_files import KeyFiles
 from butler.ports.multisig import Multisig, Proposal
-from butler.ports.scraper_config_files import ScraperConfigFiles
 from butler.usecases.steps.chain_answers import answered
 from butler.usecases.steps.deployment_inputs import read_deployment_inputs
 
@@ -78,7 +79,7 @@ class Funding:
     plan: FundingPlan
     transaction: SafeCall | None
     safe: Address | None
-    safe_balance: int | None
+    safe_balance: Wei | None
 
     @property
     def safe_short(self) -> bool:
@@ -95,8 +96,8 @@ def plan_publisher_funding(
     loads: Mapping[Address, int],
     chain: Chain,
     *,
-    wei_per_attester: int,
-    threshold: int,
+    wei_per_attester: Wei,
+    threshold: Wei,
     safe: Address | None,
 ) -> Funding:
     """Every balance (the publishers' and the Safe's) in one batched read, then the plan."""

@@ -18,8 +18,8 @@ from butler.domain.keys import attester_address
 from butler.domain.scraper_config import ScrapedAttester, ScraperConfig, merged_scraper_config
 from butler.domain.secp256k1_public_keys import addresses_of
 from butler.ports.clock import Clock
+from butler.ports.json_documents import ScraperConfigFiles
 from butler.ports.key_files import KeyFiles
-from butler.ports.scraper_config_files import ScraperConfigFiles
 from butler.ports.signer_keys import PublisherKeyFiles, SignerKeys
 
 

@@ -29,12 +29,12 @@ from butler.domain.deployment import (
 )
 from butler.domain.errors import CheckFailed
 from butler.domain.scraper_config import ScraperConfig, merged_scraper_config
+from butler.domain.wei import Wei
 from butler.ports.chain import Chain
 from butler.ports.clock import Clock
-from butler.ports.coinbase_mapping_files import CoinbaseMappingFiles
 from butler.ports.deployment_writes import DeploymentWrites, KeyfileTaken
+from butler.ports.json_documents import CoinbaseMappingFiles, ScraperConfigFiles
 from butler.ports.key_files import KeyFiles
-from butler.ports.scraper_config_files import ScraperConfigFiles
 from butler.usecases.steps.chain_answers import answered
 from butler.usecases.steps.deployment_inputs import read_deployment_inputs
 from butler.usecases.steps.known_coinbases import check_mapping_provider, read_known_coinbases
@@ -79,7 +79,7 @@ class WrittenKeyfile:
 class DeploymentResult:
     plan: DeploymentPlan
     keyfiles: tuple[WrittenKeyfile, ...]
-    balances: Mapping[Address, int]
+    balances: Mapping[Address, Wei]
     low_balances: tuple[LowBalance, ...]
     scraper_config_path: Path
     scraper_config: ScraperConfig

@@ -17,8 +17,8 @@ from butler.domain.entry_queue import (
 )
 from butler.domain.scraper_config import ScraperConfig
 from butler.ports.chain import Chain
+from butler.ports.json_documents import ScraperConfigFiles
 from butler.ports.key_files import KeyFiles
-from butler.ports.scraper_config_files import ScraperConfigFiles
 from butler.usecases.steps.providers import resolve_provider
 from butler.usecases.steps.scraper_config_scope import check_scraper_config
 

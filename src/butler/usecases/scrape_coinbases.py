@@ -44,9 +44,8 @@ from butler.domain.scraper_config import ScrapedAttester, ScraperConfig, merged_
 from butler.domain.stake_resolution import Resolution, resolve_stakes
 from butler.ports.chain import Chain
 from butler.ports.clock import Clock
-from butler.ports.coinbase_mapping_files import CoinbaseMappingFiles
+from butler.ports.json_documents import CoinbaseMappingFiles, ScraperConfigFiles
 from butler.ports.key_files import KeyFiles
-from butler.ports.scraper_config_files import ScraperConfigFiles
 from butler.usecases.steps.providers import resolve_provider
 
 Progress = Callable[[int, int], None]

@@ -34,9 +34,10 @@ from butler.domain.scraper_config import (
     publisher_loads,
     with_states,
 )
+from butler.domain.wei import Wei
 from butler.ports.chain import Chain
 from butler.ports.clock import Clock
-from butler.ports.scraper_config_files import ScraperConfigFiles
+from butler.ports.json_documents import ScraperConfigFiles
 from butler.usecases.steps.chain_answers import answered
 from butler.usecases.steps.scraper_config_scope import check_scraper_config
 
@@ -167,7 +168,7 @@ def _weigh_evidence(
         )
 
 
-def _observe(config: ScraperConfig, chain: Chain, min_wei_per_attester: int, now: datetime) -> Snapshot:
+def _observe(config: ScraperConfig, chain: Chain, min_wei_per_attester: Wei, now: datetime) -> Snapshot:
     attesters = [a.address for a in config.attesters]
     loads = publisher_loads(config)
     # Lifecycle order (provider queue, entry queue, rollup): an attester that moves on between two reads
@@ -194,8 +195,8 @@ def summarise(
     provider_queue: Sequence[KeyStore],
     entry_queue: EntryQueueState,
     views: Mapping[Address, AttesterView],
-    balances: Mapping[Address, int],
-    min_wei_per_attester: int,
+    balances: Mapping[Address, Wei],
+    min_wei_per_attester: Wei,
     now: datetime,
 ) -> Snapshot:
     """The snapshot of one cycle's reads; every attester has a view and every publisher a balance."""

@@ -32,6 +32,7 @@ from butler.domain.onchain import (
     RollupDepositEvent,
     StakedWithProvider,
 )
+from butler.domain.wei import Wei
 
 if TYPE_CHECKING:
     from butler.adapters.files.config_file import Endpoints
@@ -393,14 +394,15 @@ class JsonRpcChain:
             for attester, data in zip(unique, answers, strict=True)
         }
 
-    def balances(self, accounts: Sequence[Address]) -> Mapping[Address, int]:
+    def balances(self, accounts: Sequence[Address]) -> Mapping[Address, Wei]:
         unique = list(dict.fromkeys(accounts))
         if not unique:
             return {}
         self._ready()
         raws = self._rpc.batch([RpcCall("eth_getBalance", [a.checksum, _LATEST]) for a in unique])
         return {
-            account: self._quantity(raw, "eth_getBalance") for account, raw in zip(unique, raws, strict=True)
+            account: Wei(self._quantity(raw, "eth_getBalance"))
+            for account, raw in zip(unique, raws, strict=True)
         }
 
     def registration_digests(self, public_keys: Sequence[G1Point]) -> Sequence[G1Point]:

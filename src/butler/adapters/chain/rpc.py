@@ -9,15 +9,22 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
 
 import requests
 
-from butler.adapters.http.deadline import send_within
+from butler.adapters.chain.rate_limits import backoff_hint, is_rate_limit
+from butler.adapters.http.error_text import redact_url
+from butler.adapters.http.exchange import RequestFailed, exchange, retry_after
+from butler.adapters.http.retry import (
+    TRANSIENT_HTTP_STATUSES,
+    GaveUp,
+    RetryPolicy,
+    Transient,
+    exponential_backoff,
+)
 from butler.domain import redaction
 from butler.domain.errors import ChainError
 
@@ -27,20 +34,6 @@ DEFAULT_MAX_BATCH = 500
 DEFAULT_MAX_BATCH_BYTES = 1 << 20
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_TIMEOUT = 30.0
-RETRY_AFTER_CAP = 60.0
-
-# Statuses a gateway or rate limiter answers with while the node itself may be fine.
-TRANSIENT_HTTP_STATUSES = frozenset({429, 502, 503, 504})
-
-# JSON-RPC error codes hosted services use for nothing but rate limits (see `is_rate_limit`).
-RATE_LIMIT_CODES = frozenset({429, -32007, -32029, -32090})
-# Infura's "limit exceeded": a rate limit, but also its answer to an eth_getLogs result that is too large.
-_LIMIT_EXCEEDED_CODE = -32005
-_RATE_LIMIT_MESSAGE = re.compile(
-    r"\brate[\s_-]?limit|\btoo many requests\b|\brequest limit\b|\brequest count\b|\bper second\b"
-    r"|\bquota\b|\bcredits\b"
-    r"|\bexceeded\b.*\b(?:capacity|rate)\b|\b(?:capacity|rate)\b.*\bexceeded\b"
-)
 
 
 class RpcCall(NamedTuple):
@@ -59,90 +52,15 @@ class RpcError(ChainError):
         self.data = data
 
 
-def redact_url(url: str) -> str:
-    """`scheme://host[:port]` only: paths, queries and user info of RPC urls often carry API keys."""
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        port = parts.port
-    except ValueError:
-        return "<invalid rpc url>"
-    if not parts.scheme or not host:
-        return "<invalid rpc url>"
-    if ":" in host:
-        host = f"[{host}]"
-    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
-
-
-def exponential_backoff(base: float = 0.25, factor: float = 2.0, cap: float = 8.0) -> Callable[[int], float]:
-    """Delay before retry number `n` (1-based): base, base*factor, ... never more than `cap`."""
-
-    def delay(retry: int) -> float:
-        return float(min(cap, base * factor ** (retry - 1)))
-
-    return delay
-
-
-def is_rate_limit(error: Any) -> bool:
-    """Whether a JSON-RPC error object says the service is rate limiting us (so asking again later helps).
-
-    Hosted services answer with HTTP 200 and such an error object rather than HTTP 429:
-      429     Alchemy ("Your app has exceeded its compute units per second capacity ...");
-      -32005  Infura ("daily request count exceeded, request rate limited", data.rate.backoff_seconds);
-              the same code is Infura's answer to an eth_getLogs result that is too large, so it counts
-              only with rate-limit words in the message or a backoff hint in its data;
-      -32007  "request limit reached" (QuickNode and others);
-      -32029  "Too many requests";
-      -32090  Chainstack ("Too Many Requests").
-    Any other code counts when the message clearly says so ("rate limit", "too many requests", "request
-    limit", "request count", "per second", "quota", "credits", "exceeded" with "capacity" or "rate"). A
-    revert (code 3, revert data, "revert" in the message) never does.
-    """
-    if not isinstance(error, dict):
-        return False
-    code = error.get("code")
-    message = str(error.get("message", "")).lower()
-    data = error.get("data")
-    if code == 3 or "revert" in message or (isinstance(data, str) and data.startswith("0x")):
-        return False
-    says_so = _RATE_LIMIT_MESSAGE.search(message) is not None
-    if code == _LIMIT_EXCEEDED_CODE:
-        return says_so or backoff_hint(error) is not None
-    return code in RATE_LIMIT_CODES or says_so
-
-
-def backoff_hint(error: Any) -> float | None:
-    """Seconds a rate-limit error object asks us to wait: Infura's data.rate.backoff_seconds (or, in
-    its older answers, data.backoff_seconds); None when it does not say."""
-    data = error.get("data") if isinstance(error, dict) else None
-    if not isinstance(data, dict):
-        return None
-    rate = data.get("rate")
-    for holder in (rate if isinstance(rate, dict) else {}, data):
-        seconds = holder.get("backoff_seconds")
-        if isinstance(seconds, int | float) and not isinstance(seconds, bool) and 0 <= seconds < float("inf"):
-            return float(seconds)
-    return None
-
-
-class _Transient(Exception):
-    """A failure worth retrying; `reason` is safe to show (it never contains the url)."""
-
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
-
-
 class RpcTransport:
     """Sends JSON-RPC requests and batches to one node.
 
     `batch` splits long lists into POSTs of at most `max_batch` calls and about `max_batch_bytes` of
     JSON (a larger call goes alone) and returns results in call order. Connection failures, timeouts,
     HTTP 429/502/503/504 and answers carrying a rate-limit error object (`is_rate_limit`: the whole
-    answer, or any item of a batch answer) are retried up to
-    `max_attempts` times in all, the whole POST again, sleeping `backoff(n)` seconds before retry `n`
-    (or longer if a 429's Retry-After or the error's backoff hint asks, capped at RETRY_AFTER_CAP).
+    answer, or any item of a batch answer) are retried up to `max_attempts` times in all, the whole
+    POST again, sleeping `backoff(n)` seconds before retry `n` (or longer if a Retry-After header or
+    the error's backoff hint asks, capped at `RETRY_AFTER_CAP`; see `adapters.http.retry`).
     Anything else raises `ChainError` naming the node as `scheme://host` only.
 
     `timeout` bounds each POST as a whole (connecting, and the complete answer), not each socket read;
@@ -161,18 +79,16 @@ class RpcTransport:
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
     ) -> None:
-        if max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
         self._url = url
         self.node = redact_url(url)
         self._timeout = timeout
-        self._max_attempts = max_attempts
+        self._retry = RetryPolicy(
+            max_attempts, backoff if backoff is not None else exponential_backoff(), sleep=sleep
+        )
         self._max_batch = max_batch
         self._max_batch_bytes = max_batch_bytes
-        self._backoff = backoff if backoff is not None else exponential_backoff()
-        self._sleep = sleep
         self._session = session if session is not None else requests.Session()
         self._ids = itertools.count(1)
         self._until: float | None = None
@@ -237,24 +153,13 @@ class RpcTransport:
 
     def _post_with_retries(self, payload: Any, describe: str) -> Any:
         body = json.dumps(payload, separators=(",", ":")).encode()
-        for attempt in range(1, self._max_attempts + 1):
-            try:
-                return self._post_once(body, describe, self._seconds_left(describe, attempt))
-            except _Transient as failure:
-                if attempt == self._max_attempts:
-                    raise ChainError(
-                        f"rpc {self.node}: {describe} failed after {attempt} attempts: {failure.reason}"
-                    ) from None
-                delay = self._backoff(attempt)
-                if failure.retry_after is not None:
-                    delay = max(delay, min(failure.retry_after, RETRY_AFTER_CAP))
-                if self._until is not None and time.monotonic() + delay >= self._until:
-                    raise ChainError(
-                        f"rpc {self.node}: {describe} failed after {attempt} attempts: {failure.reason}; "
-                        f"waiting {delay:.3g} s more would pass the deadline"
-                    ) from None
-                self._sleep(delay)
-        raise AssertionError("unreachable")  # pragma: no cover
+        try:
+            return self._retry.run(
+                lambda attempt: self._post_once(body, describe, self._seconds_left(describe, attempt)),
+                until=self._until,
+            )
+        except GaveUp as gave_up:
+            raise ChainError(f"rpc {self.node}: {describe} {gave_up.describe()}") from None
 
     def _seconds_left(self, describe: str, attempt: int) -> float:
         """How long the next POST may take: `timeout`, or less when the shared deadline is nearer."""
@@ -267,10 +172,8 @@ class RpcTransport:
         return min(self._timeout, left)
 
     def _post_once(self, body: bytes, describe: str, seconds: float) -> Any:
-        # Exceptions from requests carry the full url (and with it any API key), so only their class
-        # name is passed on, and they are never chained.
         try:
-            response = send_within(
+            response = exchange(
                 self._session,
                 "POST",
                 self._url,
@@ -278,17 +181,11 @@ class RpcTransport:
                 data=body,
                 headers={"Content-Type": "application/json", "Accept": "application/json"},
             )
-        except requests.Timeout:
-            raise _Transient(f"no complete answer within {seconds:.3g} s") from None
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            raise _Transient(f"connection failed ({type(exc).__name__})") from None
-        except requests.RequestException as exc:
-            raise ChainError(f"rpc {self.node}: {describe} failed: {type(exc).__name__}") from None
+        except RequestFailed as failure:
+            raise ChainError(f"rpc {self.node}: {describe} failed: {failure.kind}") from None
         content = response.content
         if response.status in TRANSIENT_HTTP_STATUSES:
-            raise _Transient(
-                f"HTTP {response.status}", retry_after=_retry_after(response.headers.get("Retry-After"))
-            )
+            raise Transient(f"HTTP {response.status}", retry_after=retry_after(response))
         try:
             decoded = json.loads(content)
         except ValueError:
@@ -397,14 +294,4 @@ def _raise_if_rate_limited(answer: Any) -> None:
     if not limits:
         return
     hints = [hint for hint in map(backoff_hint, limits) if hint is not None]
-    raise _Transient(f"rate limited: {_error_text(limits[0])}", retry_after=max(hints, default=None))
-
-
-def _retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 else None
+    raise Transient(f"rate limited: {_error_text(limits[0])}", retry_after=max(hints, default=None))

@@ -15,10 +15,11 @@ from typing import TypeVar
 
 import attrs
 
-from butler.adapters.files.codecs import unknown_field
+from butler.adapters.files.json_objects import unknown_field
 from butler.domain.address import Address, AddressFormatError
 from butler.domain.config import NetworkConfig, SecretSources
 from butler.domain.errors import UsageError
+from butler.domain.wei import ETH_DECIMALS, wei_of
 
 CONFIG_ENV = "AZTEC_BUTLER_CONFIG"
 # A network name becomes part of file names (config, scraper config, coinbase mapping): a plain word only.
@@ -152,8 +153,10 @@ class _Fields:
             raise self._fail(field, "expected a non-negative number of ETH")
         if number > MAX_ETH_PER_ATTESTER:
             raise self._fail(field, f"expected at most {MAX_ETH_PER_ATTESTER:,} ETH")
-        if number != number.quantize(Decimal("1e-18")):
-            raise self._fail(field, "expected at most 18 decimals (1 wei)")
+        try:
+            wei_of(number)
+        except ValueError:
+            raise self._fail(field, f"expected at most {ETH_DECIMALS} decimals (1 wei)") from None
         return number
 
     def optional_url(self, field: str) -> str | None:

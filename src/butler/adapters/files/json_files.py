@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from butler.adapters.files import codecs
+from butler.adapters.files import codecs, json_objects, json_text
 from butler.adapters.files.atomic_file import write_atomically
 from butler.domain.errors import ButlerError, InputError
 
@@ -44,7 +44,7 @@ def read_json(path: Path, cls: type[T], *, screen: Callable[[object], list[str]]
         return codecs.structure(data, cls)
 
     value = read_decoded(path, decode)
-    kept = codecs.kept_fields(value)
+    kept = json_objects.kept_fields(value)
     if kept:
         sys.stderr.write(f"warning: {path}: kept as written, not read by aztec-butler: {', '.join(kept)}\n")
     return value
@@ -53,7 +53,7 @@ def read_json(path: Path, cls: type[T], *, screen: Callable[[object], list[str]]
 def read_decoded(path: Path, decode: Callable[[object], T]) -> T:
     """The file at `path` parsed as JSON and given to `decode`, whose DecodeProblems name the file."""
     try:
-        return decode(codecs.parse_json(read_text(path)))
+        return decode(json_text.parse_json(read_text(path)))
     except codecs.DecodeProblems as exc:
         raise InputError(*(f"{path}: {problem}" for problem in exc.problems)) from None
 

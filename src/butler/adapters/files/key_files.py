@@ -11,7 +11,7 @@ import attrs
 from butler.adapters.files import codecs
 from butler.adapters.files.atomic_file import LeftBehind, create_atomically, remove_durably
 from butler.adapters.files.json_files import check_writable, read_decoded, read_json, write_json
-from butler.adapters.files.scraper_config_files import private_key_like_values
+from butler.adapters.files.public_data import private_key_like_values
 from butler.domain.address import Address
 from butler.domain.errors import ButlerError
 from butler.domain.keyfiles import (
@@ -49,10 +49,7 @@ def _secrets_in_kept_fields(data: object) -> list[str]:
             ]
     problems: list[str] = []
     for path, value in places:
-        problems += [
-            p.replace("a scraper config holds public data only", "aztec-butler copies no private key")
-            for p in private_key_like_values(value, path)
-        ]
+        problems += private_key_like_values(value, path, why="aztec-butler copies no private key")
         problems += [
             f"{where}: a secret; aztec-butler copies no secret" for where in _secret_fields(value, path)
         ]

@@ -1,4 +1,4 @@
-"""Where the scraper config lives when no path is given (SPEC §7)."""
+"""Where the scraper config (SPEC §7) and the coinbase mapping live when no path is given."""
 
 from __future__ import annotations
 
@@ -16,3 +16,8 @@ def data_home(environ: Mapping[str, str]) -> Path:
 
 def default_scraper_config_path(network: str, environ: Mapping[str, str]) -> Path:
     return data_home(environ) / f"{network}-scrape-config.json"
+
+
+def default_coinbase_mapping_path(network: str, environ: Mapping[str, str]) -> Path:
+    """$XDG_DATA_HOME/aztec-butler/<network>-coinbases.json (~/.local/share/... when unset)."""
+    return data_home(environ) / f"{network}-coinbases.json"

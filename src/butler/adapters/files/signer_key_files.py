@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from butler.adapters.files import codecs
+from butler.adapters.files import codecs, json_text
 from butler.adapters.files.json_files import read_text
 from butler.domain.errors import InputError
 from butler.domain.keyfiles import PrivateKeysFile
@@ -14,7 +14,7 @@ from butler.domain.secp256k1_public_keys import PublicKeyListError, Secp256k1Pub
 
 def _parsed(path: Path) -> object:
     try:
-        return codecs.parse_json(read_text(path))
+        return json_text.parse_json(read_text(path))
     except codecs.DecodeProblems as exc:
         raise InputError(*(f"{path}: {problem}" for problem in exc.problems)) from None
 

@@ -1,1 +1,2 @@
-"""What every HTTP client of the product shares: deadlines, retries and what an error may say."""
+"""What every HTTP client of the product shares: a total deadline per exchange, bounded retries with
+Retry-After, what an error may say about the server, and a POST stored once."""

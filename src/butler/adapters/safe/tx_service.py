@@ -1,44 +1,35 @@
 """The `Multisig` port over the Safe Transaction Service (SPEC §11).
 
 Reads (the Safe's nonce, its pending transactions, one transaction by hash, the service's chain) are
-retried with backoff on connection failures and HTTP 429/502/503/504. A proposal is a POST that may
-have been stored even when its answer is lost or an error: after such a failure the service is asked
-whether it holds the transaction before anything is posted again, and a plain HTTP 500 is never posted
-again. Errors are one line naming what was being done, the HTTP status and the service's message; they
-never contain the proposer key, the API key or the service URL's path (only `scheme://host`).
+retried with backoff on connection failures and HTTP 429/502/503/504, as long as a Retry-After asks
+(capped). A proposal is a POST that may have been stored even when its answer is lost or an error:
+after such a failure the service is asked whether it holds the transaction before anything is posted
+again, and a plain HTTP 500 is never posted again (`adapters.http.stored_post`). Errors are one line
+naming what was being done, the HTTP status and the service's message; they never contain the
+proposer key, the API key or the service URL's path (only `scheme://host`).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Callable, Iterator, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import attrs
 import requests
 
-from butler.adapters.chain.rpc import (
-    RETRY_AFTER_CAP,
-    TRANSIENT_HTTP_STATUSES,
-    exponential_backoff,
-    redact_url,
-)
-from butler.adapters.http.deadline import send_within
-from butler.domain import redaction
-from butler.domain.address import ZERO_ADDRESS, Address, AddressFormatError
+from butler.adapters.http.error_text import redact_url
+from butler.adapters.http.retry import RetryPolicy, exponential_backoff
+from butler.adapters.safe.listed_tx import hash_field, listed_tx, uint
+from butler.adapters.safe.service_http import ServiceHttp, TxServiceError
+from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ButlerError, UsageError
 from butler.domain.keys import EthSecretKey, attester_address
 from butler.domain.redaction import shown
-from butler.domain.safe import (
-    Operation,
-    SafeCall,
-    SafeTransaction,
-    safe_tx_hash,
-    sign_safe_tx_hash,
-)
+from butler.domain.safe import SafeCall, SafeTransaction, safe_tx_hash, sign_safe_tx_hash
 from butler.domain.secret_text import SecretText
 from butler.ports.multisig import Multisig, Proposal
 
@@ -49,38 +40,12 @@ ORIGIN = "aztec-butler"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_ATTEMPTS = 5
 PAGE_SIZE = 100
-MESSAGE_LIMIT = 200
-# Statuses after which a POST may or may not have been stored: the service is asked before anything else.
-_POST_UNCERTAIN = frozenset({500, 502, 504})
-# Statuses after which a POST not stored is sent again. A 500 is not among them: the service failed on
-# this very request and would most likely fail the same way again.
-_POST_RETRYABLE = TRANSIENT_HTTP_STATUSES
-_TAG = re.compile(r"<[^>]*>")
-_HASH_TEXT = re.compile(r"^0x[0-9a-fA-F]{64}$")
-
-
-class TxServiceError(ButlerError):
-    """The Safe Transaction Service refused a request, failed, or answered something unusable."""
 
 
 @attrs.frozen
 class _Pending:
     tx: SafeTransaction
     safe_tx_hash: bytes
-
-
-@attrs.frozen
-class _Answer:
-    status: int
-    body: Any  # decoded JSON, or None
-    text: str
-    retry_after: float | None
-
-
-class _Unreachable(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class SafeTxServiceMultisig:
@@ -103,22 +68,24 @@ class SafeTxServiceMultisig:
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
     ) -> None:
-        if max_attempts < 1:
-            raise ValueError("max_attempts must be at least 1")
         # Paths below start at /api; a URL copied with its /api suffix means the same service.
-        self._base = service_url.rstrip("/").removesuffix("/api")
-        self.service = redact_url(service_url)
+        self._http = ServiceHttp(
+            base=service_url.rstrip("/").removesuffix("/api"),
+            service=redact_url(service_url),
+            api_key=api_key,
+            secrets=lambda: [] if proposer is None else [proposer.reveal_hex()],
+            timeout=timeout,
+            retry=RetryPolicy(
+                max_attempts, backoff if backoff is not None else exponential_backoff(base=0.5), sleep=sleep
+            ),
+            session=session if session is not None else requests.Session(),
+        )
+        self.service = self._http.service
         self._safe = safe
         self.chain_id = chain_id
         self._proposer = proposer
         self.sender = attester_address(proposer) if proposer is not None else None
-        self._api_key = api_key
         self._origin = origin
-        self._timeout = timeout
-        self._max_attempts = max_attempts
-        self._backoff = backoff if backoff is not None else exponential_backoff(base=0.5)
-        self._sleep = sleep
-        self._session = session if session is not None else requests.Session()
         self._chain_checked = False
 
     @classmethod
@@ -145,7 +112,7 @@ class SafeTxServiceMultisig:
         return f"SafeTxServiceMultisig({self.service}, safe={self._safe}, sender={self.sender})"
 
     def close(self) -> None:
-        self._session.close()
+        self._http.close()
 
     # --- the port ------------------------------------------------------------------------------
 
@@ -186,30 +153,31 @@ class SafeTxServiceMultisig:
 
     def _safe_nonce(self) -> int:
         what = f"reading Safe {self._safe}"
-        answer = self._get(f"/api/v1/safes/{self._safe.checksum}/", what)
+        answer = self._http.get(f"/api/v1/safes/{self._safe.checksum}/", what)
         if answer.status == 404:
             raise TxServiceError(
                 f"Safe Transaction Service {self.service}: Safe {self._safe} is unknown to the service "
-                f"(HTTP 404: {self._message(answer)}); check safe_address and the service's network"
+                f"(HTTP 404: {self._http.message(answer)}); check safe_address and the service's network"
             )
-        body = self._expect_ok(answer, what)
+        body = self._http.expect_ok(answer, what)
         if not isinstance(body, dict):
-            raise self._malformed(what, "expected a JSON object")
-        return self._uint(body.get("nonce"), what, "nonce")
+            raise self._http.malformed(what, "expected a JSON object")
+        return uint(body.get("nonce"), "nonce", partial(self._http.malformed, what))
 
     def _pending(self, safe_nonce: int) -> list[_Pending]:
         """Unexecuted transactions of the Safe at or above its nonce, checked against our own hash."""
         what = f"listing pending transactions of Safe {self._safe}"
+        malformed = partial(self._http.malformed, what)
         found = []
         for item in self._pages(f"/api/v2/safes/{self._safe.checksum}/multisig-transactions/", safe_nonce):
             if not isinstance(item, dict):
-                raise self._malformed(what, "a listed transaction is not a JSON object")
+                raise self._http.malformed(what, "a listed transaction is not a JSON object")
             if item.get("isExecuted") is True:
                 continue
-            tx = self._listed_tx(item, what)
+            tx = listed_tx(item, malformed)
             if tx.nonce < safe_nonce:
                 continue  # replaced by another transaction at that nonce; can never execute
-            listed = self._hash_field(item.get("safeTxHash"), what)
+            listed = hash_field(item.get("safeTxHash"), malformed)
             digest = safe_tx_hash(tx, self.chain_id, self._safe)
             if listed != digest:
                 ours = shown(f"0x{digest.hex()}")
@@ -224,10 +192,10 @@ class SafeTxServiceMultisig:
     def _holds(self, digest: bytes) -> bool:
         """Whether the service stores the transaction with this Safe transaction hash."""
         what = f"looking up Safe transaction {shown('0x' + digest.hex())}"
-        answer = self._get(f"/api/v1/multisig-transactions/0x{digest.hex()}/", what)
+        answer = self._http.get(f"/api/v1/multisig-transactions/0x{digest.hex()}/", what)
         if answer.status == 404:
             return False
-        self._expect_ok(answer, what)
+        self._http.expect_ok(answer, what)
         return True
 
     def _check_chain(self) -> None:
@@ -235,14 +203,14 @@ class SafeTxServiceMultisig:
         if self._chain_checked:
             return
         what = "reading the service's chain"
-        answer = self._get("/api/v1/about/ethereum-rpc/", what)
+        answer = self._http.get("/api/v1/about/ethereum-rpc/", what)
         if answer.status == 404:
             self._chain_checked = True  # the service does not say; hashes still bind the chain
             return
-        body = self._expect_ok(answer, what)
+        body = self._http.expect_ok(answer, what)
         chain = body.get("chain_id") if isinstance(body, dict) else None
         if chain is not None:
-            served = self._uint(chain, what, "chain_id")
+            served = uint(chain, "chain_id", partial(self._http.malformed, what))
             if served != self.chain_id:
                 raise TxServiceError(
                     f"Safe Transaction Service {self.service} serves chain {served}, "
@@ -262,9 +230,9 @@ class SafeTxServiceMultisig:
                 "limit": str(PAGE_SIZE),
                 "offset": str(offset),
             }
-            body = self._expect_ok(self._get(path, what, params), what)
+            body = self._http.expect_ok(self._http.get(path, what, params), what)
             if not isinstance(body, dict) or not isinstance(body.get("results"), list):
-                raise self._malformed(what, "expected a page with a results list")
+                raise self._http.malformed(what, "expected a page with a results list")
             results = body["results"]
             yield from results
             offset += len(results)
@@ -278,26 +246,7 @@ class SafeTxServiceMultisig:
         what = f"proposing Safe transaction {shown('0x' + digest.hex())} (nonce {tx.nonce})"
         path = f"/api/v2/safes/{self._safe.checksum}/multisig-transactions/"
         payload = json.dumps(self._body(tx, digest)).encode()
-        for attempt in range(1, self._max_attempts + 1):
-            try:
-                answer = self._send("POST", path, payload=payload)
-            except _Unreachable as failure:
-                # The request may have arrived before the connection failed.
-                if self._holds(digest):
-                    return
-                reason, retry_after = failure.reason, None
-            else:
-                if 200 <= answer.status < 300:
-                    return
-                if answer.status in _POST_UNCERTAIN and self._holds(digest):
-                    return
-                if answer.status not in _POST_RETRYABLE:
-                    raise self._http_error(answer, what)
-                reason, retry_after = f"HTTP {answer.status}: {self._message(answer)}", answer.retry_after
-            if attempt == self._max_attempts:
-                raise self._gave_up(what, attempt, reason)
-            self._pause(attempt, retry_after)
-        raise AssertionError("unreachable")  # pragma: no cover
+        self._http.post(path, payload, what, stored=lambda: self._holds(digest))
 
     def _body(self, tx: SafeTransaction, digest: bytes) -> dict[str, Any]:
         assert self._proposer is not None and self.sender is not None  # propose() checked
@@ -318,177 +267,6 @@ class SafeTxServiceMultisig:
             "origin": self._origin,
         }
 
-    # --- HTTP ----------------------------------------------------------------------------------
-
-    def _get(self, path: str, what: str, params: dict[str, str] | None = None) -> _Answer:
-        """A GET, retried on connection failures and transient statuses; other answers returned."""
-        for attempt in range(1, self._max_attempts + 1):
-            try:
-                answer = self._send("GET", path, params=params)
-            except _Unreachable as failure:
-                reason, retry_after = failure.reason, None
-            else:
-                if answer.status not in TRANSIENT_HTTP_STATUSES:
-                    return answer
-                reason, retry_after = f"HTTP {answer.status}: {self._message(answer)}", answer.retry_after
-            if attempt == self._max_attempts:
-                raise self._gave_up(what, attempt, reason)
-            self._pause(attempt, retry_after)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _send(
-        self, method: str, path: str, *, params: dict[str, str] | None = None, payload: bytes | None = None
-    ) -> _Answer:
-        headers = {"Accept": "application/json"}
-        if payload is not None:
-            headers["Content-Type"] = "application/json"
-        if self._api_key is not None:
-            headers["Authorization"] = f"Bearer {self._api_key.reveal()}"
-        # Exceptions from requests carry the full url, so only their class name is passed on.
-        try:
-            response = send_within(
-                self._session,
-                method,
-                self._base + path,
-                seconds=self._timeout,
-                params=params,
-                data=payload,
-                headers=headers,
-                allow_redirects=False,
-            )
-        except requests.Timeout:
-            raise _Unreachable("timed out") from None
-        except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            raise _Unreachable(f"connection failed ({type(exc).__name__})") from None
-        except requests.RequestException as exc:
-            raise TxServiceError(
-                f"Safe Transaction Service {self.service}: {method} failed: {type(exc).__name__}"
-            ) from None
-        text = response.content.decode("utf-8", errors="replace")
-        try:
-            body = json.loads(text) if text else None
-        except ValueError:
-            body = None
-        return _Answer(response.status, body, text, _retry_after(response.headers.get("Retry-After")))
-
-    def _pause(self, attempt: int, retry_after: float | None) -> None:
-        delay = self._backoff(attempt)
-        if retry_after is not None:
-            delay = max(delay, min(retry_after, RETRY_AFTER_CAP))
-        self._sleep(delay)
-
-    def _expect_ok(self, answer: _Answer, what: str) -> Any:
-        if answer.status != 200:
-            raise self._http_error(answer, what)
-        if answer.body is None:
-            raise self._malformed(what, "the answer is not JSON")
-        return answer.body
-
-    def _http_error(self, answer: _Answer, what: str) -> TxServiceError:
-        hint = ""
-        if answer.status in (401, 403):
-            hint = " (check the Safe API key)"
-        elif 300 <= answer.status < 400:
-            hint = " (a redirect: check safe_tx_service_url)"
-        return TxServiceError(
-            f"Safe Transaction Service {self.service}: {what} failed: HTTP {answer.status}: "
-            f"{self._message(answer)}{hint}"
-        )
-
-    def _message(self, answer: _Answer) -> str:
-        """The service's own words, on one line, trimmed, without anything secret in them."""
-        text = _message_of(answer.body) if answer.body is not None else _TAG.sub(" ", answer.text)
-        return redaction.one_line(text, MESSAGE_LIMIT, known=self._secrets()) or "no message"
-
-    def _secrets(self) -> list[str]:
-        secrets = (
-            [] if self._proposer is None else [self._proposer.reveal_hex(), self._proposer.reveal_hex()[2:]]
-        )
-        if self._api_key is not None:
-            secrets.append(self._api_key.reveal())
-        return secrets
-
-    def _gave_up(self, what: str, attempts: int, reason: str) -> TxServiceError:
-        return TxServiceError(
-            f"Safe Transaction Service {self.service}: {what} failed after {attempts} attempts: {reason}"
-        )
-
-    def _malformed(self, what: str, why: str) -> TxServiceError:
-        return TxServiceError(f"Safe Transaction Service {self.service}: {what}: malformed answer: {why}")
-
-    # --- decoding listed transactions ----------------------------------------------------------
-
-    def _listed_tx(self, item: dict[str, Any], what: str) -> SafeTransaction:
-        operation = self._uint(item.get("operation"), what, "operation")
-        if operation not in (Operation.CALL, Operation.DELEGATE_CALL):
-            raise self._malformed(what, f"operation {operation}")
-        return SafeTransaction(
-            to=self._address(item.get("to"), what, "to"),
-            value=self._uint(item.get("value"), what, "value"),
-            data=self._data(item.get("data"), what),
-            operation=Operation(operation),
-            nonce=self._uint(item.get("nonce"), what, "nonce"),
-            safe_tx_gas=self._uint(item.get("safeTxGas") or 0, what, "safeTxGas"),
-            base_gas=self._uint(item.get("baseGas") or 0, what, "baseGas"),
-            gas_price=self._uint(item.get("gasPrice") or 0, what, "gasPrice"),
-            gas_token=self._address(item.get("gasToken"), what, "gasToken", nullable=True),
-            refund_receiver=self._address(item.get("refundReceiver"), what, "refundReceiver", nullable=True),
-        )
-
-    def _uint(self, value: object, what: str, field: str) -> int:
-        """A uint256 the service may write as a JSON number or a decimal string."""
-        if type(value) is int:
-            number = value
-        elif isinstance(value, str) and value.isascii() and value.isdigit():
-            number = int(value)
-        else:
-            raise self._malformed(what, f"{field} is not a non-negative integer")
-        if not 0 <= number < 2**256:
-            raise self._malformed(what, f"{field} is out of range")
-        return number
-
-    def _address(self, value: object, what: str, field: str, *, nullable: bool = False) -> Address:
-        if value is None and nullable:
-            return ZERO_ADDRESS
-        try:
-            return Address.parse(value)
-        except AddressFormatError as exc:
-            raise self._malformed(what, f"{field}: {exc}") from None
-
-    def _data(self, value: object, what: str) -> bytes:
-        if value is None:
-            return b""
-        if (
-            not isinstance(value, str)
-            or not value.startswith("0x")
-            or len(value) % 2
-            or not all(c in "0123456789abcdefABCDEF" for c in value[2:])
-        ):
-            raise self._malformed(what, "data is not 0x-prefixed hex")
-        return bytes.fromhex(value[2:])
-
-    def _hash_field(self, value: object, what: str) -> bytes:
-        if not isinstance(value, str) or not _HASH_TEXT.match(value):
-            raise self._malformed(what, "safeTxHash is not 0x + 64 hex digits")
-        return bytes.fromhex(value[2:])
-
-
-def _message_of(body: Any) -> str:
-    """What the service says went wrong, from the shapes its errors take (Django REST framework's
-    field lists, `detail`, `message`, `nonFieldErrors`)."""
-    if isinstance(body, str):
-        return body
-    if isinstance(body, list):
-        return "; ".join(_message_of(item) for item in body)
-    if isinstance(body, dict):
-        for key in ("message", "detail", "nonFieldErrors", "non_field_errors"):
-            if body.get(key):
-                text = _message_of(body[key])
-                field = body.get("field")
-                return f"{field}: {text}" if isinstance(field, str) and field else text
-        return "; ".join(f"{key}: {_message_of(value)}" for key, value in body.items() if key != "code")
-    return json.dumps(body)
-
 
 def _posted_before(done: Sequence[Proposal]) -> list[str]:
     return [
@@ -497,16 +275,6 @@ def _posted_before(done: Sequence[Proposal]) -> list[str]:
         for p in done
         if not p.already_pending
     ]
-
-
-def _retry_after(value: str | None) -> float | None:
-    if value is None:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        return None
-    return seconds if seconds >= 0 else None
 
 
 # mypy checks this assignment against the port.

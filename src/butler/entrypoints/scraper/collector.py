@@ -13,10 +13,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import CollectorRegistry
 
-from butler.domain.config import WEI_PER_ETH
 from butler.domain.lifecycle import TRANSITIONS
 from butler.domain.scrape_status import ScrapeStatus, Snapshot
 from butler.domain.scraper_config import AttesterState
+from butler.domain.wei import eth_float
 
 PREFIX = "aztec_butler_"
 SCRAPER = "chain"  # the `scraper` label: which reading loop a success, duration or timestamp is about
@@ -128,9 +128,9 @@ class ScraperCollector:
             ["publisher"],
         )
         for publisher, wei in snapshot.balances.items():
-            balance.add_metric([self._network, publisher.checksum], wei / WEI_PER_ETH)
+            balance.add_metric([self._network, publisher.checksum], eth_float(wei))
             topup.add_metric(
-                [self._network, publisher.checksum], snapshot.required_topups[publisher] / WEI_PER_ETH
+                [self._network, publisher.checksum], eth_float(snapshot.required_topups[publisher])
             )
         yield balance
         yield topup

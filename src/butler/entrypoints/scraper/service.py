@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from butler.domain.scrape_status import ScrapeStatus
     from butler.entrypoints.bootstrap import CycleChain, LoadedNetwork
     from butler.ports.clock import Clock
-    from butler.ports.scraper_config_files import ScraperConfigFiles
+    from butler.ports.json_documents import ScraperConfigFiles
 
 LOGGED_CHANGES = 20
 
@@ -93,7 +93,7 @@ class ScraperService:
         return 0
 
     def cycle(self) -> ScrapeStatus:
-        from butler.adapters.chain.rpc import redact_url
+        from butler.adapters.http.error_text import redact_url
         from butler.usecases.scrape_cycle import failed, scrape_cycle
 
         previous = self.latest.get()

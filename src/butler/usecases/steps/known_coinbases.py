@@ -10,7 +10,7 @@ from butler.domain.coinbases import CoinbaseMapping
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import CheckFailed
 from butler.domain.scraper_config import ScraperConfig
-from butler.ports.coinbase_mapping_files import CoinbaseMappingFiles
+from butler.ports.json_documents import CoinbaseMappingFiles
 
 
 def read_known_coinbases(
