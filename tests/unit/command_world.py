@@ -11,7 +11,14 @@ from butler.domain.address import Address
 from butler.domain.coinbases import CoinbaseMapping
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from butler.entrypoints import cli
-from butler.entrypoints.bootstrap import CycleChain, LoadedNetwork, Services, Settings, build_services
+from butler.entrypoints.bootstrap import (
+    CycleChain,
+    LoadedNetwork,
+    SecretStoreChoice,
+    Services,
+    Settings,
+    build_services,
+)
 from butler.entrypoints.scraper import main as scraper_main
 from butler.ports.chain_fake import FAKE_ROLLUP, FakeChain
 from butler.ports.clock_fake import FixedClock
@@ -43,7 +50,8 @@ min_eth_per_attester = "0.1"
 class CommandWorld:
     """`run(...)` is `aztec-butler ...`, `scrape(...)` is `aztec-butler-scraper ...`, both in `folder`
     with `environ` as their environment. `opened` records each chain a command opened (aggregated or
-    not); `signer` is what --web3signer-url/--web3signer-keys give."""
+    not), `secret_stores_opened` each secret store asked for; `signer` is what --web3signer-url and
+    --web3signer-keys give."""
 
     def __init__(self, folder: Path, *, proposer: bool = False) -> None:
         self.folder = folder
@@ -68,6 +76,7 @@ class CommandWorld:
         self.signer: FakeSignerKeys | None = None
         self.clock = FixedClock()
         self.opened: list[str] = []
+        self.secret_stores_opened: list[SecretStoreChoice] = []
 
     def configure(self, line: str) -> None:
         """One more line in the network config (before any table)."""
@@ -79,7 +88,7 @@ class CommandWorld:
             chains=self._open_chain,
             safes=lambda network, proposer, api_key: self.multisig,
             cycle_chains=self._open_cycle_chain,
-            secret_stores=lambda choice: self.secrets,
+            secret_stores=self._open_secret_store,
             signers=lambda keys_file, url: self.signer,
             key_files=self.key_files,
             publisher_key_files=self.publisher_key_files,
@@ -106,6 +115,10 @@ class CommandWorld:
             publishers=publishers,
             last_updated="2026-01-01T00:00:00Z",
         )
+
+    def _open_secret_store(self, choice: SecretStoreChoice) -> FakeSecretStore:
+        self.secret_stores_opened.append(choice)
+        return self.secrets
 
     def _open_chain(self, network: LoadedNetwork, aggregate: bool) -> FakeChain:
         self.opened.append("aggregated" if aggregate else "plain")

@@ -11,6 +11,7 @@ from butler.domain.address import Address
 from butler.domain.keyfiles import PrivateKeysFile, ProductionKeyfile
 from butler.domain.publisher_sets import PublisherSets
 from butler.domain.scraper_config import AttesterState
+from butler.entrypoints.bootstrap import SecretStoreChoice
 from tests.unit.command_world import SAFE, CommandWorld
 from tests.unit.deployment_values import deployed, new_keys, production, publisher
 from tests.unit.test_add_keys import expected_keystore
@@ -101,6 +102,19 @@ def test_process_private_keys_offline_opens_no_chain_and_needs_no_config(tmp_pat
     assert world.run("process-private-keys", str(KEYS), "--offline", "-o", "out.json") == 0
     assert "offline: not checking" in capsys.readouterr().err
     assert Path("out.json") in world.key_files.files and world.opened == []
+
+
+def test_process_private_keys_to_gcp_names_the_secrets_by_network_with_the_environments_credentials(
+    world, capsys
+):
+    with_private_keys(world, 1)
+    world.environ["GOOGLE_APPLICATION_CREDENTIALS"] = "/operator/adc.json"
+    args = ("--offline", "-n", "testnet", "--secret-store", "gcp", "--gcp-project", "p1")
+    assert world.run("process-private-keys", str(KEYS), *args) == 0
+    assert world.secret_stores_opened == [
+        SecretStoreChoice("gcp", "testnet", "p1", None, "/operator/adc.json")
+    ]
+    assert capsys.readouterr().out == f"{publisher_address(1).checksum}\n"
 
 
 # -- add-keys -------------------------------------------------------------------------------------------

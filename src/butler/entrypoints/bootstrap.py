@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+GCP_CREDENTIALS_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
+
 
 def _read_only(environ: Mapping[str, str]) -> Mapping[str, str]:
     return MappingProxyType(dict(environ))
@@ -217,6 +219,11 @@ class Services:
         return self._safes(network, None, safe_api_key(network.secrets, self.settings.environ))
 
     def secret_store(self, choice: SecretStoreChoice) -> SecretStore:
+        """The store `--secret-store` names; gcp's credentials file, unless given, is the one the
+        environment names."""
+        if choice.kind == "gcp" and choice.credentials_file is None:
+            credentials = self.settings.environ.get(GCP_CREDENTIALS_ENV)
+            choice = attrs.evolve(choice, credentials_file=credentials)
         return self._secret_stores(choice)
 
     def signer(self, keys_file: Path | None, url: str | None) -> SignerKeys | None:

@@ -22,7 +22,6 @@ if TYPE_CHECKING:  # the use case is imported when the command runs, so that --h
 
 CONSOLE, GCP = "console", "gcp"
 SECRET_STORES = (CONSOLE, GCP)
-GCP_CREDENTIALS_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
 
 
 @attrs.frozen
@@ -152,8 +151,7 @@ def run(services: Services, args: Options) -> int:
     choice = SecretStoreChoice(args.secret_store)
     if args.secret_store == GCP:
         network_name = _network_name(services, loaded, args)
-        credentials = services.settings.environ.get(GCP_CREDENTIALS_ENV)
-        choice = SecretStoreChoice(GCP, network_name, args.gcp_project, args.gcp_endpoint, credentials)
+        choice = SecretStoreChoice(GCP, network_name, args.gcp_project, args.gcp_endpoint)
     result = process(
         source,
         target,
