@@ -14,7 +14,7 @@ import attrs
 
 from butler.domain.address import Address
 from butler.domain.coinbase_fill import KnownCoinbase, filled_coinbase
-from butler.domain.errors import CheckFailed
+from butler.domain.errors import CheckFailed, Problem
 from butler.domain.keyfiles import (
     DeployedValidator,
     FeeRecipient,
@@ -123,7 +123,7 @@ def contiguous_groups(items: Sequence[T], count: int) -> list[tuple[T, ...]]:
 
 def publisher_groups(
     sets: PublisherSets, ha_count: int | None, publishers_file: str
-) -> tuple[tuple[PublisherSet, ...], list[str]]:
+) -> tuple[tuple[PublisherSet, ...], list[str | Problem]]:
     """The publisher set of each output keyfile, and the problems that prevent them.
 
     A plain list gives one unnamed set, or K sets named A, B, ... with `ha_count` K. The named form gives
@@ -135,8 +135,13 @@ def publisher_groups(
         if ha_count is not None and ha_count != len(sets.sets):
             names = ", ".join(str(s.name) for s in sets.sets)
             return (), [
-                f"{publishers_file}: names {len(sets.sets)} publisher set(s) ({names}) but "
-                f"--high-availability-count is {ha_count}"
+                Problem(
+                    "{file}: names {count} publisher set(s) ({names}) but {high_availability_count} is {k}",
+                    file=publishers_file,
+                    count=len(sets.sets),
+                    names=names,
+                    k=ha_count,
+                )
             ]
         return sets.sets, []
     publishers = sets.publishers
@@ -260,7 +265,8 @@ def plan_deployment(
 
     Raises CheckFailed listing every problem found; returns only a complete plan.
     """
-    validators, filled, problems = with_known_coinbases(merged_validators(inputs), known_coinbases or {})
+    validators, filled, found = with_known_coinbases(merged_validators(inputs), known_coinbases or {})
+    problems: list[str | Problem] = [*found]
     problems += validator_problems(validators)
     if not validators:
         problems.append(f"{inputs.production_file}, {inputs.new_file}: no validators to deploy")
@@ -345,6 +351,11 @@ def free_suffixed_names(names: Sequence[str], taken: Container[str], label: str)
         if not any(name in taken for name in suffixed):
             return suffixed
     raise CheckFailed(
-        f"{label}: every output name from {output_suffix(1)} to {output_suffix(MAX_OUTPUT_SUFFIX)} is taken; "
-        "move old outputs away or choose another place with -o"
+        Problem(
+            "{label}: every output name from {first} to {last} is taken; "
+            "move old outputs away or choose another place with {output}",
+            label=label,
+            first=output_suffix(1),
+            last=output_suffix(MAX_OUTPUT_SUFFIX),
+        )
     )

@@ -17,7 +17,7 @@ MAX_SET_NAME = 32
 _SET_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_SET_NAME - 1}}}")
 SET_NAME_RULE = f"letters, digits, '-' and '_', starting with a letter or digit, at most {MAX_SET_NAME}"
 HA_SET_NAMES = tuple(string.ascii_uppercase)
-"""Names given to the groups of `--high-availability-count`, in order: A, B, C, ..."""
+"""Names given to the high-availability groups of publishers, in order: A, B, C, ..."""
 
 
 class SetNameError(ValueError):

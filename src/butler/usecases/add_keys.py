@@ -9,7 +9,7 @@ import attrs
 
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
-from butler.domain.errors import ChainError, CheckFailed, UsageError
+from butler.domain.errors import ChainError, CheckFailed, Problem, UsageError
 from butler.domain.keys import attester_address, bls_public_key
 from butler.domain.onchain import KeyStore, Provider
 from butler.domain.registration import RegistrationError, registration_keystore
@@ -44,7 +44,7 @@ class AddKeysOutcome:
     """The Safe the calls were proposed to; None when nothing was proposed."""
     proposals: tuple[Proposal, ...]
     skipped: tuple[tuple[Address, str], ...] = ()
-    """Attesters of the file left out with --skip-known, with where each is already known."""
+    """Attesters of the file left out (`skip_known`), with where each is already known."""
 
 
 def add_keys(
@@ -70,7 +70,7 @@ def add_keys(
     calls are shown even then.
     """
     if chunk_size < 1:
-        raise UsageError(f"--chunk-size must be at least 1, got {chunk_size}")
+        raise UsageError(Problem("{chunk_size} must be at least 1, got {size}", size=chunk_size))
     keys_file = read_checked_private_keys(source, files)
     validators = keys_file.validators
     attesters = tuple(attester_address(v.attester.eth) for v in validators)
@@ -83,7 +83,7 @@ def add_keys(
     if known and not skip_known:
         raise CheckFailed(
             *(f"attester {address}: {where}" for address, where in known.items()),
-            "nothing was proposed; --skip-known proposes only the attesters not known yet",
+            Problem("nothing was proposed; {skip_known} proposes only the attesters not known yet"),
         )
     if known:
         kept = [(a, v) for a, v in zip(attesters, validators, strict=True) if a not in known]

@@ -10,7 +10,7 @@ import attrs
 
 from butler.domain.address import Address
 from butler.domain.deployment import plan_deployment
-from butler.domain.errors import CheckFailed
+from butler.domain.errors import CheckFailed, Problem
 from butler.domain.funding import FundingPlan, keyfile_loads, plan_funding
 from butler.domain.safe import SafeCall
 from butler.domain.scraper_config import assumed_publisher_loads
@@ -22,7 +22,7 @@ from butler.ports.multisig import Multisig, Proposal
 from butler.usecases.steps.chain_answers import answered
 from butler.usecases.steps.deployment_inputs import read_deployment_inputs
 
-Warn = Callable[[str], None]
+Warn = Callable[[str | Problem], None]
 
 
 def loads_from_keyfiles(paths: Sequence[Path], files: KeyFiles) -> dict[Address, int]:
@@ -57,9 +57,13 @@ def loads_from_scraper_config(
     assumed = assumed_publisher_loads(config)
     if assumed.even_split:
         warn(
-            f"{path}: no attester names its publishers: assuming the attesters split evenly over the "
-            f"{len(config.publishers)} publishers (attesters / publishers, rounded up); pass the "
-            "deployment's keyfiles with --keyfile for the exact loads"
+            Problem(
+                "{path}: no attester names its publishers: assuming the attesters split evenly over the "
+                "{count} publishers (attesters / publishers, rounded up); pass the "
+                "deployment's keyfiles with {keyfile} for the exact loads",
+                path=path,
+                count=len(config.publishers),
+            )
         )
         return assumed.loads
     unassigned = sum(1 for attester in config.attesters if not attester.publishers)

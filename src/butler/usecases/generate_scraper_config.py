@@ -13,7 +13,7 @@ from pathlib import Path
 import attrs
 
 from butler.domain.address import Address
-from butler.domain.errors import UsageError
+from butler.domain.errors import Problem, UsageError
 from butler.domain.keys import attester_address
 from butler.domain.scraper_config import ScrapedAttester, ScraperConfig, merged_scraper_config
 from butler.domain.secp256k1_public_keys import addresses_of
@@ -44,7 +44,7 @@ class Generated:
     """Distinct addresses of the signer's keys."""
     signer_publishers: int
     """Of those, the publishers' (web3signer holds the publishers' keys too): not listed as attesters."""
-    notes: tuple[str, ...]
+    notes: tuple[str | Problem, ...]
 
 
 def generate_scraper_config(
@@ -61,11 +61,13 @@ def generate_scraper_config(
 ) -> Generated:
     if sources.empty:
         raise UsageError(
-            "nothing to generate from: pass --production-keys, --web3signer-keys, --web3signer-url or "
-            "--publisher-keys"
+            Problem(
+                "nothing to generate from: pass {production_keys}, {web3signer_keys}, {web3signer_url} or "
+                "{publisher_keys}"
+            )
         )
     existing = scraper_configs.read(output) if scraper_configs.exists(output) else None
-    notes: list[str] = []
+    notes: list[str | Problem] = []
     attesters, publishers = _from_keyfiles(sources.production_keyfiles, key_files, notes)
     if sources.publisher_keys is not None:
         for key in publisher_key_files.read_publisher_keys(sources.publisher_keys):
@@ -86,8 +88,11 @@ def generate_scraper_config(
             )
         if not known_publishers:
             notes.append(
-                f"every key of {sources.signer.source} is listed as an attester: pass --publisher-keys so "
-                "that the publishers' keys are told apart"
+                Problem(
+                    "every key of {source} is listed as an attester: pass {publisher_keys} so "
+                    "that the publishers' keys are told apart",
+                    source=sources.signer.source,
+                )
             )
 
     known = {a.address for a in existing.attesters} if existing is not None else set()
@@ -119,7 +124,7 @@ def generate_scraper_config(
 
 
 def _from_keyfiles(
-    paths: Sequence[Path], key_files: KeyFiles, notes: list[str]
+    paths: Sequence[Path], key_files: KeyFiles, notes: list[str | Problem]
 ) -> tuple[list[ScrapedAttester], dict[Address, None]]:
     """The keyfiles' attesters (one entry per keyfile validator) and their publishers, in file order."""
     incoming: list[ScrapedAttester] = []

@@ -27,7 +27,7 @@ from butler.domain.deployment import (
     output_names,
     plan_deployment,
 )
-from butler.domain.errors import CheckFailed
+from butler.domain.errors import CheckFailed, Problem
 from butler.domain.scraper_config import ScraperConfig, merged_scraper_config
 from butler.domain.wei import Wei
 from butler.ports.chain import Chain
@@ -171,12 +171,13 @@ def prepare_deployment(
         )
     except KeyfileTaken as taken:
         retry = (
-            "choose another -o"
+            "choose another {output}"
             if request.output.exact
             else "run prepare-deployment again: it picks the next free name"
         )
         *problems, outcome = taken.problems
-        raise CheckFailed(*problems, f"{taken.path} appeared after the checks; {retry}", outcome) from None
+        appeared = Problem("{path} appeared after the checks; " + retry, path=taken.path)
+        raise CheckFailed(*problems, appeared, outcome) from None
     return result
 
 
@@ -200,7 +201,11 @@ def _targets(plan: DeploymentPlan, place: OutputPlace, files: KeyFiles) -> list[
     if taken:
         raise CheckFailed(
             *(
-                f"{t}: already exists; prepare-deployment never replaces a file (choose another -o)"
+                Problem(
+                    "{path}: already exists; prepare-deployment never replaces a file "
+                    "(choose another {output})",
+                    path=t,
+                )
                 for t in taken
             )
         )

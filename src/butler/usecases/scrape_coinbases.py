@@ -37,7 +37,7 @@ from butler.domain.coinbases import (
     staked_twice,
 )
 from butler.domain.config import NetworkConfig
-from butler.domain.errors import ChainError, CheckFailed, UsageError
+from butler.domain.errors import ChainError, CheckFailed, Problem, UsageError
 from butler.domain.keyfiles import ProductionKeyfile
 from butler.domain.onchain import StakedWithProvider
 from butler.domain.scraper_config import ScrapedAttester, ScraperConfig, merged_scraper_config
@@ -87,7 +87,7 @@ class Scraped:
     staked_twice: tuple[tuple[Address, Resolution], ...] = ()
     """Attesters staked more than once, each with how it was resolved (`problem` set: it could not be)."""
     keyfile_lacks: tuple[tuple[Address, CoinbaseRecord], ...] = ()
-    """Validators of the --attesters keyfile without the coinbase found on chain for them."""
+    """Validators of the attesters keyfile (`attesters_file`) without the coinbase found on chain for them."""
 
     @property
     def undecidable(self) -> tuple[tuple[Address, str], ...]:
@@ -119,8 +119,11 @@ def scrape_coinbases(
     scraper_config = _scraper_config(request, scraper_configs)
     if request.update_scraper_config and scraper_config is None:
         raise UsageError(
-            f"--update-scraper-config: there is no scraper config at {request.scraper_config_path} "
-            "(generate-scraper-config writes one)"
+            Problem(
+                "{update_scraper_config}: there is no scraper config at {path} "
+                "(generate-scraper-config writes one)",
+                path=request.scraper_config_path,
+            )
         )
 
     provider = resolve_provider(chain, config)
@@ -142,8 +145,13 @@ def scrape_coinbases(
         previous, reorg = _after_reorg(chain, request.mapping_path, previous)
     elif previous is not None and previous.last_scanned_block > head:
         raise CheckFailed(
-            f"{request.mapping_path}: covers blocks up to {previous.last_scanned_block} but the chain's head "
-            f"is {head}: the chain was reset or replaced; rescan with --full"
+            Problem(
+                "{path}: covers blocks up to {last} but the chain's head "
+                "is {head}: the chain was reset or replaced; rescan with {full}",
+                path=request.mapping_path,
+                last=previous.last_scanned_block,
+                head=head,
+            )
         )
     start = request.start_block if request.start_block is not None else config.registry_first_block
     ranges = ranges_to_scan(previous.covered if previous is not None else None, start, safe_head)
@@ -282,9 +290,9 @@ def _keyfile_lacks(
 
 def _check_request(request: ScrapeRequest) -> None:
     if request.start_block is not None and request.start_block < 0:
-        raise UsageError("--start-block: must not be negative")
+        raise UsageError(Problem("{start_block}: must not be negative"))
     if request.confirmations is not None and request.confirmations < 0:
-        raise UsageError("--confirmations: must not be negative")
+        raise UsageError(Problem("{confirmations}: must not be negative"))
 
 
 def _scraper_config(request: ScrapeRequest, files: ScraperConfigFiles) -> ScraperConfig | None:
@@ -311,7 +319,13 @@ def _previous_mapping(
     # Even --full refuses to replace the mapping of another provider or chain: it may be the only copy.
     problem = scope_problem(previous, scope)
     if problem is not None:
-        raise CheckFailed(f"{request.mapping_path}: {problem}; choose another file with -o")
+        raise CheckFailed(
+            Problem(
+                "{path}: {problem}; choose another file with {output}",
+                path=request.mapping_path,
+                problem=problem,
+            )
+        )
     return None if request.full else previous
 
 

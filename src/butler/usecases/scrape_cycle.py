@@ -76,7 +76,9 @@ def scrape_cycle(
         failure = failed(previous, started=started, finished=clock.now(), error=suspect.detail)
         return attrs.evolve(failure, suspicion=suspect.suspicion)
     except ButlerError as error:
-        return failed(previous, started=started, finished=clock.now(), error="; ".join(error.problems))
+        return failed(
+            previous, started=started, finished=clock.now(), error="; ".join(map(str, error.problems))
+        )
     rejected_total = Counter(previous.rejected_total)
     rejected_total.update((r.state, r.position) for r in snapshot.rejected)
     try:
@@ -96,7 +98,7 @@ def scrape_cycle(
             previous,
             started=started,
             finished=clock.now(),
-            error="saving states: " + "; ".join(error.problems),
+            error="saving states: " + "; ".join(map(str, error.problems)),
         )
         return attrs.evolve(failure, snapshot=snapshot, rejected_total=dict(rejected_total))
     finished = clock.now()
