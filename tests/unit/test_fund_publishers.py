@@ -185,7 +185,9 @@ def test_the_scraper_config_gives_loads_for_every_listed_publisher():
 
 def test_a_scraper_config_of_another_network_is_refused():
     with pytest.raises(
-        CheckFailed, match="for network mainnet \\(chain 1\\); this run is for network devnet"
+        CheckFailed,
+        match=f"{SCRAPER}: the scraper config is for network mainnet, chain 1; "
+        "this run is for network devnet, chain 31337",
     ):
         read_loads(scraper_config(network="mainnet", chain_id=1))
 

@@ -567,4 +567,4 @@ def test_a_mapping_of_another_chain_is_refused() -> None:
     world = World()
     world.with_mapping({attester(3).eth: coinbase(3)}, chain_id=1)
     (problem,) = refused(world)
-    assert problem.startswith(f"{MAPPING}: the coinbase mapping holds coinbases of chain 1,")
+    assert problem.startswith(f"{MAPPING}: the coinbase mapping is for chain 1,")

@@ -375,7 +375,9 @@ def test_a_mapping_of_another_provider_is_never_used_nor_replaced(full: bool) ->
     other = World()
     other.mappings = world.mappings
     other.config = attrs.evolve(other.config, staking_registry=Address.from_int(0x0DD))
-    with pytest.raises(CheckFailed, match=f"{MAPPING}: it holds coinbases of chain 31337, staking registry"):
+    with pytest.raises(
+        CheckFailed, match=f"{MAPPING}: the coinbase mapping is for chain 31337, staking registry"
+    ):
         other.run(full=full)
     assert world.mappings.writes == 1
 

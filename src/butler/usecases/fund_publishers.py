@@ -10,9 +10,10 @@ import attrs
 
 from butler.domain.address import Address
 from butler.domain.deployment import plan_deployment
-from butler.domain.errors import CheckFailed, Problem
+from butler.domain.errors import Problem
 from butler.domain.funding import FundingPlan, keyfile_loads, plan_funding
 from butler.domain.safe import SafeCall
+from butler.domain.scope import Scope, check_scope
 from butler.domain.scraper_config import assumed_publisher_loads
 from butler.domain.wei import Wei
 from butler.ports.chain import Chain
@@ -49,11 +50,7 @@ def loads_from_scraper_config(
     web3signer keys) they are assumed split evenly over the publishers, with a warning saying so;
     attesters without publishers beside others with them are left uncounted, with a warning."""
     config = files.read(path)
-    if (config.network, config.chain_id) != (network, chain_id):
-        raise CheckFailed(
-            f"{path}: the scraper config is for network {config.network} (chain {config.chain_id}); "
-            f"this run is for network {network} (chain {chain_id})"
-        )
+    check_scope(path, "scraper config", config.scope, Scope(network, chain_id))
     assumed = assumed_publisher_loads(config)
     if assumed.even_split:
         warn(

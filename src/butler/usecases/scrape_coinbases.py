@@ -31,15 +31,16 @@ from butler.domain.coinbases import (
     ranges_to_scan,
     reorg_point,
     report,
+    reuse_problem,
     rolled_back,
     scanned_mapping,
-    scope_problem,
     staked_twice,
 )
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ChainError, CheckFailed, Problem, UsageError
 from butler.domain.keyfiles import ProductionKeyfile
 from butler.domain.onchain import StakedWithProvider
+from butler.domain.scope import check_scope
 from butler.domain.scraper_config import ScrapedAttester, ScraperConfig, merged_scraper_config
 from butler.domain.stake_resolution import Resolution, resolve_stakes
 from butler.ports.chain import Chain
@@ -134,7 +135,7 @@ def scrape_coinbases(
         provider_id=provider.id,
     )
     if scraper_config is not None:
-        _check_scraper_config_scope(request.scraper_config_path, scraper_config, scope)
+        check_scope(request.scraper_config_path, "scraper config", scraper_config.scope, scope.scope)
     previous = _previous_mapping(request, mappings, scope)
 
     head = chain.head_block()
@@ -300,16 +301,6 @@ def _scraper_config(request: ScrapeRequest, files: ScraperConfigFiles) -> Scrape
     return files.read(path) if files.exists(path) else None
 
 
-def _check_scraper_config_scope(path: Path, config: ScraperConfig, scope: ScanScope) -> None:
-    theirs = (config.network, config.chain_id, config.staking_provider_id)
-    ours = (scope.network, scope.chain_id, scope.provider_id)
-    if theirs != ours:
-        raise CheckFailed(
-            "{}: the scraper config is for network {}, chain {}, provider {}; this run is for network {}, "
-            "chain {}, provider {}".format(path, *theirs, *ours)
-        )
-
-
 def _previous_mapping(
     request: ScrapeRequest, mappings: CoinbaseMappingFiles, scope: ScanScope
 ) -> CoinbaseMapping | None:
@@ -317,7 +308,7 @@ def _previous_mapping(
         return None
     previous = mappings.read(request.mapping_path)
     # Even --full refuses to replace the mapping of another provider or chain: it may be the only copy.
-    problem = scope_problem(previous, scope)
+    problem = reuse_problem(previous, scope)
     if problem is not None:
         raise CheckFailed(
             Problem(
