@@ -24,7 +24,7 @@ from butler.domain.entry_queue import (
 )
 from butler.domain.errors import ButlerError
 from butler.domain.funding import required_top_up
-from butler.domain.lifecycle import CoinbaseException, Observation, coinbase_exception, next_state
+from butler.domain.lifecycle import CoinbaseAlert, Observation, coinbase_alert, next_state
 from butler.domain.onchain import AttesterView, KeyStore
 from butler.domain.scrape_status import RejectedTransition, ScrapeStatus, Snapshot, StateChange
 from butler.domain.scraper_config import (
@@ -225,10 +225,10 @@ def summarise(
             changes.append(StateChange(address, stored, transition.state))
         if transition.rejected:
             rejected.append(RejectedTransition(address, transition.state, transition.position))
-        exception = coinbase_exception(transition.state, attester.coinbase)
-        if exception is CoinbaseException.MISSING:
+        alert = coinbase_alert(transition.state, attester.coinbase)
+        if alert is CoinbaseAlert.MISSING:
             missing.append(address)
-        elif exception is CoinbaseException.URGENT:
+        elif alert is CoinbaseAlert.URGENT:
             urgent.append(address)
     counts = dict.fromkeys(AttesterState, 0)
     counts.update(Counter(states.values()))
