@@ -7,12 +7,11 @@ import pytest
 from butler.domain.address import ZERO_ADDRESS
 from butler.domain.deployment import (
     LowBalance,
-    free_output_names,
     funding_problems,
-    output_names,
     plan_deployment,
 )
 from butler.domain.errors import CheckFailed, Problem
+from butler.domain.output_names import free_output_names, output_names
 from butler.domain.publisher_sets import PublisherSet, PublisherSets, publisher_set_problems
 from butler.entrypoints.console import shown
 from tests.unit.deployment_values import (

@@ -13,9 +13,9 @@ import attrs
 
 from butler.domain.coinbase_fill import FilledKeyfile, fill_keyfile
 from butler.domain.config import NetworkConfig
-from butler.domain.deployment import free_suffixed_names
 from butler.domain.errors import ButlerError, CheckFailed, InputError, Problem, UsageError
 from butler.domain.keyfiles import ProductionKeyfile
+from butler.domain.output_names import free_suffixed_names
 from butler.ports.json_documents import CoinbaseMappingFiles, ScraperConfigFiles
 from butler.ports.key_files import KeyfileLeftBehind, KeyFiles
 from butler.usecases.steps.keyfile_removal import remove_again

@@ -22,12 +22,11 @@ from butler.domain.deployment import (
     DeploymentPlan,
     LowBalance,
     PlannedKeyfile,
-    free_output_names,
     funding_problems,
-    output_names,
     plan_deployment,
 )
 from butler.domain.errors import CheckFailed, Problem
+from butler.domain.output_names import free_output_names, output_names
 from butler.domain.scraper_config import ScraperConfig, merged_scraper_config
 from butler.domain.wei import Wei
 from butler.ports.chain import Chain
