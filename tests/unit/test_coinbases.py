@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from butler.domain.address import ZERO_ADDRESS, Address
+from butler.domain.coinbase_reorgs import reorg_point, rolled_back
 from butler.domain.coinbases import (
     KEPT_CHECKPOINTS,
     BlockRange,
@@ -20,10 +21,8 @@ from butler.domain.coinbases import (
     contradictions,
     merged_coinbases,
     ranges_to_scan,
-    reorg_point,
     report,
     reuse_problem,
-    rolled_back,
     scanned_mapping,
     staked_twice,
 )

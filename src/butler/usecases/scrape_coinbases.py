@@ -19,6 +19,7 @@ from pathlib import Path
 import attrs
 
 from butler.domain.address import Address
+from butler.domain.coinbase_reorgs import reorg_point, rolled_back
 from butler.domain.coinbases import (
     DEFAULT_CONFIRMATIONS,
     BlockRange,
@@ -29,10 +30,8 @@ from butler.domain.coinbases import (
     contradictions,
     merged_coinbases,
     ranges_to_scan,
-    reorg_point,
     report,
     reuse_problem,
-    rolled_back,
     scanned_mapping,
     staked_twice,
 )
