@@ -7,7 +7,7 @@ the addresses are kept. The result is merged into the existing scraper config by
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from pathlib import Path
 
 import attrs
@@ -77,23 +77,10 @@ def generate_scraper_config(
     known_publishers = {*publishers, *(existing.publishers if existing is not None else ())}
     from_signer, signer_publishers = 0, 0
     if sources.signer is not None:
-        signer_addresses = addresses_of(sources.signer.public_keys())
-        from_signer = len(signer_addresses)
-        signer_publishers = sum(1 for address in signer_addresses if address in known_publishers)
-        attesters += [ScrapedAttester(address=a) for a in signer_addresses if a not in known_publishers]
-        if signer_publishers:
-            notes.append(
-                f"{signer_publishers} of the {from_signer} keys of {sources.signer.source} are publishers' "
-                "and are not listed as attesters"
-            )
-        if not known_publishers:
-            notes.append(
-                Problem(
-                    "every key of {source} is listed as an attester: pass {publisher_keys} so "
-                    "that the publishers' keys are told apart",
-                    source=sources.signer.source,
-                )
-            )
+        signer_attesters, from_signer, signer_publishers = _from_signer(
+            sources.signer, known_publishers, notes
+        )
+        attesters += signer_attesters
 
     known = {a.address for a in existing.attesters} if existing is not None else set()
     listed_publishers = sorted(known & known_publishers)
@@ -121,6 +108,30 @@ def generate_scraper_config(
         signer_publishers=signer_publishers,
         notes=tuple(notes),
     )
+
+
+def _from_signer(
+    signer: SignerKeys, known_publishers: Set[Address], notes: list[str | Problem]
+) -> tuple[list[ScrapedAttester], int, int]:
+    """The signer's keys that are no known publisher's, as attesters; how many keys it holds, and how many
+    of them are publishers'."""
+    addresses = addresses_of(signer.public_keys())
+    publishers = sum(1 for address in addresses if address in known_publishers)
+    if publishers:
+        notes.append(
+            f"{publishers} of the {len(addresses)} keys of {signer.source} are publishers' "
+            "and are not listed as attesters"
+        )
+    if not known_publishers:
+        notes.append(
+            Problem(
+                "every key of {source} is listed as an attester: pass {publisher_keys} so "
+                "that the publishers' keys are told apart",
+                source=signer.source,
+            )
+        )
+    attesters = [ScrapedAttester(address=a) for a in addresses if a not in known_publishers]
+    return attesters, len(addresses), publishers
 
 
 def _from_keyfiles(
