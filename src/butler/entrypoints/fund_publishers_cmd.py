@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.domain.config import NetworkConfig, SecretSources
-from butler.domain.errors import UsageError
+from butler.domain.errors import Problem, UsageError
 from butler.domain.wei import Wei, format_eth, format_eth_rounded
-from butler.entrypoints.console import note, run_plac
+from butler.entrypoints.console import note, run_plac, shown
 from butler.entrypoints.options import check_ha_count, long_opt, network_options, scraper_config_option
 
 if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
@@ -275,8 +275,8 @@ def _refuse_repeated_paths(paths: Sequence[Path]) -> None:
         seen[real] = path
 
 
-def _warn(message: str) -> None:
-    note(f"warning: {message}")
+def _warn(message: str | Problem) -> None:
+    note(f"warning: {shown(message)}")
 
 
 def _safe_short(funding: Funding) -> str:

@@ -8,7 +8,7 @@ import plac_core as plac  # plac itself also loads its Tk and multiprocessing ex
 
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import UsageError
-from butler.entrypoints.console import note, run_plac
+from butler.entrypoints.console import note, run_plac, shown
 from butler.entrypoints.options import long_opt, network_options
 from butler.ports.signer_keys import SignerKeys
 
@@ -111,7 +111,7 @@ def generate_scraper_config(
         clock=SystemClock(),
     )
     for line in generated.notes:
-        note(f"note: {line}")
+        note(f"note: {shown(line)}")
     written = generated.config
     verb = "wrote" if generated.created else "updated"
     note(
