@@ -67,8 +67,7 @@ def test_str_of_an_error_is_the_plain_rendering() -> None:
 
 
 SOURCE = Path(butler.__file__).parent
-# Their messages are being reworked elsewhere; each names its flags until then.
-REWORKED_ELSEWHERE = ("adapters/chain", "adapters/safe", "adapters/secrets", "adapters/web3signer.py")
+REWORKED_ELSEWHERE = ("adapters/chain",)
 CORE = sorted(
     path
     for folder in ("domain", "usecases", "ports", "adapters")
