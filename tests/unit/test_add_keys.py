@@ -20,6 +20,7 @@ from butler.domain.onchain import AttesterStatus, AttesterView, G1Point, G2Point
 from butler.domain.registration import registration_keystore
 from butler.domain.safe import Operation, SafeCall, batched
 from butler.domain.staking_registry_calls import add_keys_call_data
+from butler.entrypoints.console import shown
 from butler.ports.chain_fake import FAKE_ROLLUP, FakeChain, fake_registration_digest
 from butler.ports.key_files_fake import FakeKeyFiles
 from butler.ports.multisig_fake import FakeMultisig
@@ -173,7 +174,7 @@ def test_running_again_before_the_owners_execute_is_refused_naming_the_pending_n
     with pytest.raises(CheckFailed) as failure:
         w.run(chunk_size=chunk_size)
 
-    assert failure.value.problems == (
+    assert tuple(map(shown, failure.value.problems)) == (
         *(
             f"attester {attester(n)}: already proposed to Safe {SAFE} in the pending transaction at "
             f"nonce {nonce}"
@@ -242,7 +243,7 @@ def test_running_again_after_execution_names_the_queued_attesters():
     with pytest.raises(CheckFailed) as failure:
         w.run()
 
-    assert failure.value.problems == (
+    assert tuple(map(shown, failure.value.problems)) == (
         *(f"attester {attester(n)}: already in the provider queue" for n in (1, 2)),
         SKIP_HINT,
     )
@@ -259,7 +260,7 @@ def test_every_attester_already_on_chain_is_listed_and_nothing_is_built():
     with pytest.raises(CheckFailed) as failure:
         w.run()
 
-    assert failure.value.problems == (
+    assert tuple(map(shown, failure.value.problems)) == (
         f"attester {attester(2)}: already in the rollup entry queue",
         f"attester {attester(3)}: already in the provider queue",
         f"attester {attester(4)}: already known to the rollup with status EXITING",
@@ -293,8 +294,11 @@ def test_an_unknown_provider_is_refused():
 @pytest.mark.parametrize("chunk_size", [0, -3])
 def test_a_chunk_size_below_one_is_a_usage_error_before_any_read(chunk_size):
     w = world(1)
-    with pytest.raises(UsageError, match="--chunk-size must be at least 1"):
+    with pytest.raises(UsageError) as failure:
         w.run(chunk_size=chunk_size)
+    assert tuple(map(shown, failure.value.problems)) == (
+        f"--chunk-size must be at least 1, got {chunk_size}",
+    )
     assert w.chain.reads == []
 
 
@@ -303,7 +307,7 @@ def test_repeated_keys_fail_like_phase_2():
     w.files.files[SOURCE] = PrivateKeysFile(1, (validator(1), validator(2), validator(1)))
     with pytest.raises(CheckFailed) as failure:
         w.run()
-    assert failure.value.problems == (
+    assert tuple(map(shown, failure.value.problems)) == (
         f"{SOURCE}: validators[2].attester.eth: same key as validators[0].attester.eth",
         f"{SOURCE}: validators[2].attester.bls: same key as validators[0].attester.bls",
     )

@@ -16,7 +16,7 @@ PHASE2 = "key-flow/after_phase2/on-dev-machine/new-public-keys.json"
 
 
 def problems(text: str) -> list[str]:
-    with pytest.raises(codecs.DecodeProblems) as failure:
+    with pytest.raises(codecs.DecodeError) as failure:
         codecs.structure(json_text.parse_json(text), PrivateKeysFile)
     return failure.value.problems
 
@@ -121,7 +121,7 @@ def test_no_problem_ever_repeats_key_material(private_doc_factory, scalar, field
     doc["validators"][0]["attester"][field] = mangled
     try:
         codecs.structure(doc, PrivateKeysFile)
-    except codecs.DecodeProblems as failure:
+    except codecs.DecodeError as failure:
         text = "\n".join(failure.problems)
         assert digits[:16] not in text and digits[-16:] not in text
     else:
@@ -152,9 +152,9 @@ def test_a_production_keyfile_needs_a_remote_signer(reference_dir):
         (reference_dir / "key-flow/after_phase2/on-dev-machine/prod-testnet-keyfile.json").read_text()
     )
     del data["remoteSigner"]
-    with pytest.raises(codecs.DecodeProblems) as failure:
+    with pytest.raises(codecs.DecodeError) as failure:
         codecs.structure(data, ProductionKeyfile)
     assert failure.value.problems == ["remoteSigner: required field missing"]
     data["remoteSigner"] = None
-    with pytest.raises(codecs.DecodeProblems, match="remoteSigner: expected a value, got null"):
+    with pytest.raises(codecs.DecodeError, match="remoteSigner: expected a value, got null"):
         codecs.structure(data, ProductionKeyfile)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import itertools
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from butler.domain.address import ZERO_ADDRESS, Address
+from butler.domain.coinbase_reorgs import reorg_point, rolled_back
 from butler.domain.coinbases import (
     KEPT_CHECKPOINTS,
     BlockRange,
@@ -19,11 +21,9 @@ from butler.domain.coinbases import (
     contradictions,
     merged_coinbases,
     ranges_to_scan,
-    reorg_point,
     report,
-    rolled_back,
+    reuse_problem,
     scanned_mapping,
-    scope_problem,
     staked_twice,
 )
 from butler.domain.errors import CheckFailed
@@ -158,7 +158,9 @@ def test_a_mapping_extended_by_its_scanned_ranges_covers_them_all() -> None:
     first = scanned_mapping(None, SCOPE, [BlockRange(100, 200)], {})
     later = scanned_mapping(first, SCOPE, [BlockRange(40, 99), BlockRange(201, 300)], {})
     assert (later.first_block, later.last_scanned_block) == (40, 300)
-    assert later.scope == SCOPE
+    assert (later.network, later.chain_id, later.staking_registry, later.provider_id) == attrs.astuple(
+        SCOPE, recurse=False
+    )
 
 
 def mapping(**changes: object) -> CoinbaseMapping:
@@ -179,7 +181,7 @@ def mapping(**changes: object) -> CoinbaseMapping:
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
-        ({"chain_id": 1}, "it holds coinbases of chain 1"),
+        ({"chain_id": 1}, "the coinbase mapping is for chain 1"),
         ({"provider_id": 2}, "provider 2; this run is for"),
         (
             {"staking_registry": Address.from_int(7)},
@@ -191,12 +193,12 @@ def mapping(**changes: object) -> CoinbaseMapping:
     ],
 )
 def test_a_mapping_of_another_scope_or_malformed_is_not_reused(changes, reason) -> None:
-    problem = scope_problem(mapping(**changes), SCOPE)
+    problem = reuse_problem(mapping(**changes), SCOPE)
     assert problem is not None and reason in problem
 
 
 def test_a_mapping_of_the_scope_is_reused_whatever_the_network_is_called() -> None:
-    assert scope_problem(mapping(network="renamed"), SCOPE) is None
+    assert reuse_problem(mapping(network="renamed"), SCOPE) is None
 
 
 def test_equal_mappings_are_equal_whatever_order_they_were_built_in() -> None:

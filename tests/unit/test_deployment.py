@@ -7,13 +7,13 @@ import pytest
 from butler.domain.address import ZERO_ADDRESS
 from butler.domain.deployment import (
     LowBalance,
-    free_output_names,
     funding_problems,
-    output_names,
     plan_deployment,
 )
-from butler.domain.errors import CheckFailed
+from butler.domain.errors import CheckFailed, Problem
+from butler.domain.output_names import free_output_names, output_names
 from butler.domain.publisher_sets import PublisherSet, PublisherSets, publisher_set_problems
+from butler.entrypoints.console import shown
 from tests.unit.deployment_values import (
     NEW,
     PRODUCTION,
@@ -30,7 +30,7 @@ from tests.unit.deployment_values import (
 P = [publisher(n) for n in range(1, 11)]
 
 
-def problems_of(error: pytest.ExceptionInfo[CheckFailed]) -> list[str]:
+def problems_of(error: pytest.ExceptionInfo[CheckFailed]) -> list[str | Problem]:
     return list(error.value.problems)
 
 
@@ -151,7 +151,7 @@ def test_named_sets_give_their_own_files_and_a_disagreeing_count_is_refused() ->
 
     with pytest.raises(CheckFailed) as failed:
         plan_deployment(case, ha_count=3)
-    assert problems_of(failed) == [
+    assert [shown(p) for p in problems_of(failed)] == [
         f"{PUBLISHERS}: names 2 publisher set(s) (east, west) but --high-availability-count is 3"
     ]
 

@@ -15,15 +15,13 @@ from hypothesis import strategies as st
 from butler.domain.address import ZERO_ADDRESS, Address
 from butler.domain.deployment import (
     DeploymentInputs,
-    contiguous_groups,
-    free_output_names,
     funding_problems,
-    output_suffix,
     plan_deployment,
 )
 from butler.domain.errors import CheckFailed
 from butler.domain.keyfiles import PublicAttester, PublicValidator
-from butler.domain.publisher_sets import HA_SET_NAMES, PublisherSet, PublisherSets
+from butler.domain.output_names import free_output_names, output_suffix
+from butler.domain.publisher_sets import HA_SET_NAMES, PublisherSet, PublisherSets, contiguous_groups
 from butler.domain.scraper_config import (
     AttesterState,
     ScrapedAttester,

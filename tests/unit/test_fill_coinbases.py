@@ -187,7 +187,8 @@ def test_a_mapping_of_another_registry_is_refused() -> None:
         1, "devnet", 31337, Address.from_int(0xBAD), 1, 0, 40, mapping.coinbases
     )
     with pytest.raises(
-        CheckFailed, match="the coinbase mapping holds coinbases of chain 31337, staking registry"
+        CheckFailed,
+        match=f"the coinbase mapping is for chain 31337, staking registry {Address.from_int(0xBAD)},",
     ):
         world.run(A)
 

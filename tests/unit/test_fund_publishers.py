@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from butler.domain.address import Address
-from butler.domain.errors import CheckFailed, InputError
+from butler.domain.errors import CheckFailed, InputError, Problem
 from butler.domain.funding import DEFAULT_THRESHOLD_WEI, Skipped
 from butler.domain.keyfiles import DeployedValidator, FeeRecipient, ProductionKeyfile, PublicAttester
 from butler.domain.keys import BlsSecretKey, bls_public_key
@@ -19,6 +19,7 @@ from butler.domain.safe import Operation, SafeCall, multisend_calls
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from butler.domain.wei import WEI_PER_ETH as ETH
 from butler.entrypoints.cli import run
+from butler.entrypoints.console import shown
 from butler.ports.chain_fake import FakeChain
 from butler.ports.json_documents_fake import FakeJsonDocuments
 from butler.ports.key_files_fake import FakeKeyFiles
@@ -159,8 +160,8 @@ def scraper_config(*attesters: ScrapedAttester, publishers=(), network="devnet",
     return ScraperConfig(1, network, chain_id, 1, attesters, tuple(publishers), "2026-01-01T00:00:00Z")
 
 
-def read_loads(config: ScraperConfig) -> tuple[dict[Address, int], list[str]]:
-    warnings: list[str] = []
+def read_loads(config: ScraperConfig) -> tuple[dict[Address, int], list[str | Problem]]:
+    warnings: list[str | Problem] = []
     loads = loads_from_scraper_config(
         SCRAPER,
         FakeJsonDocuments({SCRAPER: config}),
@@ -185,7 +186,9 @@ def test_the_scraper_config_gives_loads_for_every_listed_publisher():
 
 def test_a_scraper_config_of_another_network_is_refused():
     with pytest.raises(
-        CheckFailed, match="for network mainnet \\(chain 1\\); this run is for network devnet"
+        CheckFailed,
+        match=f"{SCRAPER}: the scraper config is for network mainnet, chain 1; "
+        "this run is for network devnet, chain 31337",
     ):
         read_loads(scraper_config(network="mainnet", chain_id=1))
 
@@ -198,7 +201,7 @@ def test_a_scraper_config_without_any_publisher_assignment_assumes_an_even_split
     )
     loads, warnings = read_loads(config)
     assert loads == {P[0]: 3, P[1]: 3}  # five attesters still counted, over two publishers
-    assert warnings == [
+    assert [shown(w) for w in warnings] == [
         f"{SCRAPER}: no attester names its publishers: assuming the attesters split evenly over the 2 "
         "publishers (attesters / publishers, rounded up); pass the deployment's keyfiles with --keyfile "
         "for the exact loads"

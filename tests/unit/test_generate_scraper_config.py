@@ -15,6 +15,7 @@ from butler.domain.keyfiles import DeployedValidator, FeeRecipient, ProductionKe
 from butler.domain.keys import BlsPublicKey, EthSecretKey, attester_address
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from butler.domain.secp256k1_public_keys import Secp256k1PublicKey
+from butler.entrypoints.console import shown
 from butler.ports.clock_fake import FixedClock
 from butler.ports.json_documents_fake import FakeJsonDocuments
 from butler.ports.key_files_fake import FakeKeyFiles
@@ -186,7 +187,7 @@ def test_a_config_of_another_network_chain_or_provider_is_refused(changes: dict[
 def test_a_signer_list_without_known_publishers_says_so() -> None:
     world = World()
     generated = world.run(Sources(signer=FakeSignerKeys([public_key(1)], source="web3signer http://s:9000")))
-    assert generated.notes == (
+    assert tuple(map(shown, generated.notes)) == (
         "every key of web3signer http://s:9000 is listed as an attester: pass --publisher-keys so that the "
         "publishers' keys are told apart",
     )

@@ -10,10 +10,10 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from butler.domain.address import ZERO_ADDRESS, Address
 from butler.domain.lifecycle import (
     TRANSITIONS,
-    CoinbaseException,
+    CoinbaseAlert,
     Observation,
     Position,
-    coinbase_exception,
+    coinbase_alert,
     next_state,
 )
 from butler.domain.onchain import AttesterStatus
@@ -136,17 +136,15 @@ def test_no_observation_takes_an_active_attester_back_to_new() -> None:
     [
         (S.NEW, None),
         (S.IN_STAKING_PROVIDER_QUEUE, None),
-        (S.IN_STAKING_QUEUE, CoinbaseException.MISSING),
-        (S.ACTIVE, CoinbaseException.URGENT),
+        (S.IN_STAKING_QUEUE, CoinbaseAlert.MISSING),
+        (S.ACTIVE, CoinbaseAlert.URGENT),
         (S.NO_LONGER_ACTIVE, None),
     ],
 )
-def test_a_missing_coinbase_matters_from_the_entry_queue_on(
-    state: S, expected: CoinbaseException | None
-) -> None:
-    assert coinbase_exception(state, None) is expected
-    assert coinbase_exception(state, ZERO_ADDRESS) is expected, "a zero coinbase is no coinbase"
-    assert coinbase_exception(state, Address.from_int(0xC0B)) is None
+def test_a_missing_coinbase_matters_from_the_entry_queue_on(state: S, expected: CoinbaseAlert | None) -> None:
+    assert coinbase_alert(state, None) is expected
+    assert coinbase_alert(state, ZERO_ADDRESS) is expected, "a zero coinbase is no coinbase"
+    assert coinbase_alert(state, Address.from_int(0xC0B)) is None
 
 
 class Lifecycle(RuleBasedStateMachine):

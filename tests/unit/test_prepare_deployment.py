@@ -17,6 +17,7 @@ from butler.domain.keyfiles import ProductionKeyfile
 from butler.domain.publisher_sets import PublisherSets
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from butler.domain.wei import WEI_PER_ETH as ETH
+from butler.entrypoints.console import shown
 from butler.ports.chain_fake import FakeChain
 from butler.ports.clock_fake import FixedClock
 from butler.ports.deployment_writes_fake import FakeDeploymentWrites
@@ -142,7 +143,7 @@ def refused(
         world.run(ha_count=ha_count, output=output)
     assert world.snapshot() == before
     assert world.scraper.writes == 0
-    return list(failed.value.problems)
+    return [shown(p) for p in failed.value.problems]
 
 
 def conflict(n: int, source: str, recorded: Address) -> str:
@@ -451,7 +452,7 @@ def test_a_file_appearing_after_the_checks_is_never_replaced_and_the_run_can_sim
     with pytest.raises(CheckFailed) as failed:
         world.run(ha_count=3)
 
-    assert list(failed.value.problems) == [
+    assert [shown(p) for p in failed.value.problems] == [
         f"{b}: already exists; creating a keyfile never replaces a file",
         f"{b} appeared after the checks; run prepare-deployment again: it picks the next free name",
         f"nothing was written: the keyfile(s) already created were removed again ({a})",
@@ -473,7 +474,7 @@ def test_a_file_appearing_at_an_exact_output_name_asks_for_another_name() -> Non
     with pytest.raises(CheckFailed) as failed:
         world.run(output=OutputPlace(Path("/out"), "keys.json", exact=True))
 
-    assert list(failed.value.problems) == [
+    assert [shown(p) for p in failed.value.problems] == [
         f"{target}: already exists; creating a keyfile never replaces a file",
         f"{target} appeared after the checks; choose another -o",
         "nothing was written",
@@ -565,4 +566,4 @@ def test_a_mapping_of_another_chain_is_refused() -> None:
     world = World()
     world.with_mapping({attester(3).eth: coinbase(3)}, chain_id=1)
     (problem,) = refused(world)
-    assert problem.startswith(f"{MAPPING}: the coinbase mapping holds coinbases of chain 1,")
+    assert problem.startswith(f"{MAPPING}: the coinbase mapping is for chain 1,")

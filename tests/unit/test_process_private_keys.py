@@ -11,6 +11,7 @@ from butler.domain.errors import ButlerError, CheckFailed, InputError
 from butler.domain.keyfiles import FeeRecipient, PrivateAttester, PrivateKeysFile, PrivateValidator
 from butler.domain.keys import attester_address, bls_public_key, parse_bls_secret_key, parse_eth_secret_key
 from butler.domain.publisher_sets import PublisherSets
+from butler.entrypoints.console import shown
 from butler.ports.chain_fake import FakeChain
 from butler.ports.key_files_fake import FakeKeyFiles
 from butler.ports.secret_store_fake import FakeSecretStore
@@ -149,8 +150,11 @@ def test_the_publishers_file_lists_each_publisher_once_in_file_order():
 def test_an_existing_publishers_file_is_kept_and_nothing_is_stored():
     files = FakeKeyFiles({SOURCE: keys_file(validator(1)), PUBLISHERS: "earlier batch"})
     secrets = FakeSecretStore()
-    with pytest.raises(CheckFailed, match="--publishers-output or pass --force"):
+    with pytest.raises(CheckFailed) as refused:
         run(files, secrets)
+    assert tuple(map(shown, refused.value.problems)) == (
+        f"{PUBLISHERS}: already exists; choose another path with --publishers-output or pass --force",
+    )
     assert files.files[PUBLISHERS] == "earlier batch" and OUTPUT not in files.files and not secrets.stored
 
 

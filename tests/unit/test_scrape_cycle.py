@@ -336,9 +336,21 @@ def test_an_updated_scraper_config_takes_effect_on_the_next_cycle() -> None:
 @pytest.mark.parametrize(
     ("change", "words"),
     [
-        ({"network": "mainnet"}, "is for network 'devnet', the network config for 'mainnet'"),
-        ({"chain_id": 1}, "is for chain id 31337, the network config for 1"),
-        ({"provider_id": 2}, "is for staking provider 1, the network config for 2"),
+        (
+            {"network": "mainnet"},
+            "is for network devnet, chain 31337, provider 1; this run is for network mainnet, chain 31337, "
+            "provider 1",
+        ),
+        (
+            {"chain_id": 1},
+            "is for network devnet, chain 31337, provider 1; this run is for network devnet, chain 1, "
+            "provider 1",
+        ),
+        (
+            {"provider_id": 2},
+            "is for network devnet, chain 31337, provider 1; this run is for network devnet, chain 31337, "
+            "provider 2",
+        ),
     ],
 )
 def test_a_scraper_config_for_another_network_fails_the_cycle(change: dict[str, Any], words: str) -> None:
@@ -352,15 +364,15 @@ def test_a_scraper_config_for_another_network_fails_the_cycle(change: dict[str, 
     assert w.files.writes == 0
 
 
-def test_every_problem_is_recorded_on_one_line() -> None:
+def test_every_difference_is_recorded_on_one_line() -> None:
     w = every_state_world()
     w.network = network(network="mainnet", chain_id=1)
 
     status = w.cycle()
 
     assert status.error == (
-        f"{PATH}: the scraper config is for network 'devnet', the network config for 'mainnet'; "
-        f"{PATH}: the scraper config is for chain id 31337, the network config for 1"
+        f"{PATH}: the scraper config is for network devnet, chain 31337, provider 1; "
+        "this run is for network mainnet, chain 1, provider 1"
     )
 
 

@@ -67,7 +67,7 @@ def rewritten(value: object, cls: type) -> object:
 
 
 def problems_of(data: object, cls: type) -> list[str]:
-    with pytest.raises(codecs.DecodeProblems) as failure:
+    with pytest.raises(codecs.DecodeError) as failure:
         codecs.structure(data, cls)
     return failure.value.problems
 

@@ -23,7 +23,7 @@ from butler.adapters.http.retry import (
     Transient,
     exponential_backoff,
 )
-from butler.domain.errors import ButlerError, InputError, UsageError
+from butler.domain.errors import ButlerError, InputError, Problem, UsageError
 from butler.domain.secp256k1_public_keys import PublicKeyListError, Secp256k1PublicKey, parse_public_key_list
 
 PUBLIC_KEYS_PATH = "/api/v1/eth1/publicKeys"
@@ -56,7 +56,7 @@ class Web3SignerClient:
         session: requests.Session | None = None,
     ) -> None:
         if not url.startswith(("http://", "https://")):
-            raise UsageError("--web3signer-url: expected an http:// or https:// URL")
+            raise UsageError(Problem("{web3signer_url}: expected an http:// or https:// URL"))
         self._endpoint = public_keys_url(url)
         self._node = redact_url(url)
         self._timeout = timeout

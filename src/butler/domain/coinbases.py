@@ -15,6 +15,7 @@ import attrs
 from butler.domain.address import Address
 from butler.domain.errors import CheckFailed
 from butler.domain.onchain import StakedWithProvider
+from butler.domain.scope import Scope, out_of_scope
 
 COINBASE_MAPPING_VERSION = 1
 DEFAULT_CONFIRMATIONS = 12
@@ -86,15 +87,17 @@ class Checkpoint:
 
 @attrs.frozen
 class ScanScope:
-    """What a mapping is about. A mapping of another chain, registry or provider is never reused."""
+    """What a scan is about, every part known: what its mapping records. A mapping of another chain,
+    registry or provider is never reused (`reuse_problem`)."""
 
     network: str
     chain_id: int
     staking_registry: Address
     provider_id: int
 
-    def describe(self) -> str:
-        return f"chain {self.chain_id}, staking registry {self.staking_registry}, provider {self.provider_id}"
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.network, self.chain_id, self.staking_registry, self.provider_id)
 
 
 def _frozen_coinbases(value: Mapping[Address, CoinbaseRecord]) -> Mapping[Address, CoinbaseRecord]:
@@ -122,20 +125,22 @@ class CoinbaseMapping:
     undecidable so far): looked at again on every run."""
 
     @property
-    def scope(self) -> ScanScope:
-        return ScanScope(self.network, self.chain_id, self.staking_registry, self.provider_id)
+    def scope(self) -> Scope:
+        """The network's name is left out: a mapping serves its chain, registry and provider whatever the
+        network config calls them."""
+        return Scope(None, self.chain_id, self.staking_registry, self.provider_id)
 
     @property
     def covered(self) -> BlockRange:
         return BlockRange(self.first_block, self.last_scanned_block)
 
 
-def scope_problem(mapping: CoinbaseMapping, scope: ScanScope) -> str | None:
-    """Why `mapping` cannot serve a scan of `scope`, or None when it can."""
-    theirs = (mapping.chain_id, mapping.staking_registry, mapping.provider_id)
-    ours = (scope.chain_id, scope.staking_registry, scope.provider_id)
-    if theirs != ours:
-        return f"it holds coinbases of {mapping.scope.describe()}; this run is for {scope.describe()}"
+def reuse_problem(mapping: CoinbaseMapping, scope: ScanScope) -> str | None:
+    """Why `mapping` cannot serve a scan of `scope` (another scope, or blocks that are no range), or None
+    when it can."""
+    other = out_of_scope("coinbase mapping", mapping.scope, scope.scope)
+    if other is not None:
+        return other
     if mapping.first_block < 0 or mapping.first_block > mapping.last_scanned_block:
         return (
             f"firstBlock {mapping.first_block} and lastScannedBlock {mapping.last_scanned_block} are not a "
@@ -266,30 +271,6 @@ def scanned_mapping(
         coinbases=coinbases,
         checkpoints=tuple(kept[b] for b in sorted(kept)[-KEPT_CHECKPOINTS:]),
         unsettled=tuple(sorted(set(unsettled))),
-    )
-
-
-def reorg_point(checkpoints: Sequence[Checkpoint], hashes: Mapping[int, str]) -> int | None:
-    """None when every checkpoint's block still has its hash in `hashes` (the chain now); otherwise the
-    newest checkpoint block below the first that differs or is gone, which the chain still agrees with
-    (-1: none is), so that everything after it must be scanned again."""
-    ordered = sorted(checkpoints, key=lambda c: c.block)
-    for index, checkpoint in enumerate(ordered):
-        if hashes.get(checkpoint.block) != checkpoint.hash:
-            return ordered[index - 1].block if index else -1
-    return None
-
-
-def rolled_back(mapping: CoinbaseMapping, last_good: int) -> CoinbaseMapping | None:
-    """`mapping` as it was when it covered blocks up to `last_good`: later coinbases and checkpoints
-    dropped, its attesters staked more than once looked at again. None when it covered nothing then."""
-    if last_good < mapping.first_block:
-        return None
-    return attrs.evolve(
-        mapping,
-        last_scanned_block=min(mapping.last_scanned_block, last_good),
-        coinbases={a: r for a, r in mapping.coinbases.items() if r.block <= last_good},
-        checkpoints=tuple(c for c in mapping.checkpoints if c.block <= last_good),
     )
 
 

@@ -6,15 +6,13 @@ listing every problem it found, so a failed check can never leave half a deploym
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Container, Mapping, Sequence
-from typing import TypeVar
+from collections.abc import Mapping, Sequence
 
 import attrs
 
 from butler.domain.address import Address
 from butler.domain.coinbase_fill import KnownCoinbase, filled_coinbase
-from butler.domain.errors import CheckFailed
+from butler.domain.errors import CheckFailed, Problem
 from butler.domain.keyfiles import (
     DeployedValidator,
     FeeRecipient,
@@ -22,13 +20,9 @@ from butler.domain.keyfiles import (
     PublicAttester,
     PublicKeysFile,
 )
-from butler.domain.publisher_sets import HA_SET_NAMES, PublisherSet, PublisherSets, publisher_set_problems
+from butler.domain.publisher_sets import PublisherSet, PublisherSets, publisher_groups, publisher_set_problems
 from butler.domain.scraper_config import ScrapedAttester
 from butler.domain.wei import Wei
-
-T = TypeVar("T")
-
-MAX_OUTPUT_SUFFIX = 1000
 
 
 @attrs.frozen
@@ -110,45 +104,6 @@ def validator_problems(validators: Sequence[MergedValidator]) -> list[str]:
                 "leave the field out until the real coinbase is known"
             )
     return problems
-
-
-def contiguous_groups(items: Sequence[T], count: int) -> list[tuple[T, ...]]:
-    """`count` contiguous groups of floor(m/count) items, the last one taking the remainder (SPEC §5)."""
-    if not 1 <= count <= len(items):
-        raise ValueError(f"cannot cut {len(items)} items into {count} non-empty groups")
-    size = len(items) // count
-    cuts = [j * size for j in range(count)] + [len(items)]
-    return [tuple(items[start:end]) for start, end in itertools.pairwise(cuts)]
-
-
-def publisher_groups(
-    sets: PublisherSets, ha_count: int | None, publishers_file: str
-) -> tuple[tuple[PublisherSet, ...], list[str]]:
-    """The publisher set of each output keyfile, and the problems that prevent them.
-
-    A plain list gives one unnamed set, or K sets named A, B, ... with `ha_count` K. The named form gives
-    its own sets; a K that disagrees with their number is a problem, not silently ignored.
-    """
-    if ha_count is not None and not 1 <= ha_count <= len(HA_SET_NAMES):
-        raise ValueError(f"a high-availability count is between 1 and {len(HA_SET_NAMES)}")
-    if sets.named:
-        if ha_count is not None and ha_count != len(sets.sets):
-            names = ", ".join(str(s.name) for s in sets.sets)
-            return (), [
-                f"{publishers_file}: names {len(sets.sets)} publisher set(s) ({names}) but "
-                f"--high-availability-count is {ha_count}"
-            ]
-        return sets.sets, []
-    publishers = sets.publishers
-    if ha_count is None:
-        return (PublisherSet(None, publishers),), []
-    if len(publishers) < ha_count:
-        return (), [
-            f"{publishers_file}: {len(publishers)} publisher(s) cannot be split into {ha_count} "
-            "high-availability sets: every server needs at least one publisher of its own"
-        ]
-    groups = contiguous_groups(publishers, ha_count)
-    return tuple(PublisherSet(name, group) for name, group in zip(HA_SET_NAMES, groups, strict=False)), []
 
 
 def assign_round_robin(
@@ -260,7 +215,8 @@ def plan_deployment(
 
     Raises CheckFailed listing every problem found; returns only a complete plan.
     """
-    validators, filled, problems = with_known_coinbases(merged_validators(inputs), known_coinbases or {})
+    validators, filled, found = with_known_coinbases(merged_validators(inputs), known_coinbases or {})
+    problems: list[str | Problem] = [*found]
     problems += validator_problems(validators)
     if not validators:
         problems.append(f"{inputs.production_file}, {inputs.new_file}: no validators to deploy")
@@ -319,32 +275,3 @@ def funding_problems(
             elif balance < required:
                 warnings.append(LowBalance(publisher, balance, required, load))
     return errors, warnings
-
-
-def output_suffix(n: int) -> str:
-    """`.new`, then `.new2`, `.new3`, ..."""
-    return ".new" if n == 1 else f".new{n}"
-
-
-def output_names(base: str, set_names: Sequence[str | None], suffix: str = "") -> tuple[str, ...]:
-    """`<base><suffix>` for an unnamed set, `<set>_<base><suffix>` for a named one (SPEC §5)."""
-    return tuple(base + suffix if name is None else f"{name}_{base}{suffix}" for name in set_names)
-
-
-def free_output_names(base: str, set_names: Sequence[str | None], taken: Container[str]) -> tuple[str, ...]:
-    """The first suffix under which no file of the set is taken: an existing output is never replaced,
-    and a high-availability set always shares one suffix."""
-    return free_suffixed_names(output_names(base, set_names), taken, base)
-
-
-def free_suffixed_names(names: Sequence[str], taken: Container[str], label: str) -> tuple[str, ...]:
-    """`names` with the first suffix (`.new`, `.new2`, ...) under which none of them is taken, the same
-    for all; `label` names them in the error when every suffix is taken."""
-    for n in range(1, MAX_OUTPUT_SUFFIX + 1):
-        suffixed = tuple(name + output_suffix(n) for name in names)
-        if not any(name in taken for name in suffixed):
-            return suffixed
-    raise CheckFailed(
-        f"{label}: every output name from {output_suffix(1)} to {output_suffix(MAX_OUTPUT_SUFFIX)} is taken; "
-        "move old outputs away or choose another place with -o"
-    )

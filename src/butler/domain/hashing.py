@@ -1,7 +1,7 @@
 """Keccak-256, the one hash the Ethereum formats need.
 
 The hash library is loaded on the first call, not on import: every module that names a hash would
-otherwise pay for it, `--help` included. pycryptodome is loaded through its ctypes back-end, which it
+otherwise pay for it, help output included. pycryptodome is loaded through its ctypes back-end, which it
 falls back to when cffi is missing: its default cffi back-end parses C declarations with pycparser when
 the library loads, which costs more at start-up and is no faster per call (numbers in bench/bench_keccak.py).
 """

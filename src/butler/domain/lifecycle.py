@@ -51,8 +51,6 @@ from butler.domain.address import Address
 from butler.domain.onchain import AttesterStatus
 from butler.domain.scraper_config import AttesterState
 
-S = AttesterState
-
 
 class Position(enum.Enum):
     """Where the chain shows an attester in one cycle."""
@@ -85,34 +83,35 @@ class Observation:
         return Position.ABSENT
 
 
-P = Position
-
 TRANSITIONS: Mapping[tuple[AttesterState, Position], AttesterState | None] = {
-    (S.NEW, P.ABSENT): S.NEW,
-    (S.NEW, P.PROVIDER_QUEUE): S.IN_STAKING_PROVIDER_QUEUE,
-    (S.NEW, P.ENTRY_QUEUE): S.IN_STAKING_QUEUE,
-    (S.NEW, P.VALIDATING): S.ACTIVE,
-    (S.NEW, P.EXITED): S.NO_LONGER_ACTIVE,
-    (S.IN_STAKING_PROVIDER_QUEUE, P.ABSENT): S.NEW,
-    (S.IN_STAKING_PROVIDER_QUEUE, P.PROVIDER_QUEUE): S.IN_STAKING_PROVIDER_QUEUE,
-    (S.IN_STAKING_PROVIDER_QUEUE, P.ENTRY_QUEUE): S.IN_STAKING_QUEUE,
-    (S.IN_STAKING_PROVIDER_QUEUE, P.VALIDATING): S.ACTIVE,
-    (S.IN_STAKING_PROVIDER_QUEUE, P.EXITED): S.NO_LONGER_ACTIVE,
-    (S.IN_STAKING_QUEUE, P.ABSENT): S.NEW,
-    (S.IN_STAKING_QUEUE, P.PROVIDER_QUEUE): S.IN_STAKING_PROVIDER_QUEUE,
-    (S.IN_STAKING_QUEUE, P.ENTRY_QUEUE): S.IN_STAKING_QUEUE,
-    (S.IN_STAKING_QUEUE, P.VALIDATING): S.ACTIVE,
-    (S.IN_STAKING_QUEUE, P.EXITED): S.NO_LONGER_ACTIVE,
-    (S.ACTIVE, P.ABSENT): S.NO_LONGER_ACTIVE,
-    (S.ACTIVE, P.PROVIDER_QUEUE): None,
-    (S.ACTIVE, P.ENTRY_QUEUE): None,
-    (S.ACTIVE, P.VALIDATING): S.ACTIVE,
-    (S.ACTIVE, P.EXITED): S.NO_LONGER_ACTIVE,
-    (S.NO_LONGER_ACTIVE, P.ABSENT): S.NO_LONGER_ACTIVE,
-    (S.NO_LONGER_ACTIVE, P.PROVIDER_QUEUE): None,
-    (S.NO_LONGER_ACTIVE, P.ENTRY_QUEUE): None,
-    (S.NO_LONGER_ACTIVE, P.VALIDATING): None,
-    (S.NO_LONGER_ACTIVE, P.EXITED): S.NO_LONGER_ACTIVE,
+    (AttesterState.NEW, Position.ABSENT): AttesterState.NEW,
+    (AttesterState.NEW, Position.PROVIDER_QUEUE): AttesterState.IN_STAKING_PROVIDER_QUEUE,
+    (AttesterState.NEW, Position.ENTRY_QUEUE): AttesterState.IN_STAKING_QUEUE,
+    (AttesterState.NEW, Position.VALIDATING): AttesterState.ACTIVE,
+    (AttesterState.NEW, Position.EXITED): AttesterState.NO_LONGER_ACTIVE,
+    (AttesterState.IN_STAKING_PROVIDER_QUEUE, Position.ABSENT): AttesterState.NEW,
+    (
+        AttesterState.IN_STAKING_PROVIDER_QUEUE,
+        Position.PROVIDER_QUEUE,
+    ): AttesterState.IN_STAKING_PROVIDER_QUEUE,
+    (AttesterState.IN_STAKING_PROVIDER_QUEUE, Position.ENTRY_QUEUE): AttesterState.IN_STAKING_QUEUE,
+    (AttesterState.IN_STAKING_PROVIDER_QUEUE, Position.VALIDATING): AttesterState.ACTIVE,
+    (AttesterState.IN_STAKING_PROVIDER_QUEUE, Position.EXITED): AttesterState.NO_LONGER_ACTIVE,
+    (AttesterState.IN_STAKING_QUEUE, Position.ABSENT): AttesterState.NEW,
+    (AttesterState.IN_STAKING_QUEUE, Position.PROVIDER_QUEUE): AttesterState.IN_STAKING_PROVIDER_QUEUE,
+    (AttesterState.IN_STAKING_QUEUE, Position.ENTRY_QUEUE): AttesterState.IN_STAKING_QUEUE,
+    (AttesterState.IN_STAKING_QUEUE, Position.VALIDATING): AttesterState.ACTIVE,
+    (AttesterState.IN_STAKING_QUEUE, Position.EXITED): AttesterState.NO_LONGER_ACTIVE,
+    (AttesterState.ACTIVE, Position.ABSENT): AttesterState.NO_LONGER_ACTIVE,
+    (AttesterState.ACTIVE, Position.PROVIDER_QUEUE): None,
+    (AttesterState.ACTIVE, Position.ENTRY_QUEUE): None,
+    (AttesterState.ACTIVE, Position.VALIDATING): AttesterState.ACTIVE,
+    (AttesterState.ACTIVE, Position.EXITED): AttesterState.NO_LONGER_ACTIVE,
+    (AttesterState.NO_LONGER_ACTIVE, Position.ABSENT): AttesterState.NO_LONGER_ACTIVE,
+    (AttesterState.NO_LONGER_ACTIVE, Position.PROVIDER_QUEUE): None,
+    (AttesterState.NO_LONGER_ACTIVE, Position.ENTRY_QUEUE): None,
+    (AttesterState.NO_LONGER_ACTIVE, Position.VALIDATING): None,
+    (AttesterState.NO_LONGER_ACTIVE, Position.EXITED): AttesterState.NO_LONGER_ACTIVE,
 }
 
 # A missing pair would make `next_state` partial; fail at import rather than on some later cycle.
@@ -142,19 +141,19 @@ def next_state(previous: AttesterState, observation: Observation) -> Transition:
     return Transition(previous=previous, position=position, state=target, rejected=False)
 
 
-class CoinbaseException(enum.Enum):
+class CoinbaseAlert(enum.Enum):
     """Why an attester's missing coinbase matters: rewards are about to flow, or already flow."""
 
     MISSING = "MISSING"  # in the entry queue: validating soon
     URGENT = "URGENT"  # validating: rewards go nowhere we know of
 
 
-def coinbase_exception(state: AttesterState, coinbase: Address | None) -> CoinbaseException | None:
+def coinbase_alert(state: AttesterState, coinbase: Address | None) -> CoinbaseAlert | None:
     """Whether an attester in `state` lacks the known non-zero coinbase it needs by now."""
     if coinbase is not None and not coinbase.is_zero:
         return None
     if state is AttesterState.IN_STAKING_QUEUE:
-        return CoinbaseException.MISSING
+        return CoinbaseAlert.MISSING
     if state is AttesterState.ACTIVE:
-        return CoinbaseException.URGENT
+        return CoinbaseAlert.URGENT
     return None

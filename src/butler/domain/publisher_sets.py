@@ -1,23 +1,30 @@
 """The available publishers file (SPEC §3): one list of publishers, or one named set per HA server.
 
 Malformed addresses are the reader's business; what is checked here is what only makes sense for the
-file as a whole: empty sets, a publisher listed twice, a publisher shared by two servers.
+file as a whole: empty sets, a publisher listed twice, a publisher shared by two servers. And which
+set each output keyfile gets (`publisher_groups`).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import string
+from collections.abc import Sequence
+from typing import TypeVar
 
 import attrs
 
 from butler.domain.address import Address
+from butler.domain.errors import Problem
+
+T = TypeVar("T")
 
 MAX_SET_NAME = 32
 _SET_NAME = re.compile(rf"[A-Za-z0-9][A-Za-z0-9_-]{{0,{MAX_SET_NAME - 1}}}")
 SET_NAME_RULE = f"letters, digits, '-' and '_', starting with a letter or digit, at most {MAX_SET_NAME}"
 HA_SET_NAMES = tuple(string.ascii_uppercase)
-"""Names given to the groups of `--high-availability-count`, in order: A, B, C, ..."""
+"""Names given to the high-availability groups of publishers, in order: A, B, C, ..."""
 
 
 class SetNameError(ValueError):
@@ -106,3 +113,47 @@ def publisher_set_problems(sets: PublisherSets) -> list[str]:
                 f"(also {where.label(at)}){shared}"
             )
     return problems
+
+
+def contiguous_groups(items: Sequence[T], count: int) -> list[tuple[T, ...]]:
+    """`count` contiguous groups of floor(m/count) items, the last one taking the remainder (SPEC §5)."""
+    if not 1 <= count <= len(items):
+        raise ValueError(f"cannot cut {len(items)} items into {count} non-empty groups")
+    size = len(items) // count
+    cuts = [j * size for j in range(count)] + [len(items)]
+    return [tuple(items[start:end]) for start, end in itertools.pairwise(cuts)]
+
+
+def publisher_groups(
+    sets: PublisherSets, ha_count: int | None, publishers_file: str
+) -> tuple[tuple[PublisherSet, ...], list[str | Problem]]:
+    """The publisher set of each output keyfile, and the problems that prevent them.
+
+    A plain list gives one unnamed set, or K sets named A, B, ... with `ha_count` K. The named form gives
+    its own sets; a K that disagrees with their number is a problem, not silently ignored.
+    """
+    if ha_count is not None and not 1 <= ha_count <= len(HA_SET_NAMES):
+        raise ValueError(f"a high-availability count is between 1 and {len(HA_SET_NAMES)}")
+    if sets.named:
+        if ha_count is not None and ha_count != len(sets.sets):
+            names = ", ".join(str(s.name) for s in sets.sets)
+            return (), [
+                Problem(
+                    "{file}: names {count} publisher set(s) ({names}) but {high_availability_count} is {k}",
+                    file=publishers_file,
+                    count=len(sets.sets),
+                    names=names,
+                    k=ha_count,
+                )
+            ]
+        return sets.sets, []
+    publishers = sets.publishers
+    if ha_count is None:
+        return (PublisherSet(None, publishers),), []
+    if len(publishers) < ha_count:
+        return (), [
+            f"{publishers_file}: {len(publishers)} publisher(s) cannot be split into {ha_count} "
+            "high-availability sets: every server needs at least one publisher of its own"
+        ]
+    groups = contiguous_groups(publishers, ha_count)
+    return tuple(PublisherSet(name, group) for name, group in zip(HA_SET_NAMES, groups, strict=False)), []

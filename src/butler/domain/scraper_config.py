@@ -10,6 +10,7 @@ import attrs
 
 from butler.domain.address import ZERO_ADDRESS, Address
 from butler.domain.errors import CheckFailed
+from butler.domain.scope import Scope, out_of_scope
 
 SCRAPER_CONFIG_VERSION = 1
 
@@ -43,6 +44,10 @@ class ScraperConfig:
     attesters: tuple[ScrapedAttester, ...]
     publishers: tuple[Address, ...]
     last_updated: str
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.network, self.chain_id, provider_id=self.staking_provider_id)
 
 
 def timestamp(moment: datetime) -> str:
@@ -105,13 +110,11 @@ def merged_scraper_config(
     """`existing` updated with `attesters` (see `merged_attesters`); `publishers` replaces the list when
     given. A config of another network, chain or provider is refused rather than mixed in."""
     if existing is not None:
-        theirs = (existing.network, existing.chain_id, existing.staking_provider_id)
-        ours = (network, chain_id, staking_provider_id)
-        if theirs != ours:
-            raise CheckFailed(
-                "the scraper config is for network {}, chain {}, provider {}; this run is for network {}, "
-                "chain {}, provider {}".format(*theirs, *ours)
-            )
+        other = out_of_scope(
+            "scraper config", existing.scope, Scope(network, chain_id, provider_id=staking_provider_id)
+        )
+        if other is not None:
+            raise CheckFailed(other)
     kept_publishers = existing.publishers if existing is not None else ()
     return ScraperConfig(
         version=SCRAPER_CONFIG_VERSION,

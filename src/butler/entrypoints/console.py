@@ -8,10 +8,10 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TextIO
 
-from butler.domain.errors import ButlerError
+from butler.domain.errors import ButlerError, Problem
 from butler.domain.redaction import redact
 
 _known_secrets: set[str] = set()
@@ -28,15 +28,35 @@ def redacted(text: str) -> str:
     return redact(text, _known_secrets)
 
 
-def report_error(error: ButlerError, stream: TextIO | None = None) -> int:
+SHORT_FLAGS_SHOWN = {"output": "-o"}
+"""Inputs that messages name by their short flag (the same in every command, see `options`)."""
+
+
+def flag_for(name: str, flags: Mapping[str, str] = SHORT_FLAGS_SHOWN) -> str:
+    """The flag that gives the input `name`: `flags[name]`, else plac's long option for a parameter of
+    that name (`chunk_size` -> `--chunk-size`). An entry point whose flag is named otherwise passes its
+    own `flags`."""
+    return flags.get(name) or "--" + name.replace("_", "-")
+
+
+def shown(message: str | Problem, flags: Mapping[str, str] = SHORT_FLAGS_SHOWN) -> str:
+    """`message` as the operator reads it: the inputs a problem names shown as their flags."""
+    if isinstance(message, Problem):
+        return message.render(lambda name: flag_for(name, flags))
+    return message
+
+
+def report_error(
+    error: ButlerError, stream: TextIO | None = None, flags: Mapping[str, str] = SHORT_FLAGS_SHOWN
+) -> int:
     out = stream if stream is not None else sys.stderr
     for problem in error.problems:
-        out.write(redacted(f"error: {problem}") + "\n")
+        out.write(redacted(f"error: {shown(problem, flags)}") + "\n")
     return error.exit_code
 
 
-def note(message: str) -> None:
-    sys.stderr.write(redacted(message) + "\n")
+def note(message: str | Problem) -> None:
+    sys.stderr.write(redacted(shown(message)) + "\n")
 
 
 class RedactingStream(io.TextIOBase):

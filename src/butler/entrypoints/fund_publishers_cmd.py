@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 import attrs
 import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
-from butler.domain.errors import UsageError
-from butler.entrypoints.console import note, parse_plac
+from butler.domain.errors import Problem, UsageError
+from butler.entrypoints.console import note, parse_plac, shown
 from butler.entrypoints.options import check_ha_count, long_opt, network_options, scraper_config_option
 
 if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
@@ -263,8 +263,8 @@ def _refuse_repeated_paths(paths: Sequence[Path]) -> None:
         seen[real] = path
 
 
-def _warn(message: str) -> None:
-    note(f"warning: {message}")
+def _warn(message: str | Problem) -> None:
+    note(f"warning: {shown(message)}")
 
 
 def _safe_short(funding: Funding) -> str:

@@ -10,7 +10,7 @@ import attrs
 import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.domain.errors import UsageError
-from butler.entrypoints.console import note, parse_plac
+from butler.entrypoints.console import note, parse_plac, shown
 from butler.entrypoints.options import long_opt, network_options
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ def run(services: Services, args: Options) -> int:
         clock=services.clock,
     )
     for line in generated.notes:
-        note(f"note: {line}")
+        note(f"note: {shown(line)}")
     written = generated.config
     verb = "wrote" if generated.created else "updated"
     note(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
-from butler.domain.errors import CheckFailed
+from butler.domain.errors import CheckFailed, Problem
 from butler.domain.keyfiles import ProductionKeyfile
 from butler.domain.scraper_config import ScraperConfig
 
@@ -17,7 +17,7 @@ class KeyfileTaken(CheckFailed):
     """`write_set` found `path` taken by a file that appeared after the caller's checks; that file was left
     as it was, and nothing of the set was kept."""
 
-    def __init__(self, path: Path, *problems: str) -> None:
+    def __init__(self, path: Path, *problems: str | Problem) -> None:
         super().__init__(*problems)
         self.path = path
 

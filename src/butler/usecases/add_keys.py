@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import attrs
 
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
-from butler.domain.errors import ChainError, CheckFailed, UsageError
-from butler.domain.keys import attester_address, bls_public_key
+from butler.domain.errors import ChainError, CheckFailed, Problem, UsageError
+from butler.domain.keys import BlsSecretKey, attester_address, bls_public_key
 from butler.domain.onchain import KeyStore, Provider
 from butler.domain.registration import RegistrationError, registration_keystore
 from butler.domain.safe import SafeCall
@@ -44,7 +44,7 @@ class AddKeysOutcome:
     """The Safe the calls were proposed to; None when nothing was proposed."""
     proposals: tuple[Proposal, ...]
     skipped: tuple[tuple[Address, str], ...] = ()
-    """Attesters of the file left out with --skip-known, with where each is already known."""
+    """Attesters of the file left out (`skip_known`), with where each is already known."""
 
 
 def add_keys(
@@ -70,7 +70,7 @@ def add_keys(
     calls are shown even then.
     """
     if chunk_size < 1:
-        raise UsageError(f"--chunk-size must be at least 1, got {chunk_size}")
+        raise UsageError(Problem("{chunk_size} must be at least 1, got {size}", size=chunk_size))
     keys_file = read_checked_private_keys(source, files)
     validators = keys_file.validators
     attesters = tuple(attester_address(v.attester.eth) for v in validators)
@@ -83,7 +83,7 @@ def add_keys(
     if known and not skip_known:
         raise CheckFailed(
             *(f"attester {address}: {where}" for address, where in known.items()),
-            "nothing was proposed; --skip-known proposes only the attesters not known yet",
+            Problem("nothing was proposed; {skip_known} proposes only the attesters not known yet"),
         )
     if known:
         kept = [(a, v) for a, v in zip(attesters, validators, strict=True) if a not in known]
@@ -94,18 +94,7 @@ def add_keys(
         nothing = Registration(provider, config.staking_registry, (), (), ())
         return AddKeysOutcome(nothing, None, (), skipped)
 
-    secret_keys = [v.attester.bls for v in validators]
-    digests = chain.registration_digests([bls_public_key(sk).point for sk in secret_keys])
-    if len(digests) != len(secret_keys):
-        raise ChainError(f"asked the GSE for {len(secret_keys)} registration digests, got {len(digests)}")
-    keystores: list[KeyStore] = []
-    for done, (attester, sk, digest) in enumerate(zip(attesters, secret_keys, digests, strict=True), 1):
-        try:
-            keystores.append(registration_keystore(attester, sk, digest))
-        except RegistrationError as exc:
-            raise ChainError(f"attester {attester}: {exc}") from None
-        progress(done, len(secret_keys))
-
+    keystores = _keystores(chain, attesters, [v.attester.bls for v in validators], progress)
     registration = Registration(
         provider=provider,
         registry=config.staking_registry,
@@ -125,3 +114,20 @@ def add_keys(
             "the Safe could not execute addKeysToProvider; nothing proposed"
         )
     return AddKeysOutcome(registration, safe, tuple(multisig.propose(registration.calls)), skipped)
+
+
+def _keystores(
+    chain: Chain, attesters: Sequence[Address], secret_keys: Sequence[BlsSecretKey], progress: Progress
+) -> list[KeyStore]:
+    """The registration data of each attester, signed with its BLS key over the GSE's digest of it."""
+    digests = chain.registration_digests([bls_public_key(sk).point for sk in secret_keys])
+    if len(digests) != len(secret_keys):
+        raise ChainError(f"asked the GSE for {len(secret_keys)} registration digests, got {len(digests)}")
+    keystores: list[KeyStore] = []
+    for done, (attester, sk, digest) in enumerate(zip(attesters, secret_keys, digests, strict=True), 1):
+        try:
+            keystores.append(registration_keystore(attester, sk, digest))
+        except RegistrationError as exc:
+            raise ChainError(f"attester {attester}: {exc}") from None
+        progress(done, len(secret_keys))
+    return keystores

@@ -13,9 +13,9 @@ import attrs
 
 from butler.domain.coinbase_fill import FilledKeyfile, fill_keyfile
 from butler.domain.config import NetworkConfig
-from butler.domain.deployment import free_suffixed_names
-from butler.domain.errors import ButlerError, CheckFailed, InputError, UsageError
+from butler.domain.errors import ButlerError, CheckFailed, InputError, Problem, UsageError
 from butler.domain.keyfiles import ProductionKeyfile
+from butler.domain.output_names import free_suffixed_names
 from butler.ports.json_documents import CoinbaseMappingFiles, ScraperConfigFiles
 from butler.ports.key_files import KeyfileLeftBehind, KeyFiles
 from butler.usecases.steps.keyfile_removal import remove_again
@@ -50,9 +50,9 @@ def fill_coinbases(
     scraper_config_path: Path,
 ) -> FillResult:
     if not keyfiles:
-        raise UsageError("--keyfile: name at least one keyfile")
+        raise UsageError(Problem("{keyfile}: name at least one keyfile"))
     if len(set(keyfiles)) != len(keyfiles):
-        raise UsageError("--keyfile: a keyfile is named twice")
+        raise UsageError(Problem("{keyfile}: a keyfile is named twice"))
     read = _read_all(keyfiles, files)
     scraper_config = (
         scraper_configs.read(scraper_config_path) if scraper_configs.exists(scraper_config_path) else None
@@ -64,7 +64,7 @@ def fill_coinbases(
         scraper_config=scraper_config,
         scraper_config_path=scraper_config_path,
     )
-    problems: list[str] = []
+    problems: list[str | Problem] = []
     filled: list[FilledKeyfile] = []
     for path, keyfile in zip(keyfiles, read, strict=True):
         try:
@@ -88,7 +88,7 @@ def fill_coinbases(
 
 def _read_all(paths: Sequence[Path], files: KeyFiles) -> list[ProductionKeyfile]:
     """Every keyfile, reporting the problems of all of them at once."""
-    problems: list[str] = []
+    problems: list[str | Problem] = []
     read: list[ProductionKeyfile] = []
     for path in paths:
         try:

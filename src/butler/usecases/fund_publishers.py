@@ -10,9 +10,10 @@ import attrs
 
 from butler.domain.address import Address
 from butler.domain.deployment import plan_deployment
-from butler.domain.errors import CheckFailed
+from butler.domain.errors import Problem
 from butler.domain.funding import FundingPlan, keyfile_loads, plan_funding
 from butler.domain.safe import SafeCall
+from butler.domain.scope import Scope, check_scope
 from butler.domain.scraper_config import assumed_publisher_loads
 from butler.domain.wei import Wei
 from butler.ports.chain import Chain
@@ -22,7 +23,7 @@ from butler.ports.multisig import Multisig, Proposal
 from butler.usecases.steps.chain_answers import answered
 from butler.usecases.steps.deployment_inputs import read_deployment_inputs
 
-Warn = Callable[[str], None]
+Warn = Callable[[str | Problem], None]
 
 
 def loads_from_keyfiles(paths: Sequence[Path], files: KeyFiles) -> dict[Address, int]:
@@ -49,17 +50,17 @@ def loads_from_scraper_config(
     web3signer keys) they are assumed split evenly over the publishers, with a warning saying so;
     attesters without publishers beside others with them are left uncounted, with a warning."""
     config = files.read(path)
-    if (config.network, config.chain_id) != (network, chain_id):
-        raise CheckFailed(
-            f"{path}: the scraper config is for network {config.network} (chain {config.chain_id}); "
-            f"this run is for network {network} (chain {chain_id})"
-        )
+    check_scope(path, "scraper config", config.scope, Scope(network, chain_id))
     assumed = assumed_publisher_loads(config)
     if assumed.even_split:
         warn(
-            f"{path}: no attester names its publishers: assuming the attesters split evenly over the "
-            f"{len(config.publishers)} publishers (attesters / publishers, rounded up); pass the "
-            "deployment's keyfiles with --keyfile for the exact loads"
+            Problem(
+                "{path}: no attester names its publishers: assuming the attesters split evenly over the "
+                "{count} publishers (attesters / publishers, rounded up); pass the "
+                "deployment's keyfiles with {keyfile} for the exact loads",
+                path=path,
+                count=len(config.publishers),
+            )
         )
         return assumed.loads
     unassigned = sum(1 for attester in config.attesters if not attester.publishers)

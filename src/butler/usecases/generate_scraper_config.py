@@ -7,13 +7,13 @@ the addresses are kept. The result is merged into the existing scraper config by
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from pathlib import Path
 
 import attrs
 
 from butler.domain.address import Address
-from butler.domain.errors import UsageError
+from butler.domain.errors import Problem, UsageError
 from butler.domain.keys import attester_address
 from butler.domain.scraper_config import ScrapedAttester, ScraperConfig, merged_scraper_config
 from butler.domain.secp256k1_public_keys import addresses_of
@@ -44,7 +44,7 @@ class Generated:
     """Distinct addresses of the signer's keys."""
     signer_publishers: int
     """Of those, the publishers' (web3signer holds the publishers' keys too): not listed as attesters."""
-    notes: tuple[str, ...]
+    notes: tuple[str | Problem, ...]
 
 
 def generate_scraper_config(
@@ -61,11 +61,13 @@ def generate_scraper_config(
 ) -> Generated:
     if sources.empty:
         raise UsageError(
-            "nothing to generate from: pass --production-keys, --web3signer-keys, --web3signer-url or "
-            "--publisher-keys"
+            Problem(
+                "nothing to generate from: pass {production_keys}, {web3signer_keys}, {web3signer_url} or "
+                "{publisher_keys}"
+            )
         )
     existing = scraper_configs.read(output) if scraper_configs.exists(output) else None
-    notes: list[str] = []
+    notes: list[str | Problem] = []
     attesters, publishers = _from_keyfiles(sources.production_keyfiles, key_files, notes)
     if sources.publisher_keys is not None:
         for key in publisher_key_files.read_publisher_keys(sources.publisher_keys):
@@ -75,20 +77,10 @@ def generate_scraper_config(
     known_publishers = {*publishers, *(existing.publishers if existing is not None else ())}
     from_signer, signer_publishers = 0, 0
     if sources.signer is not None:
-        signer_addresses = addresses_of(sources.signer.public_keys())
-        from_signer = len(signer_addresses)
-        signer_publishers = sum(1 for address in signer_addresses if address in known_publishers)
-        attesters += [ScrapedAttester(address=a) for a in signer_addresses if a not in known_publishers]
-        if signer_publishers:
-            notes.append(
-                f"{signer_publishers} of the {from_signer} keys of {sources.signer.source} are publishers' "
-                "and are not listed as attesters"
-            )
-        if not known_publishers:
-            notes.append(
-                f"every key of {sources.signer.source} is listed as an attester: pass --publisher-keys so "
-                "that the publishers' keys are told apart"
-            )
+        signer_attesters, from_signer, signer_publishers = _from_signer(
+            sources.signer, known_publishers, notes
+        )
+        attesters += signer_attesters
 
     known = {a.address for a in existing.attesters} if existing is not None else set()
     listed_publishers = sorted(known & known_publishers)
@@ -118,8 +110,32 @@ def generate_scraper_config(
     )
 
 
+def _from_signer(
+    signer: SignerKeys, known_publishers: Set[Address], notes: list[str | Problem]
+) -> tuple[list[ScrapedAttester], int, int]:
+    """The signer's keys that are no known publisher's, as attesters; how many keys it holds, and how many
+    of them are publishers'."""
+    addresses = addresses_of(signer.public_keys())
+    publishers = sum(1 for address in addresses if address in known_publishers)
+    if publishers:
+        notes.append(
+            f"{publishers} of the {len(addresses)} keys of {signer.source} are publishers' "
+            "and are not listed as attesters"
+        )
+    if not known_publishers:
+        notes.append(
+            Problem(
+                "every key of {source} is listed as an attester: pass {publisher_keys} so "
+                "that the publishers' keys are told apart",
+                source=signer.source,
+            )
+        )
+    attesters = [ScrapedAttester(address=a) for a in addresses if a not in known_publishers]
+    return attesters, len(addresses), publishers
+
+
 def _from_keyfiles(
-    paths: Sequence[Path], key_files: KeyFiles, notes: list[str]
+    paths: Sequence[Path], key_files: KeyFiles, notes: list[str | Problem]
 ) -> tuple[list[ScrapedAttester], dict[Address, None]]:
     """The keyfiles' attesters (one entry per keyfile validator) and their publishers, in file order."""
     incoming: list[ScrapedAttester] = []

@@ -17,17 +17,17 @@ import attrs
 
 from butler.domain.address import Address
 from butler.domain.coinbase_fill import KnownCoinbase
+from butler.domain.coinbases import CoinbaseMapping
 from butler.domain.config import NetworkConfig
 from butler.domain.deployment import (
     DeploymentPlan,
     LowBalance,
     PlannedKeyfile,
-    free_output_names,
     funding_problems,
-    output_names,
     plan_deployment,
 )
-from butler.domain.errors import CheckFailed
+from butler.domain.errors import CheckFailed, Problem
+from butler.domain.output_names import free_output_names, output_names
 from butler.domain.scraper_config import ScraperConfig, merged_scraper_config
 from butler.domain.wei import Wei
 from butler.ports.chain import Chain
@@ -111,23 +111,7 @@ def prepare_deployment(
     if not dry_run:
         for line in writes.recover(request.output.folder, request.scraper_config):
             report(line)
-    inputs = read_deployment_inputs(request.production, request.new_public_keys, request.publishers, files)
-    existing = (
-        scraper_configs.read(request.scraper_config)
-        if scraper_configs.exists(request.scraper_config)
-        else None
-    )
-    known: dict[Address, KnownCoinbase] = {}
-    mapping = None
-    if mappings is not None:
-        known, mapping = read_known_coinbases(
-            network,
-            mappings=mappings,
-            mapping_path=request.coinbase_mapping,
-            scraper_config=existing,
-            scraper_config_path=request.scraper_config,
-        )
-    plan = plan_deployment(inputs, ha_count=request.ha_count, known_coinbases=known)
+    plan, existing, mapping = _plan(request, network, files, scraper_configs, mappings)
     targets = _targets(plan, request.output, files)
 
     provider = resolve_provider(chain, network)
@@ -160,24 +144,57 @@ def prepare_deployment(
         scraper_attesters_added=len(updated.attesters) - known_before,
         dry_run=dry_run,
     )
-    if dry_run:
-        return result
+    if not dry_run:
+        _write(result, request, writes)
+    return result
 
+
+def _plan(
+    request: DeploymentRequest,
+    network: NetworkConfig,
+    files: KeyFiles,
+    scraper_configs: ScraperConfigFiles,
+    mappings: CoinbaseMappingFiles | None,
+) -> tuple[DeploymentPlan, ScraperConfig | None, CoinbaseMapping | None]:
+    """The plan, with the coinbases the mapping and the scraper config know filled in; the scraper config
+    and the mapping it read (None: not there, or not asked for)."""
+    inputs = read_deployment_inputs(request.production, request.new_public_keys, request.publishers, files)
+    existing = (
+        scraper_configs.read(request.scraper_config)
+        if scraper_configs.exists(request.scraper_config)
+        else None
+    )
+    known: dict[Address, KnownCoinbase] = {}
+    mapping = None
+    if mappings is not None:
+        known, mapping = read_known_coinbases(
+            network,
+            mappings=mappings,
+            mapping_path=request.coinbase_mapping,
+            scraper_config=existing,
+            scraper_config_path=request.scraper_config,
+        )
+    return plan_deployment(inputs, ha_count=request.ha_count, known_coinbases=known), existing, mapping
+
+
+def _write(result: DeploymentResult, request: DeploymentRequest, writes: DeploymentWrites) -> None:
+    """Write the keyfiles and the scraper config, all or nothing; a keyfile that appeared since the checks
+    is never replaced."""
     try:
         writes.write_set(
             [(written.path, written.planned.keyfile) for written in result.keyfiles],
             request.scraper_config,
-            updated,
+            result.scraper_config,
         )
     except KeyfileTaken as taken:
         retry = (
-            "choose another -o"
+            "choose another {output}"
             if request.output.exact
             else "run prepare-deployment again: it picks the next free name"
         )
         *problems, outcome = taken.problems
-        raise CheckFailed(*problems, f"{taken.path} appeared after the checks; {retry}", outcome) from None
-    return result
+        appeared = Problem("{path} appeared after the checks; " + retry, path=taken.path)
+        raise CheckFailed(*problems, appeared, outcome) from None
 
 
 class _TakenIn:
@@ -200,7 +217,11 @@ def _targets(plan: DeploymentPlan, place: OutputPlace, files: KeyFiles) -> list[
     if taken:
         raise CheckFailed(
             *(
-                f"{t}: already exists; prepare-deployment never replaces a file (choose another -o)"
+                Problem(
+                    "{path}: already exists; prepare-deployment never replaces a file "
+                    "(choose another {output})",
+                    path=t,
+                )
                 for t in taken
             )
         )

@@ -14,7 +14,7 @@ from butler.domain.derivation import (
     public_keys_file,
     publisher_addresses,
 )
-from butler.domain.errors import CheckFailed
+from butler.domain.errors import CheckFailed, Problem
 from butler.domain.keyfiles import DerivedValidator
 from butler.ports.chain import Chain
 from butler.ports.key_files import KeyFiles
@@ -54,7 +54,7 @@ def default_output(source: Path, cwd: Path) -> Path:
 
 
 def default_publishers_output(source: Path, public_output: Path) -> Path:
-    """`publishers-<source name>` beside the public-keys file: phase 3's --available-publishers."""
+    """`publishers-<source name>` beside the public-keys file: phase 3's available-publishers file."""
     return public_output.parent / f"publishers-{source.name}"
 
 
@@ -77,9 +77,14 @@ def process_private_keys(
     Writes the public-keys file and the available-publishers file (the addresses of the file's
     publisher keys), neither of them replacing a file unless `overwrite`."""
     keys_file = read_checked_private_keys(source, files)
-    for target, option in ((output, "-o"), (publishers_output, "--publishers-output")):
+    for target, option in ((output, "{output}"), (publishers_output, "{publishers_output}")):
         if not overwrite and files.exists(target):
-            raise CheckFailed(f"{target}: already exists; choose another path with {option} or pass --force")
+            raise CheckFailed(
+                Problem(
+                    "{target}: already exists; choose another path with " + option + " or pass {force}",
+                    target=target,
+                )
+            )
         files.check_writable(target)
 
     total = len(keys_file.validators)

@@ -13,7 +13,7 @@ problem writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
@@ -22,33 +22,26 @@ from butler.domain.address import Address
 from butler.domain.coinbases import (
     DEFAULT_CONFIRMATIONS,
     BlockRange,
-    Checkpoint,
     CoinbaseMapping,
     CoinbaseRecord,
     ScanScope,
     contradictions,
-    merged_coinbases,
-    ranges_to_scan,
-    reorg_point,
     report,
-    rolled_back,
+    reuse_problem,
     scanned_mapping,
-    scope_problem,
-    staked_twice,
 )
 from butler.domain.config import NetworkConfig
-from butler.domain.errors import ChainError, CheckFailed, UsageError
+from butler.domain.errors import CheckFailed, Problem, UsageError
 from butler.domain.keyfiles import ProductionKeyfile
-from butler.domain.onchain import StakedWithProvider
+from butler.domain.scope import check_scope
 from butler.domain.scraper_config import ScrapedAttester, ScraperConfig, merged_scraper_config
-from butler.domain.stake_resolution import Resolution, resolve_stakes
+from butler.domain.stake_resolution import Resolution
 from butler.ports.chain import Chain
 from butler.ports.clock import Clock
 from butler.ports.json_documents import CoinbaseMappingFiles, ScraperConfigFiles
 from butler.ports.key_files import KeyFiles
+from butler.usecases.steps.coinbase_scan import Progress, ScanPlan, merged_scan, plan_scan, scan_stakes
 from butler.usecases.steps.providers import resolve_provider
-
-Progress = Callable[[int, int], None]
 
 DEFAULT_PIECE_BLOCKS = 10_000
 """Blocks per call to the chain port: how often progress is reported. The adapter splits further when
@@ -87,7 +80,7 @@ class Scraped:
     staked_twice: tuple[tuple[Address, Resolution], ...] = ()
     """Attesters staked more than once, each with how it was resolved (`problem` set: it could not be)."""
     keyfile_lacks: tuple[tuple[Address, CoinbaseRecord], ...] = ()
-    """Validators of the --attesters keyfile without the coinbase found on chain for them."""
+    """Validators of the attesters keyfile (`attesters_file`) without the coinbase found on chain for them."""
 
     @property
     def undecidable(self) -> tuple[tuple[Address, str], ...]:
@@ -110,19 +103,7 @@ def scrape_coinbases(
     progress: Progress,
     piece_blocks: int = DEFAULT_PIECE_BLOCKS,
 ) -> Scraped:
-    _check_request(request)
-    keyfile = (
-        key_files.read_production_keyfile(request.attesters_file)
-        if request.attesters_file is not None
-        else None
-    )
-    scraper_config = _scraper_config(request, scraper_configs)
-    if request.update_scraper_config and scraper_config is None:
-        raise UsageError(
-            f"--update-scraper-config: there is no scraper config at {request.scraper_config_path} "
-            "(generate-scraper-config writes one)"
-        )
-
+    keyfile, scraper_config = _read_inputs(request, key_files, scraper_configs)
     provider = resolve_provider(chain, config)
     scope = ScanScope(
         network=config.network,
@@ -131,82 +112,81 @@ def scrape_coinbases(
         provider_id=provider.id,
     )
     if scraper_config is not None:
-        _check_scraper_config_scope(request.scraper_config_path, scraper_config, scope)
-    previous = _previous_mapping(request, mappings, scope)
-
-    head = chain.head_block()
-    confirmations = request.confirmations if request.confirmations is not None else DEFAULT_CONFIRMATIONS
-    safe_head = head - confirmations
-    reorg = None
-    if previous is not None and previous.checkpoints:
-        previous, reorg = _after_reorg(chain, request.mapping_path, previous)
-    elif previous is not None and previous.last_scanned_block > head:
-        raise CheckFailed(
-            f"{request.mapping_path}: covers blocks up to {previous.last_scanned_block} but the chain's head "
-            f"is {head}: the chain was reset or replaced; rescan with --full"
-        )
-    start = request.start_block if request.start_block is not None else config.registry_first_block
-    ranges = ranges_to_scan(previous.covered if previous is not None else None, start, safe_head)
-    covered = [*([previous.covered] if previous is not None else []), *ranges]
-    last = max((r.last for r in covered), default=None)
-    checkpoint = None
-    if ranges and last is not None:
-        # Read before the scan: if the chain reorganises meanwhile, the next run sees the hash change.
-        checkpoint = Checkpoint(last, _hash_of(chain, last))
-
-    events = _scan(chain, provider.id, ranges, progress, piece_blocks)
-    known = previous.coinbases if previous is not None else {}
-    resolutions = _resolve_twice_staked(
-        chain,
-        provider.id,
-        {*staked_twice(known, events), *(previous.unsettled if previous is not None else ())},
-        BlockRange(min(r.first for r in covered), last) if last is not None else None,
-    )
-    coinbases = merged_coinbases(
-        known,
-        events,
-        {
-            attester: CoinbaseRecord(r.winner.coinbase, r.winner.block_number) if r.winner else None
-            for attester, r in resolutions.items()
-        },
-    )
+        check_scope(request.scraper_config_path, "scraper config", scraper_config.scope, scope.scope)
+    plan = _plan(request, config, chain, _previous_mapping(request, mappings, scope))
+    events = scan_stakes(chain, provider.id, plan.ranges, progress, piece_blocks)
+    coinbases, resolutions = merged_scan(chain, provider.id, plan, events)
     _check_contradictions(request, scraper_config, keyfile, coinbases)
 
     unsettled = [attester for attester, r in resolutions.items() if not r.settled]
+    previous, ranges = plan.previous, plan.ranges
     mapping = (
-        scanned_mapping(previous, scope, ranges, coinbases, checkpoint=checkpoint, unsettled=unsettled)
+        scanned_mapping(previous, scope, ranges, coinbases, checkpoint=plan.checkpoint, unsettled=unsettled)
         if ranges or previous
         else None
     )
     listed, listed_from = _listed(request, keyfile, scraper_config)
-    lines = report(coinbases, listed)
-    unlisted = 0 if listed is None else len(set(coinbases) - set(listed))
+    updated_config, updated = (
+        _with_coinbases(scraper_config, coinbases, scope, clock)
+        if request.update_scraper_config and scraper_config is not None
+        else (None, ())
+    )
 
-    updated_config: ScraperConfig | None = None
-    updated: tuple[Address, ...] = ()
-    if request.update_scraper_config and scraper_config is not None:
-        updated_config, updated = _with_coinbases(scraper_config, coinbases, scope, clock)
-
-    mapping_written = mapping is not None and (mapping != previous or ranges != () or reorg is not None)
+    mapping_written = mapping is not None and (mapping != previous or ranges != () or plan.reorg is not None)
     if mapping is not None and mapping_written:
         mappings.write(request.mapping_path, mapping)
     if updated_config is not None:
         scraper_configs.write(request.scraper_config_path, updated_config)
     return Scraped(
         provider_id=provider.id,
-        head=head,
-        safe_head=safe_head,
+        head=plan.head,
+        safe_head=plan.safe_head,
         scanned=ranges,
         mapping=mapping,
-        lines=lines,
+        lines=report(coinbases, listed),
         listed_from=listed_from,
-        unlisted=unlisted,
+        unlisted=0 if listed is None else len(set(coinbases) - set(listed)),
         mapping_written=mapping_written,
         scraper_config_updated=updated,
-        reorg=reorg,
+        reorg=plan.reorg,
         staked_twice=tuple(sorted(resolutions.items(), key=lambda item: item[0].raw)),
         keyfile_lacks=_keyfile_lacks(keyfile, coinbases),
     )
+
+
+def _plan(
+    request: ScrapeRequest, config: NetworkConfig, chain: Chain, previous: CoinbaseMapping | None
+) -> ScanPlan:
+    return plan_scan(
+        chain,
+        request.mapping_path,
+        previous,
+        start_block=request.start_block if request.start_block is not None else config.registry_first_block,
+        confirmations=request.confirmations if request.confirmations is not None else DEFAULT_CONFIRMATIONS,
+    )
+
+
+def _read_inputs(
+    request: ScrapeRequest, key_files: KeyFiles, scraper_configs: ScraperConfigFiles
+) -> tuple[ProductionKeyfile | None, ScraperConfig | None]:
+    """The attesters keyfile and the scraper config, when given and there; checked before the chain."""
+    _check_request(request)
+    keyfile = (
+        key_files.read_production_keyfile(request.attesters_file)
+        if request.attesters_file is not None
+        else None
+    )
+    path = request.scraper_config_path
+    scraper_config = scraper_configs.read(path) if scraper_configs.exists(path) else None
+    if request.update_scraper_config and scraper_config is None:
+        raise UsageError(
+            Problem(
+                "{update_scraper_config}: there is no scraper config at {path} "
+                "(generate-scraper-config writes one)",
+                path=path,
+            )
+        )
+    return keyfile, scraper_config
 
 
 def _check_contradictions(
@@ -226,48 +206,6 @@ def _check_contradictions(
         raise CheckFailed(*problems)
 
 
-def _hash_of(chain: Chain, block: int) -> str:
-    found = chain.block_hashes([block]).get(block)
-    if found is None:
-        raise ChainError(f"the chain has no block {block} although its head is past it")
-    return found
-
-
-def _after_reorg(
-    chain: Chain, path: Path, previous: CoinbaseMapping
-) -> tuple[CoinbaseMapping | None, str | None]:
-    """The mapping as far as the chain still agrees with its checkpoints, and what changed (None: nothing)."""
-    hashes = chain.block_hashes([c.block for c in previous.checkpoints])
-    point = reorg_point(previous.checkpoints, hashes)
-    if point is None:
-        return previous, None
-    changed = next(c.block for c in previous.checkpoints if c.block > point and hashes.get(c.block) != c.hash)
-    kept = rolled_back(previous, point)
-    since = f"block {point + 1}" if kept is not None else f"its first block {previous.first_block}"
-    return kept, (
-        f"{path}: the chain reorganised: block {changed} is not the one scanned before; "
-        f"rescanning from {since}"
-    )
-
-
-def _resolve_twice_staked(
-    chain: Chain, provider_id: int, attesters: set[Address], covered: BlockRange | None
-) -> dict[Address, Resolution]:
-    """How each attester staked more than once is resolved, from all its stakes and the rollup's deposit
-    events of it in the covered blocks."""
-    if not attesters or covered is None:
-        return {}
-    wanted = sorted(attesters, key=lambda a: a.raw)
-    stakes = chain.staked_with_provider(provider_id, covered.first, covered.last, attesters=wanted)
-    deposits = chain.rollup_deposit_events(wanted, covered.first, covered.last)
-    resolutions = {}
-    for attester in wanted:
-        own = [s for s in stakes if s.attester == attester]
-        if own:
-            resolutions[attester] = resolve_stakes(own, [d for d in deposits if d.attester == attester])
-    return resolutions
-
-
 def _keyfile_lacks(
     keyfile: ProductionKeyfile | None, coinbases: Mapping[Address, CoinbaseRecord]
 ) -> tuple[tuple[Address, CoinbaseRecord], ...]:
@@ -282,24 +220,9 @@ def _keyfile_lacks(
 
 def _check_request(request: ScrapeRequest) -> None:
     if request.start_block is not None and request.start_block < 0:
-        raise UsageError("--start-block: must not be negative")
+        raise UsageError(Problem("{start_block}: must not be negative"))
     if request.confirmations is not None and request.confirmations < 0:
-        raise UsageError("--confirmations: must not be negative")
-
-
-def _scraper_config(request: ScrapeRequest, files: ScraperConfigFiles) -> ScraperConfig | None:
-    path = request.scraper_config_path
-    return files.read(path) if files.exists(path) else None
-
-
-def _check_scraper_config_scope(path: Path, config: ScraperConfig, scope: ScanScope) -> None:
-    theirs = (config.network, config.chain_id, config.staking_provider_id)
-    ours = (scope.network, scope.chain_id, scope.provider_id)
-    if theirs != ours:
-        raise CheckFailed(
-            "{}: the scraper config is for network {}, chain {}, provider {}; this run is for network {}, "
-            "chain {}, provider {}".format(path, *theirs, *ours)
-        )
+        raise UsageError(Problem("{confirmations}: must not be negative"))
 
 
 def _previous_mapping(
@@ -309,31 +232,16 @@ def _previous_mapping(
         return None
     previous = mappings.read(request.mapping_path)
     # Even --full refuses to replace the mapping of another provider or chain: it may be the only copy.
-    problem = scope_problem(previous, scope)
+    problem = reuse_problem(previous, scope)
     if problem is not None:
-        raise CheckFailed(f"{request.mapping_path}: {problem}; choose another file with -o")
+        raise CheckFailed(
+            Problem(
+                "{path}: {problem}; choose another file with {output}",
+                path=request.mapping_path,
+                problem=problem,
+            )
+        )
     return None if request.full else previous
-
-
-def _scan(
-    chain: Chain, provider_id: int, ranges: Sequence[BlockRange], progress: Progress, piece_blocks: int
-) -> list[StakedWithProvider]:
-    total = sum(r.size for r in ranges)
-    done = 0
-    events: list[StakedWithProvider] = []
-    for block_range in ranges:
-        for piece in block_range.pieces(piece_blocks):
-            found = chain.staked_with_provider(provider_id, piece.first, piece.last)
-            outside = [e for e in found if not piece.first <= e.block_number <= piece.last]
-            if outside:
-                raise ChainError(
-                    f"the chain returned a StakedWithProvider event of block {outside[0].block_number} "
-                    f"when asked for blocks {piece}"
-                )
-            events += found
-            done += piece.size
-            progress(done, total)
-    return events
 
 
 def _listed(

@@ -24,7 +24,7 @@ from butler.domain.entry_queue import (
 )
 from butler.domain.errors import ButlerError
 from butler.domain.funding import required_top_up
-from butler.domain.lifecycle import CoinbaseException, Observation, coinbase_exception, next_state
+from butler.domain.lifecycle import CoinbaseAlert, Observation, coinbase_alert, next_state
 from butler.domain.onchain import AttesterView, KeyStore
 from butler.domain.scrape_status import RejectedTransition, ScrapeStatus, Snapshot, StateChange
 from butler.domain.scraper_config import (
@@ -76,7 +76,9 @@ def scrape_cycle(
         failure = failed(previous, started=started, finished=clock.now(), error=suspect.detail)
         return attrs.evolve(failure, suspicion=suspect.suspicion)
     except ButlerError as error:
-        return failed(previous, started=started, finished=clock.now(), error="; ".join(error.problems))
+        return failed(
+            previous, started=started, finished=clock.now(), error="; ".join(map(str, error.problems))
+        )
     rejected_total = Counter(previous.rejected_total)
     rejected_total.update((r.state, r.position) for r in snapshot.rejected)
     try:
@@ -96,7 +98,7 @@ def scrape_cycle(
             previous,
             started=started,
             finished=clock.now(),
-            error="saving states: " + "; ".join(error.problems),
+            error="saving states: " + "; ".join(map(str, error.problems)),
         )
         return attrs.evolve(failure, snapshot=snapshot, rejected_total=dict(rejected_total))
     finished = clock.now()
@@ -200,34 +202,8 @@ def summarise(
     now: datetime,
 ) -> Snapshot:
     """The snapshot of one cycle's reads; every attester has a view and every publisher a balance."""
-    in_provider_queue = {k.attester for k in provider_queue}
-    in_entry_queue = {d.attester for d in entry_queue.entries}
-    states: dict[Address, AttesterState] = {}
-    changes: list[StateChange] = []
-    rejected: list[RejectedTransition] = []
-    missing: list[Address] = []
-    urgent: list[Address] = []
-    for attester in config.attesters:
-        address = attester.address
-        if address in states:
-            continue  # a hand-edited file may repeat an attester: it is one attester all the same
-        stored = attester.last_seen_state or AttesterState.NEW
-        observation = Observation(
-            in_provider_queue=address in in_provider_queue,
-            in_entry_queue=address in in_entry_queue,
-            status=views[address].status,
-        )
-        transition = next_state(stored, observation)
-        states[address] = transition.state
-        if transition.changed:
-            changes.append(StateChange(address, stored, transition.state))
-        if transition.rejected:
-            rejected.append(RejectedTransition(address, transition.state, transition.position))
-        exception = coinbase_exception(transition.state, attester.coinbase)
-        if exception is CoinbaseException.MISSING:
-            missing.append(address)
-        elif exception is CoinbaseException.URGENT:
-            urgent.append(address)
+    moves = _moves(config, provider_queue, entry_queue, views)
+    states = moves.states
     counts = dict.fromkeys(AttesterState, 0)
     counts.update(Counter(states.values()))
     waiting = {a for a, state in states.items() if state is AttesterState.IN_STAKING_QUEUE}
@@ -239,8 +215,8 @@ def summarise(
         taken_at=now,
         states=states,
         counts=counts,
-        missing_coinbase=tuple(missing),
-        missing_coinbase_urgent=tuple(urgent),
+        missing_coinbase=tuple(moves.missing),
+        missing_coinbase_urgent=tuple(moves.urgent),
         balances={p: balances[p] for p in loads},
         required_topups={
             p: required_top_up(load, balances[p], min_wei_per_attester) for p, load in loads.items()
@@ -249,12 +225,56 @@ def summarise(
         entry_queue_length=len(entry_queue.entries),
         flushes=entry_queue.flushes,
         queued=queued,
-        next_missing_coinbase_eta=earliest_eta(queued, missing),
-        changes=tuple(changes),
-        rejected=tuple(rejected),
+        next_missing_coinbase_eta=earliest_eta(queued, moves.missing),
+        changes=tuple(moves.changes),
+        rejected=tuple(moves.rejected),
         even_split=assumed.even_split,
     )
 
 
 def _seconds(started: datetime, finished: datetime) -> float:
     return max(0.0, (finished - started).total_seconds())
+
+
+@attrs.define
+class _Moves:
+    """Where each attester went in one cycle, and which of them lack a coinbase they need by now."""
+
+    states: dict[Address, AttesterState] = attrs.Factory(dict)
+    changes: list[StateChange] = attrs.Factory(list)
+    rejected: list[RejectedTransition] = attrs.Factory(list)
+    missing: list[Address] = attrs.Factory(list)
+    urgent: list[Address] = attrs.Factory(list)
+
+
+def _moves(
+    config: ScraperConfig,
+    provider_queue: Sequence[KeyStore],
+    entry_queue: EntryQueueState,
+    views: Mapping[Address, AttesterView],
+) -> _Moves:
+    in_provider_queue = {k.attester for k in provider_queue}
+    in_entry_queue = {d.attester for d in entry_queue.entries}
+    moves = _Moves()
+    for attester in config.attesters:
+        address = attester.address
+        if address in moves.states:
+            continue  # a hand-edited file may repeat an attester: it is one attester all the same
+        stored = attester.last_seen_state or AttesterState.NEW
+        observation = Observation(
+            in_provider_queue=address in in_provider_queue,
+            in_entry_queue=address in in_entry_queue,
+            status=views[address].status,
+        )
+        transition = next_state(stored, observation)
+        moves.states[address] = transition.state
+        if transition.changed:
+            moves.changes.append(StateChange(address, stored, transition.state))
+        if transition.rejected:
+            moves.rejected.append(RejectedTransition(address, transition.state, transition.position))
+        alert = coinbase_alert(transition.state, attester.coinbase)
+        if alert is CoinbaseAlert.MISSING:
+            moves.missing.append(address)
+        elif alert is CoinbaseAlert.URGENT:
+            moves.urgent.append(address)
+    return moves

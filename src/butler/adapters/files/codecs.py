@@ -95,7 +95,7 @@ _SAFE_REASONS = (
 )
 
 
-class DecodeProblems(Exception):
+class DecodeError(Exception):
     """The JSON did not match the format. `problems` holds one `<json path>: <reason>` per problem."""
 
     def __init__(self, problems: list[str]) -> None:
@@ -220,13 +220,13 @@ def _reason(exc: BaseException, type_: object) -> str:
 
 
 def structure(data: object, cls: type[T]) -> T:
-    """Build `cls` from parsed JSON or raise DecodeProblems naming every bad field."""
+    """Build `cls` from parsed JSON or raise DecodeError naming every bad field."""
     if attrs.has(cls) and not isinstance(data, dict):
-        raise DecodeProblems([f"top level: expected an object, got {json_type(data)}"])
+        raise DecodeError([f"top level: expected an object, got {json_type(data)}"])
     try:
         return cattrs_converter.structure(data, cls)
     except (cattrs.BaseValidationError, UnknownFields, *_SAFE_REASONS) as exc:
-        raise DecodeProblems(list(_problems(exc, "", None))) from None
+        raise DecodeError(list(_problems(exc, "", None))) from None
 
 
 def _problems(exc: BaseException, path: str, type_: object) -> Iterator[str]:
@@ -258,15 +258,15 @@ def dump_json(value: object) -> str:
 
 def structure_publisher_sets(data: object) -> PublisherSets:
     """The available publishers file: a JSON array of addresses, or an object naming one array per
-    server. Raises DecodeProblems naming each bad entry as `publishers[2]` (array) or `A[2]` (object)."""
+    server. Raises DecodeError naming each bad entry as `publishers[2]` (array) or `A[2]` (object)."""
     problems: list[str] = []
     if isinstance(data, list):
         publishers = _publisher_addresses(data, PublisherSet(None, ()), problems)
         if problems:
-            raise DecodeProblems(problems)
+            raise DecodeError(problems)
         return PublisherSets.single(publishers)
     if not isinstance(data, dict):
-        raise DecodeProblems(
+        raise DecodeError(
             [f"top level: expected a list of addresses or an object of named lists, got {json_type(data)}"]
         )
     sets = []
@@ -282,7 +282,7 @@ def structure_publisher_sets(data: object) -> PublisherSets:
             continue
         sets.append(PublisherSet(name, _publisher_addresses(items, PublisherSet(name, ()), problems)))
     if problems:
-        raise DecodeProblems(problems)
+        raise DecodeError(problems)
     return PublisherSets(tuple(sets))
 
 

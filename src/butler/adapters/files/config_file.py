@@ -1,6 +1,6 @@
 """Network configuration files (TOML), and where to find them.
 
-Lookup order: `--config PATH`, then `$AZTEC_BUTLER_CONFIG`, then
+Lookup order: the path the command was given, then `$AZTEC_BUTLER_CONFIG`, then
 `$XDG_CONFIG_HOME/aztec-butler/<network>.toml` (`~/.config/...` when unset).
 """
 
@@ -18,7 +18,7 @@ import attrs
 from butler.adapters.files.json_objects import unknown_field
 from butler.domain.address import Address, AddressFormatError
 from butler.domain.config import NetworkConfig, SecretSources
-from butler.domain.errors import UsageError
+from butler.domain.errors import Problem, UsageError
 from butler.domain.wei import ETH_DECIMALS, wei_of
 
 CONFIG_ENV = "AZTEC_BUTLER_CONFIG"
@@ -57,11 +57,14 @@ def find_config(explicit: str | None, network: str | None, environ: Mapping[str,
         return Path(environ[CONFIG_ENV])
     if network:
         if not NETWORK_NAME.fullmatch(network):
-            raise UsageError(f"--network: expected {NETWORK_NAME_RULE}")
+            raise UsageError(Problem("{network}: expected {rule}", rule=NETWORK_NAME_RULE))
         return config_dir(environ) / f"{network}.toml"
     raise UsageError(
-        "no network config: pass --config PATH, set AZTEC_BUTLER_CONFIG, or pass --network NAME "
-        f"to read {config_dir(environ)}/NAME.toml"
+        Problem(
+            "no network config: pass {config} PATH, set AZTEC_BUTLER_CONFIG, or pass {network} NAME "
+            "to read {folder}/NAME.toml",
+            folder=config_dir(environ),
+        )
     )
 
 

@@ -40,7 +40,7 @@ def read_json(path: Path, cls: type[T], *, screen: Callable[[object], list[str]]
     def decode(data: object) -> T:
         problems = screen(data) if screen is not None else []
         if problems:
-            raise codecs.DecodeProblems(problems)
+            raise codecs.DecodeError(problems)
         return codecs.structure(data, cls)
 
     value = read_decoded(path, decode)
@@ -51,10 +51,10 @@ def read_json(path: Path, cls: type[T], *, screen: Callable[[object], list[str]]
 
 
 def read_decoded(path: Path, decode: Callable[[object], T]) -> T:
-    """The file at `path` parsed as JSON and given to `decode`, whose DecodeProblems name the file."""
+    """The file at `path` parsed as JSON and given to `decode`, whose DecodeError name the file."""
     try:
         return decode(json_text.parse_json(read_text(path)))
-    except codecs.DecodeProblems as exc:
+    except codecs.DecodeError as exc:
         raise InputError(*(f"{path}: {problem}" for problem in exc.problems)) from None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from butler.adapters.files.codecs import DecodeProblems
+from butler.adapters.files.codecs import DecodeError
 from butler.adapters.files.json_objects import MAX_SHOWN_NAME
 
 
@@ -60,13 +60,13 @@ def _nested_deeper_than(text: str, limit: int) -> bool:
 def parse_json(text: str) -> object:
     """Parse JSON, refusing repeated keys in an object (the standard library silently keeps the last)."""
     if _nested_deeper_than(text, _MAX_NESTING):
-        raise DecodeProblems(["not valid JSON for this format: nested too deeply"])
+        raise DecodeError(["not valid JSON for this format: nested too deeply"])
     try:
         return json.loads(text, object_pairs_hook=_no_duplicate_fields)
     except _DuplicateField as exc:
-        raise DecodeProblems([f"top level: {exc}"]) from None
+        raise DecodeError([f"top level: {exc}"]) from None
     except json.JSONDecodeError as exc:
-        raise DecodeProblems([f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"]) from None
+        raise DecodeError([f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"]) from None
     except ValueError:
         # The only other ValueError json raises: an integer beyond Python's digit limit for str -> int.
-        raise DecodeProblems(["not valid JSON for this format: a number has too many digits"]) from None
+        raise DecodeError(["not valid JSON for this format: a number has too many digits"]) from None

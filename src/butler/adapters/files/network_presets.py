@@ -21,7 +21,7 @@ import attrs
 from butler.adapters.files.atomic_file import LeftBehind, create_atomically, write_atomically
 from butler.adapters.files.config_file import parse_network_config
 from butler.domain.address import Address
-from butler.domain.errors import ButlerError, CheckFailed, UsageError
+from butler.domain.errors import ButlerError, CheckFailed, Problem, UsageError
 
 _PRESETS = "presets"
 # The order the fields are written in: the preset's, then the operator's.
@@ -70,7 +70,13 @@ def preset_names() -> list[str]:
 
 def read_preset(name: str) -> Preset:
     if name not in preset_names():
-        raise UsageError(f"--network: no preset {name!r}; the presets are {', '.join(preset_names())}")
+        raise UsageError(
+            Problem(
+                "{network}: no preset {name}; the presets are {names}",
+                name=repr(name),
+                names=", ".join(preset_names()),
+            )
+        )
     text = resources.files(__package__).joinpath(_PRESETS, f"{name}.toml").read_text(encoding="utf-8")
     fields = tomllib.loads(text)
     description = str(fields.pop("description", name))
@@ -87,8 +93,10 @@ def render_config(preset: Preset, settings: OperatorSettings) -> str:
         settings.safe_proposer_key_file
     ):
         raise UsageError(
-            "--safe-proposer-key-file: that is a key, not a file path; keys never go into the config: put "
-            "the key in a file (mode 0600) and give its path, or set AZTEC_BUTLER_SAFE_PROPOSER_KEY"
+            Problem(
+                "{safe_proposer_key_file}: that is a key, not a file path; keys never go into the config: "
+                "put the key in a file (mode 0600) and give its path, or set AZTEC_BUTLER_SAFE_PROPOSER_KEY"
+            )
         )
     fields = {name: preset.fields[name] for name in _PRESET_FIELDS if name in preset.fields}
     if settings.rollup is not None:
@@ -125,7 +133,7 @@ def check_config_text(path: Path, text: str) -> None:
 def write_config(path: Path, text: str, *, replace: bool) -> None:
     """Write `path` atomically; an existing file is kept (CheckFailed) unless `replace`."""
     if not replace and os.path.lexists(path):
-        raise CheckFailed(f"{path}: already exists; pass --force to replace it (nothing was written)")
+        raise CheckFailed(_exists(path))
     try:
         os.makedirs(path.parent, exist_ok=True)
         if replace:
@@ -133,9 +141,7 @@ def write_config(path: Path, text: str, *, replace: bool) -> None:
         else:
             create_atomically(path, text)
     except FileExistsError:
-        raise CheckFailed(
-            f"{path}: already exists; pass --force to replace it (nothing was written)"
-        ) from None
+        raise CheckFailed(_exists(path)) from None
     except LeftBehind as failure:
         raise ButlerError(
             f"{path}: cannot write: {failure.cause.strerror or type(failure.cause).__name__}"
@@ -149,3 +155,7 @@ def _toml_value(value: object) -> str:
         raise TypeError(f"cannot write {type(value).__name__} into a network config")
     # A JSON string is a valid TOML basic string: the same quotes and escapes.
     return json.dumps(value) if isinstance(value, str) else str(value)
+
+
+def _exists(path: Path) -> Problem:
+    return Problem("{path}: already exists; pass {force} to replace it (nothing was written)", path=path)

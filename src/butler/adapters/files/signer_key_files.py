@@ -15,7 +15,7 @@ from butler.domain.secp256k1_public_keys import PublicKeyListError, Secp256k1Pub
 def _parsed(path: Path) -> object:
     try:
         return json_text.parse_json(read_text(path))
-    except codecs.DecodeProblems as exc:
+    except codecs.DecodeError as exc:
         raise InputError(*(f"{path}: {problem}" for problem in exc.problems)) from None
 
 
@@ -46,10 +46,10 @@ class LocalPublisherKeyFiles:
                 keys_file = codecs.structure(data, PrivateKeysFile)
                 keys = tuple(key for validator in keys_file.validators for key in validator.publisher)
             else:
-                raise codecs.DecodeProblems(
+                raise codecs.DecodeError(
                     ["top level: expected a JSON list of publisher private keys or a private-keys file"]
                 )
-        except codecs.DecodeProblems as exc:
+        except codecs.DecodeError as exc:
             raise InputError(*(f"{path}: {problem}" for problem in exc.problems)) from None
         if not keys:
             raise InputError(f"{path}: holds no publisher key")

@@ -14,7 +14,7 @@ from google.api_core import retry as api_retry
 from google.cloud.secretmanager_v1.services.secret_manager_service import client as _client_module
 from google.cloud.secretmanager_v1.services.secret_manager_service.transports import rest as _rest_module
 
-from butler.domain.errors import UsageError
+from butler.domain.errors import Problem, UsageError
 
 SCOPES = ("https://www.googleapis.com/auth/cloud-platform",)
 CREDENTIALS_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
@@ -76,10 +76,17 @@ def checked_endpoint(endpoint: str) -> str:
     """Plain http only to this machine: private keys travel in the requests."""
     url = urlsplit(endpoint if "://" in endpoint else f"https://{endpoint}")
     if url.scheme not in ("http", "https") or not url.hostname:
-        raise UsageError(f"--gcp-endpoint {endpoint!r}: expected https://HOST[:PORT] or HOST[:PORT]")
+        raise UsageError(
+            Problem(
+                "{gcp_endpoint} {given}: expected https://HOST[:PORT] or HOST[:PORT]", given=repr(endpoint)
+            )
+        )
     if url.scheme == "http" and url.hostname not in _LOOPBACK:
         raise UsageError(
-            f"--gcp-endpoint {endpoint!r}: plain http is allowed only to this machine; use https"
+            Problem(
+                "{gcp_endpoint} {given}: plain http is allowed only to this machine; use https",
+                given=repr(endpoint),
+            )
         )
     return endpoint
 

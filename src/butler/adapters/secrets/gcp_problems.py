@@ -22,7 +22,7 @@ _REST_PREFIX = re.compile(r"^[A-Z]+ \S+: ")
 T = TypeVar("T")
 
 
-class Problem(Exception):
+class SecretProblem(Exception):
     """What went wrong with one secret, already safe to show. `conflict`: the store holds another key;
     `hint`: what to do about it, said once however many secrets it concerns."""
 
@@ -37,48 +37,50 @@ class Absent(Exception):
     """NOT_FOUND: the secret, or any version of it, does not exist."""
 
 
-def conflict(name: str, key: KeyToKeep) -> Problem:
-    return Problem(
+def conflict(name: str, key: KeyToKeep) -> SecretProblem:
+    return SecretProblem(
         f"{name}: already holds a different {key.kind} key for {key.address}; not overwritten",
         conflict=True,
     )
 
 
 def guarded(call: Callable[[], T], *, key: KeyToKeep, name: str, project: str, retried_for: float) -> T:
-    """`call()` on secret `name`, with every failure but NOT_FOUND (`Absent`) turned into a `Problem`
+    """`call()` on secret `name`, with every failure but NOT_FOUND (`Absent`) turned into a `SecretProblem`
     that carries no payload; `retried_for` is how long the call's own retries lasted at most."""
     try:
         return call()
     except api.NotFound:
         raise Absent from None
     except api.RetryError as error:
-        raise Problem(
+        raise SecretProblem(
             f"{name}: Secret Manager still unavailable after retrying for {retried_for:g}s: "
             f"{_describe(error.cause, key)}"
         ) from None
     except api.Forbidden as error:
-        raise Problem(
+        raise SecretProblem(
             f"{name}: {_describe(error, key)}",
             hint=f"the credentials need roles/secretmanager.admin on project {project} (or "
             "the permissions secretmanager.secrets.create, .versions.add and .versions.access)",
         ) from None
     except api.Unauthorized as error:
-        raise Problem(
+        raise SecretProblem(
             f"{name}: {_describe(error, key)}",
             hint="the Google credentials were refused: renew them (`gcloud auth application-default "
             "login`) or check GOOGLE_APPLICATION_CREDENTIALS",
         ) from None
     except api.BadRequest as error:
         if _status(error) != "FAILED_PRECONDITION":
-            raise Problem(f"{name}: {_describe(error, key)}") from None
-        raise Problem(
+            raise SecretProblem(f"{name}: {_describe(error, key)}") from None
+        raise SecretProblem(
             f"{name}: the latest version cannot be read, it may be disabled or destroyed "
             f"({_describe(error, key)}); not touching it"
         ) from None
     except (api.GoogleAPIError, requests.RequestException) as error:
-        raise Problem(f"{name}: {_describe(error, key)}") from None
+        raise SecretProblem(f"{name}: {_describe(error, key)}") from None
     except google.auth.exceptions.GoogleAuthError as error:
-        raise Problem(f"{name}: Google credentials could not be used: {_describe(error, key)}") from None
+        raise SecretProblem(
+            f"{name}: Google credentials could not be used: {_describe(error, key)}"
+        ) from None
 
 
 def _describe(error: BaseException | None, key: KeyToKeep) -> str:

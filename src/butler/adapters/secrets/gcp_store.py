@@ -9,7 +9,7 @@ Secret ids (Secret Manager allows [A-Za-z0-9_-]{1,255}):
 Labels on every secret: `managed_by=aztec-butler`, `network=<network>`, `key_type=eth|bls|publisher`, and
 `attester=<address>` (attester keys) or `publisher=<address>` (publisher keys), addresses in lowercase.
 web3signer's bulk loading selects secrets with Secret Manager's list filter, e.g.
-`--gcp-secrets-filter='labels.network=testnet AND labels.key_type=bls'`.
+its `gcp-secrets-filter` option set to `labels.network=testnet AND labels.key_type=bls`.
 
 Payload: the key as `0x` + 64 lowercase hex digits (UTF-8, no newline), the form web3signer reads from
 the latest version. Secrets are created with automatic replication.
@@ -40,8 +40,8 @@ from butler.adapters.secrets.gcp_connection import (
     transient_retry,
 )
 from butler.adapters.secrets.gcp_layout import holds_key, payload, secret_id, secret_labels
-from butler.adapters.secrets.gcp_problems import Absent, Problem, conflict, guarded
-from butler.domain.errors import ButlerError, CheckFailed, UsageError
+from butler.adapters.secrets.gcp_problems import Absent, SecretProblem, conflict, guarded
+from butler.domain.errors import ButlerError, CheckFailed, Problem, UsageError
 from butler.domain.keyfiles import DerivedValidator
 from butler.ports.secret_store import KeyToKeep, SecretStore, StoredKey, keys_to_keep
 
@@ -55,7 +55,7 @@ T = TypeVar("T")
 class _Outcome:
     key: KeyToKeep
     stored: StoredKey | None = None
-    problem: Problem | None = None
+    problem: SecretProblem | None = None
     skipped: bool = False
 
 
@@ -106,8 +106,10 @@ class GcpSecretStore:
             project = project or default_project
         if not project:
             raise UsageError(
-                "no Google Cloud project for the gcp secret store: pass --gcp-project ID or set "
-                "GOOGLE_CLOUD_PROJECT"
+                Problem(
+                    "no Google Cloud project for the gcp secret store: pass {gcp_project} ID or set "
+                    "GOOGLE_CLOUD_PROJECT"
+                )
             )
         client_options = {"api_endpoint": checked_endpoint(endpoint)} if endpoint else None
         client = SecretManagerServiceClient(
@@ -160,7 +162,7 @@ class GcpSecretStore:
         )
         held = self._latest(name, key)
         if held is None or not holds_key(held, key):
-            raise Problem(
+            raise SecretProblem(
                 f"{name}: the latest version read back is not the key just added; inspect the secret's "
                 "versions before using it"
             )
@@ -205,7 +207,7 @@ class GcpSecretStore:
         try:
             return self._call(key, name, create)
         except Absent:
-            raise Problem(
+            raise SecretProblem(
                 f"projects/{self._project}: project not found, or the Secret Manager API is not enabled in it"
             ) from None
 
@@ -226,7 +228,7 @@ class GcpSecretStore:
                 return _Outcome(key, skipped=True)
             try:
                 return _Outcome(key, stored=work(key))
-            except Problem as problem:
+            except SecretProblem as problem:
                 if not problem.conflict:
                     stop.set()
                 return _Outcome(key, problem=problem)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from butler.domain.deployment import DeploymentInputs
-from butler.domain.errors import InputError
+from butler.domain.errors import InputError, Problem
 from butler.ports.key_files import KeyFiles
 
 T = TypeVar("T")
@@ -17,7 +17,7 @@ def read_deployment_inputs(
     production: Path, new_public_keys: Path, publishers: Path, files: KeyFiles
 ) -> DeploymentInputs:
     """Phase 3's three files, reporting the problems of every one of them at once."""
-    problems: list[str] = []
+    problems: list[str | Problem] = []
 
     def attempt(read: Callable[[Path], T], path: Path) -> T | None:
         try:

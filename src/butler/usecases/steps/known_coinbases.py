@@ -8,7 +8,7 @@ from butler.domain.address import Address
 from butler.domain.coinbase_fill import KnownCoinbase, known_coinbases
 from butler.domain.coinbases import CoinbaseMapping
 from butler.domain.config import NetworkConfig
-from butler.domain.errors import CheckFailed
+from butler.domain.scope import Scope, check_scope, network_scope
 from butler.domain.scraper_config import ScraperConfig
 from butler.ports.json_documents import CoinbaseMappingFiles
 
@@ -28,24 +28,12 @@ def read_known_coinbases(
     mapping = None
     if mapping_path is not None and mappings.exists(mapping_path):
         mapping = mappings.read(mapping_path)
-        theirs = (mapping.chain_id, mapping.staking_registry)
-        if theirs != (network.chain_id, network.staking_registry) or (
-            network.provider_id is not None and mapping.provider_id != network.provider_id
-        ):
-            raise CheckFailed(
-                f"{mapping_path}: the coinbase mapping holds coinbases of {mapping.scope.describe()}; "
-                f"network {network.network} is chain {network.chain_id}, staking registry "
-                f"{network.staking_registry}"
-            )
+        check_scope(mapping_path, "coinbase mapping", mapping.scope, network_scope(network))
         sources.append(
             (f"the coinbase mapping {mapping_path}", {a: r.coinbase for a, r in mapping.coinbases.items()})
         )
     if scraper_config is not None:
-        if scraper_config.chain_id != network.chain_id:
-            raise CheckFailed(
-                f"{scraper_config_path}: the scraper config is for chain {scraper_config.chain_id}; network "
-                f"{network.network} is chain {network.chain_id}"
-            )
+        check_scope(scraper_config_path, "scraper config", scraper_config.scope, network_scope(network))
         sources.append(
             (
                 f"the scraper config {scraper_config_path}",
@@ -56,8 +44,5 @@ def read_known_coinbases(
 
 
 def check_mapping_provider(path: Path, mapping: CoinbaseMapping, provider_id: int) -> None:
-    if mapping.provider_id != provider_id:
-        raise CheckFailed(
-            f"{path}: the coinbase mapping is of provider {mapping.provider_id}; this network's provider is "
-            f"{provider_id}"
-        )
+    """Refuse a mapping of another provider than `provider_id` (the one the chain names for the run)."""
+    check_scope(path, "coinbase mapping", mapping.scope, Scope(provider_id=provider_id))
