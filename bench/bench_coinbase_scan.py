@@ -97,7 +97,7 @@ def main() -> int:
         tempfile.TemporaryDirectory() as folder,
         start_devnet(config_out=Path(folder) / "devnet.toml") as devnet,
     ):
-        config, _ = load_network_config(devnet.config_path)
+        config, _, _ = load_network_config(devnet.config_path)
         devnet.actions.add_keys(4)
         devnet.actions.stake(2)
         started = time.perf_counter()

@@ -51,7 +51,7 @@ from butler.domain.entry_queue import QueueConfig
 from butler.domain.onchain import AttesterStatus, AttesterView, G1Point, G2Point, KeyStore
 from butler.domain.scrape_status import ScrapeStatus
 from butler.domain.scraper_config import ScrapedAttester, ScraperConfig
-from butler.entrypoints.scraper import main as scraper_entrypoint
+from butler.entrypoints import real_adapters
 from butler.entrypoints.scraper.collector import (
     LatestStatus,
     ScraperCollector,
@@ -226,7 +226,6 @@ def main() -> None:
         network = NetworkConfig(
             network="devnet",
             chain_id=devnet.deployment.chain_id,
-            rpc_url=devnet.rpc_url,
             staking_registry=devnet.deployment.staking_registry,
             rollup=devnet.deployment.rollup,
             provider_id=devnet.deployment.provider_id,
@@ -234,8 +233,8 @@ def main() -> None:
         session = CountingSession()
         transport = RpcTransport(
             devnet.rpc_url,
-            timeout=scraper_entrypoint.RPC_TIMEOUT_SECONDS,
-            max_attempts=scraper_entrypoint.RPC_ATTEMPTS,
+            timeout=real_adapters.SCRAPER_RPC_TIMEOUT_SECONDS,
+            max_attempts=real_adapters.SCRAPER_RPC_ATTEMPTS,
             max_batch=args.max_batch,
             session=session,
         )

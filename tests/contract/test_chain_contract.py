@@ -109,9 +109,9 @@ class DevnetWorld:
         from butler.adapters.files.config_file import load_network_config
         from butler.devnet import accounts
 
-        config, _ = load_network_config(devnet.config_path)
+        config, _, endpoints = load_network_config(devnet.config_path)
         self.devnet = devnet
-        self.chain: Chain = JsonRpcChain.from_config(config, aggregate=aggregate)
+        self.chain: Chain = JsonRpcChain.from_config(config, endpoints, aggregate=aggregate)
         self.chain_id = devnet.chain_id
         self.provider_admin = devnet.safe
         self.rollup = devnet.rollup

@@ -24,6 +24,7 @@ from butler.ports.multisig import Multisig, Proposal
 from butler.ports.multisig_fake import FakeMultisig
 
 if TYPE_CHECKING:
+    from butler.entrypoints.bootstrap import Services
     from tests.integration.devnet_fixture import DevnetHandle
 
 
@@ -75,16 +76,17 @@ class FakeWorld:
             assert self.fake.pending[p.nonce] == p.call
 
 
+def devnet_services(devnet: DevnetHandle) -> Services:
+    """The real adapters, with no environment: the devnet config alone names the proposer key file."""
+    from butler.entrypoints.bootstrap import Settings, build_services
+
+    return build_services(Settings({}, devnet.config_path.parent))
+
+
 class DevnetWorld:
     def __init__(self, devnet: DevnetHandle, monkeypatch: pytest.MonkeyPatch) -> None:
-        from butler.adapters.files.config_file import load_network_config
-        from butler.adapters.secrets.sources import PROPOSER_KEY_ENV, PROPOSER_KEY_FILE_ENV
-        from butler.entrypoints.network import open_multisig
-
-        monkeypatch.delenv(PROPOSER_KEY_ENV, raising=False)
-        monkeypatch.delenv(PROPOSER_KEY_FILE_ENV, raising=False)
-        config, sources = load_network_config(devnet.config_path)
-        multisig = open_multisig(config, sources)
+        services = devnet_services(devnet)
+        multisig = services.multisig(services.network(str(devnet.config_path), None))
         assert multisig is not None  # the devnet config names a proposer key file
         self.multisig = multisig
         self.devnet = devnet
@@ -309,20 +311,16 @@ def test_every_kind_of_proposal_hashes_as_the_safe_does_and_executes(
 
 
 @pytest.mark.devnet
-def test_open_multisig_is_none_without_a_proposer_key(
+def test_no_multisig_is_opened_without_a_proposer_key(
     devnet: DevnetHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import attrs
 
-    from butler.adapters.files.config_file import load_network_config
-    from butler.adapters.secrets.sources import PROPOSER_KEY_ENV, PROPOSER_KEY_FILE_ENV
-    from butler.entrypoints.network import open_multisig
+    services = devnet_services(devnet)
+    loaded = services.network(str(devnet.config_path), None)
+    without_key = attrs.evolve(loaded, secrets=attrs.evolve(loaded.secrets, safe_proposer_key_file=None))
 
-    monkeypatch.delenv(PROPOSER_KEY_ENV, raising=False)
-    monkeypatch.delenv(PROPOSER_KEY_FILE_ENV, raising=False)
-    config, sources = load_network_config(devnet.config_path)
-
-    assert open_multisig(config, attrs.evolve(sources, safe_proposer_key_file=None)) is None
+    assert services.multisig(without_key) is None
 
 
 @pytest.mark.devnet
@@ -331,14 +329,15 @@ def test_without_a_proposer_key_the_pending_transactions_are_still_read_and_noth
 ) -> None:
     import attrs
 
-    from butler.adapters.files.config_file import load_network_config
     from butler.domain.errors import UsageError
-    from butler.entrypoints.network import open_safe_queue
 
     world = DevnetWorld(isolated_devnet, monkeypatch)
     proposals = world.multisig.propose([transfer(1), transfer(2)])
-    config, sources = load_network_config(isolated_devnet.config_path)
-    reader = open_safe_queue(config, attrs.evolve(sources, safe_proposer_key_file=None))
+    services = devnet_services(isolated_devnet)
+    loaded = services.network(str(isolated_devnet.config_path), None)
+    reader = services.safe_queue(
+        attrs.evolve(loaded, secrets=attrs.evolve(loaded.secrets, safe_proposer_key_file=None))
+    )
     assert reader is not None
 
     assert [(tx.nonce, tx.call) for tx in reader.pending_transactions()] == [
@@ -346,7 +345,8 @@ def test_without_a_proposer_key_the_pending_transactions_are_still_read_and_noth
     ]
     with pytest.raises(UsageError, match="needs a Safe proposer key"):
         reader.propose([transfer(3)])  # type: ignore[attr-defined]
-    assert open_safe_queue(attrs.evolve(config, safe_tx_service_url=None), sources) is None
+    no_service = attrs.evolve(loaded.endpoints, safe_tx_service_url=None)
+    assert services.safe_queue(attrs.evolve(loaded, endpoints=no_service)) is None
 
 
 @pytest.mark.devnet

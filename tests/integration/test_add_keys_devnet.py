@@ -23,8 +23,8 @@ from butler.domain.address import Address
 from butler.domain.keys import bls_public_key
 from butler.domain.onchain import AttesterStatus, G1Point
 from butler.domain.safe import Operation, SafeCall
+from butler.entrypoints.bootstrap import Settings, build_services
 from butler.entrypoints.cli import run
-from butler.entrypoints.network import load_config, open_chain, open_multisig
 from butler.ports.chain import Chain
 from butler.usecases.add_keys import add_keys as add_keys_usecase
 from tests.integration.devnet_fixture import DevnetHandle
@@ -228,48 +228,6 @@ def test_no_propose_prints_calldata_the_safe_can_execute_and_proposes_nothing(
     assert devnet.actions.provider_queue() == queue_before + [v.attester for v in validators]
 
 
-def test_without_a_proposer_key_the_calldata_is_printed_and_the_reason_given(
-    devnet: DevnetHandle, workdir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    write_keys_file(workdir / KEYS_NAME, [random_validator()])
-    text = devnet.config_path.read_text()
-    config = tmp_path / "no-proposer.toml"
-    config.write_text(re.sub(r"(?m)^safe_proposer_key_file = .*\n", "", text))
-    pending_before = devnet.tx_service.pending(devnet.safe)
-
-    code = add_keys(devnet, config=config)
-
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    assert "Safe transaction 1 of 1" in out and f"to:        {devnet.staking_registry}" in out
-    assert "nothing proposed: no Safe proposer key is configured" in err
-    assert devnet.tx_service.pending(devnet.safe) == pending_before
-
-
-def test_when_proposing_cannot_start_the_calldata_is_still_printed(
-    devnet: DevnetHandle, workdir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    write_keys_file(workdir / KEYS_NAME, [random_validator()])
-    text = devnet.config_path.read_text()
-    config = tmp_path / "missing-key-file.toml"
-    missing = tmp_path / "no-such.key"
-    config.write_text(
-        re.sub(r"(?m)^safe_proposer_key_file = .*$", f'safe_proposer_key_file = "{missing}"', text)
-    )
-    pending_before = devnet.tx_service.pending(devnet.safe)
-
-    code = add_keys(devnet, config=config)
-
-    out, err = capsys.readouterr()
-    assert code == 2
-    assert "Safe transaction 1 of 1" in out and f"to:        {devnet.staking_registry}" in out
-    # The file's name is never repeated (a key may have been pasted there); the setting is named.
-    assert "error: safe_proposer_key_file in the network config: key file not found" in err
-    assert str(missing) not in err
-    assert "error: not proposed: the calldata above is on stdout for a Safe owner to propose" in err
-    assert devnet.tx_service.pending(devnet.safe) == pending_before
-
-
 class WrongGseChain:
     """A chain whose registration digests come from another GSE generation (here: another key's digest),
     the mistake SPEC §9 warns about. Everything else is the real chain."""
@@ -293,10 +251,12 @@ def test_a_wrong_proof_of_possession_is_refused_by_the_real_gse_at_flush(
     devnet = isolated_devnet
     good, bad = random_validator(), random_validator()
     write_keys_file(workdir / KEYS_NAME, [good, bad])
-    _, config, secrets = load_config(str(devnet.config_path), None)
-    multisig = open_multisig(config, secrets)
+    services = build_services(Settings({}, workdir))
+    loaded = services.network(str(devnet.config_path), None)
+    config = loaded.config
+    multisig = services.multisig(loaded)
     assert multisig is not None
-    chain = WrongGseChain(open_chain(config), {bls_public_key(bad.bls_key).point})
+    chain = WrongGseChain(services.chain(loaded), {bls_public_key(bad.bls_key).point})
 
     outcome = add_keys_usecase(
         workdir / KEYS_NAME,

@@ -16,7 +16,7 @@ import pytest
 
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain, WrongRollup
 from butler.adapters.chain.rpc import RpcTransport
-from butler.adapters.files.config_file import load_network_config
+from butler.adapters.files.config_file import Endpoints, load_network_config
 from butler.devnet.records import random_validator
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
@@ -77,7 +77,7 @@ def calls_without_to(proxy: RpcProxy) -> int:
 
 
 def config_of(devnet: DevnetHandle, **fields: Any) -> NetworkConfig:
-    config, _ = load_network_config(devnet.config_path)
+    config, _, _ = load_network_config(devnet.config_path)
     return attrs.evolve(config, **fields)
 
 
@@ -104,6 +104,7 @@ class Queues:
     config: NetworkConfig
     provider_id: int
     attesters: list[Address]  # queued in both queues, active, and unknown
+    rpc_url: str
 
 
 @pytest.fixture
@@ -118,6 +119,7 @@ def queues(isolated_devnet: DevnetHandle) -> Queues:
         config_of(isolated_devnet),
         isolated_devnet.provider_id,
         [*dict.fromkeys(attesters), random_validator().attester],
+        isolated_devnet.rpc_url,
     )
 
 
@@ -132,7 +134,7 @@ READS: dict[str, Callable[[JsonRpcChain, Queues], object]] = {
 def test_a_refused_aggregation_reads_each_item_alone_with_the_same_answers_and_is_not_tried_again(
     queues: Queues, proxy: RpcProxy, first: str
 ) -> None:
-    plain = JsonRpcChain.from_config(queues.config)
+    plain = JsonRpcChain.from_config(queues.config, Endpoints(queues.rpc_url))
     chain = aggregating(queues.config, proxy)
     proxy.intercept = refuse_calls_without_to(proxy)
 

@@ -183,8 +183,8 @@ def test_the_eta_alerts_fire_and_resolve_in_prometheus_as_the_devnet_moves(
     actions.set_queue_config(CLOSED)
 
     # Enough others ahead that, one flush per epoch, the first of ours is ~12 hours away.
-    network, _ = load_network_config(fresh_devnet.config_path)
-    chain = JsonRpcChain.from_config(network)
+    network, _, endpoints = load_network_config(fresh_devnet.config_path)
+    chain = JsonRpcChain.from_config(network, endpoints)
     flushes = chain.entry_queue_state().flushes
     epoch_seconds = flushes.clock.slot_duration * flushes.clock.epoch_duration
     ahead = math.ceil(

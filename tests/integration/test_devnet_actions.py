@@ -45,7 +45,7 @@ def test_the_config_file_describes_the_running_devnet(devnet: DevnetHandle) -> N
 def test_the_products_config_loader_reads_the_devnet_config(devnet: DevnetHandle) -> None:
     from butler.adapters.files.config_file import load_network_config
 
-    config, secrets = load_network_config(devnet.config_path)
+    config, secrets, _ = load_network_config(devnet.config_path)
     assert (config.rollup, config.staking_registry, config.safe_address) == (
         devnet.rollup,
         devnet.staking_registry,

@@ -88,8 +88,8 @@ def test_every_attester_becomes_active_in_the_epoch_the_schedule_predicted(
 ) -> None:
     actions = fresh_devnet.actions
     config_path = fresh_devnet.config_path
-    network, _ = load_network_config(config_path)
-    chain = JsonRpcChain.from_config(network, aggregate=True)
+    network, _, endpoints = load_network_config(config_path)
+    chain = JsonRpcChain.from_config(network, endpoints, aggregate=True)
     start = chain.entry_queue_state().flushes
     assert (start.active_attester_count, start.is_bootstrapped) == (0, False), "the devnet is not fresh"
     actions.set_queue_config(BOOTSTRAPPING)

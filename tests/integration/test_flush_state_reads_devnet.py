@@ -7,11 +7,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import attrs
 import pytest
 
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
-from butler.adapters.files.config_file import load_network_config
+from butler.adapters.files.config_file import Endpoints, load_network_config
 from butler.domain.errors import ChainError
 from tests.integration.devnet_fixture import DevnetHandle
 from tests.integration.rpc_proxy import RpcProxy
@@ -22,10 +21,10 @@ ZERO_WORD = "0x" + "00" * 32
 
 
 def test_the_flush_state_costs_no_request_beyond_the_queues_own(devnet: DevnetHandle) -> None:
-    network, _ = load_network_config(devnet.config_path)
+    network, _, _ = load_network_config(devnet.config_path)
     proxy = RpcProxy(devnet.rpc_url).start()
     try:
-        chain = JsonRpcChain.from_config(attrs.evolve(network, rpc_url=proxy.url), aggregate=True)
+        chain = JsonRpcChain.from_config(network, Endpoints(proxy.url), aggregate=True)
         chain.entry_queue()  # the chain id check and the rollup's lookup happen once, before
         before = proxy.posts
         chain.entry_queue()
@@ -40,7 +39,7 @@ def test_the_flush_state_costs_no_request_beyond_the_queues_own(devnet: DevnetHa
 
 
 def test_a_rollup_keeping_its_queue_configuration_elsewhere_is_refused(devnet: DevnetHandle) -> None:
-    network, _ = load_network_config(devnet.config_path)
+    network, _, _ = load_network_config(devnet.config_path)
     proxy = RpcProxy(devnet.rpc_url).start()
 
     def storage_elsewhere(body: Any) -> Any | None:
@@ -58,7 +57,7 @@ def test_a_rollup_keeping_its_queue_configuration_elsewhere_is_refused(devnet: D
 
     proxy.intercept = storage_elsewhere
     try:
-        chain = JsonRpcChain.from_config(attrs.evolve(network, rpc_url=proxy.url), aggregate=True)
+        chain = JsonRpcChain.from_config(network, Endpoints(proxy.url), aggregate=True)
         with pytest.raises(ChainError, match=r"does not keep its entry-queue configuration where") as refused:
             chain.entry_queue_state()
         assert "is the configured" in str(refused.value) and "\n" not in str(refused.value)

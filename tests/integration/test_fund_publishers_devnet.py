@@ -84,14 +84,6 @@ def fund(capsys: pytest.CaptureFixture[str], config: Path, *args: str) -> tuple[
     return code, done.out, done.err
 
 
-def config_without_proposer(devnet: DevnetHandle, folder: Path) -> Path:
-    text = re.sub(r"(?m)^safe_proposer_key_file = .*\n", "", devnet.config_path.read_text())
-    folder.mkdir()
-    path = folder / "devnet.toml"
-    path.write_text(text)
-    return path
-
-
 @pytest.fixture
 def ha_set(isolated_devnet: DevnetHandle, workdir: Path) -> tuple[list[Path], list[Address]]:
     """Five attesters in an HA pair: A over P0, P1 (loads 3, 2), B over P2, P3 (loads 3, 2).
@@ -214,79 +206,6 @@ def test_a_single_short_publisher_gets_a_plain_transfer(
     assert (proposal["to"], proposal["value"], proposal["operation"]) == (short.checksum, str(top_up), 0)
     devnet.actions.execute_pending()
     assert balances(devnet, [short, full]) == [2 * PER_ATTESTER, PER_ATTESTER]
-
-
-def test_without_a_proposer_the_transaction_is_printed_and_not_proposed(
-    isolated_devnet: DevnetHandle, workdir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    devnet = isolated_devnet
-    publisher = fresh_address()
-    keyfile = write_keyfile(workdir / "prod.json", [fresh_attester()], [publisher])
-    before = pending(devnet)
-
-    code, out, err = fund(
-        capsys, config_without_proposer(devnet, tmp_path / "cfg"), "--keyfile", str(keyfile)
-    )
-
-    assert code == 0, err
-    assert f"to:        {publisher}" in out
-    assert "no Safe proposer key configured" in err
-    assert pending(devnet) == before
-
-
-def test_when_proposing_cannot_start_the_transaction_is_still_printed(
-    devnet: DevnetHandle, workdir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    publisher = fresh_address()
-    keyfile = write_keyfile(workdir / "prod.json", [fresh_attester()], [publisher])
-    config = config_without_proposer(devnet, tmp_path / "cfg")
-    config.write_text('safe_proposer_key_file = "no-such.key"\n' + config.read_text())  # before [devnet]
-    before = pending(devnet)
-
-    code, out, err = fund(capsys, config, "--keyfile", str(keyfile))
-
-    assert code == 2
-    assert f"to:        {publisher}" in out
-    assert err.splitlines()[-2:] == [
-        # The file's name is never repeated (a key may have been pasted there); the setting is named.
-        "error: safe_proposer_key_file in the network config: key file not found "
-        "(the name is not repeated here)",
-        "error: not proposed: the transaction above is on stdout for a Safe owner to propose",
-    ]
-    assert pending(devnet) == before
-
-
-def test_a_safe_short_of_the_total_is_warned_about(
-    isolated_devnet: DevnetHandle, workdir: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    devnet = isolated_devnet
-    keyfile = write_keyfile(workdir / "prod.json", [fresh_attester() for _ in range(2)], [fresh_address()])
-    set_balance(devnet, devnet.safe, ETH // 20)
-
-    code, _, err = fund(capsys, devnet.config_path, "--keyfile", str(keyfile), "--no-propose")
-
-    assert code == 0, err
-    assert (
-        f"warning: the Safe {devnet.safe} holds 0.05 ETH, less than the 0.2 ETH this transaction sends: "
-        "fund the Safe before executing it"
-    ) in err
-
-
-def test_a_threshold_above_every_shortfall_funds_nothing(
-    devnet: DevnetHandle, workdir: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    publisher = fresh_address()
-    keyfile = write_keyfile(workdir / "prod.json", [fresh_attester()], [publisher])
-    before = pending(devnet)
-
-    code, out, err = fund(
-        capsys, devnet.config_path, "--keyfile", str(keyfile), "--threshold", "0.5", "--json"
-    )
-
-    assert (code, json.loads(out)) == (0, [])
-    assert re.search(rf"{publisher}\s+1\s+0\s+0\.1\s+-\s+top-up below threshold", err), err
-    assert "nothing to fund" in err
-    assert pending(devnet) == before
 
 
 def test_fresh_publishers_funded_from_the_phase3_inputs_pass_prepare_deployments_funding_check(

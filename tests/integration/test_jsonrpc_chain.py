@@ -16,6 +16,7 @@ from eth_abi.abi import encode
 
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
 from butler.adapters.chain.rpc import RpcTransport
+from butler.adapters.files.config_file import Endpoints
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ChainError
@@ -290,11 +291,10 @@ def test_a_node_on_another_chain_is_refused_before_any_read(stub_node: StubNode,
     config = NetworkConfig(
         network="mainnet",
         chain_id=1,
-        rpc_url=proxy.url,
         staking_registry=stub_node.address,
         rollup=stub_node.address,
     )
-    chain = JsonRpcChain.from_config(config)
+    chain = JsonRpcChain.from_config(config, Endpoints(proxy.url))
 
     with pytest.raises(ChainError) as caught:
         chain.balances([Address.from_int(1)])

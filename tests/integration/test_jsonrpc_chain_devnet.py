@@ -8,7 +8,7 @@ import attrs
 import pytest
 
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
-from butler.adapters.files.config_file import load_network_config
+from butler.adapters.files.config_file import Endpoints, load_network_config
 from butler.adapters.http.error_text import redact_url
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
@@ -23,12 +23,12 @@ EOA = Address.parse("0x70997970C51812dc3A010C7d01b50e0d17dc79C8")
 
 
 def config_of(devnet: DevnetHandle) -> NetworkConfig:
-    config, _ = load_network_config(devnet.config_path)
+    config, _, _ = load_network_config(devnet.config_path)
     return config
 
 
-def failure(config: NetworkConfig, read: Read) -> str:
-    chain = JsonRpcChain.from_config(config)
+def failure(devnet: DevnetHandle, config: NetworkConfig, read: Read) -> str:
+    chain = JsonRpcChain.from_config(config, Endpoints(devnet.rpc_url))
     try:
         with pytest.raises(ChainError) as caught:
             read(chain)
@@ -47,7 +47,7 @@ def test_a_contract_address_set_to_the_other_contract_names_function_address_and
     wrong = devnet.staking_registry if setting == "rollup" else devnet.rollup
     config = attrs.evolve(config_of(devnet), **{setting: wrong})
 
-    assert failure(config, read) == (
+    assert failure(devnet, config, read) == (
         refused(devnet, wrong)
         if setting == "rollup"
         else f"rpc {redact_url(devnet.rpc_url)}: {signature} on {setting} {wrong} reverted "
@@ -62,18 +62,18 @@ def test_a_rollup_set_to_another_deployed_contract_is_refused_as_not_canonical(
     address: Address = getattr(devnet, wrong)
     config = attrs.evolve(config_of(devnet), rollup=address)
 
-    assert failure(config, lambda chain: chain.entry_queue()) == refused(devnet, address)
+    assert failure(devnet, config, lambda chain: chain.entry_queue()) == refused(devnet, address)
 
 
 def test_a_rollup_set_to_an_account_without_code_is_refused_as_not_canonical(devnet: DevnetHandle) -> None:
     config = attrs.evolve(config_of(devnet), rollup=EOA)
 
-    assert failure(config, lambda chain: chain.attester_views([EOA])) == refused(devnet, EOA)
+    assert failure(devnet, config, lambda chain: chain.attester_views([EOA])) == refused(devnet, EOA)
 
 
 def test_without_a_configured_rollup_the_canonical_one_is_read(devnet: DevnetHandle) -> None:
     config = attrs.evolve(config_of(devnet), rollup=None)
-    chain = JsonRpcChain.from_config(config)
+    chain = JsonRpcChain.from_config(config, Endpoints(devnet.rpc_url))
     try:
         assert chain.rollup() == devnet.rollup
         assert chain.entry_queue() == []
@@ -87,7 +87,7 @@ def refused(devnet: DevnetHandle, configured: Address) -> str:
 
 
 def test_the_right_config_reads_without_error(devnet: DevnetHandle) -> None:
-    chain = JsonRpcChain.from_config(config_of(devnet))
+    chain = JsonRpcChain.from_config(config_of(devnet), Endpoints(devnet.rpc_url))
     try:
         provider = chain.provider_by_id(devnet.provider_id)
         chain.entry_queue()

@@ -64,7 +64,7 @@ def test_the_operator_cli_and_the_scraper_work_without_web3_and_py_ecc(
          "-o", str(tmp_path / "coinbases.json")),
         ("cli", "aztec-butler", "fund-publishers", "-c", config, "--scraper-config", str(scrape_config),
          "--no-propose", "--json"),
-        ("scraper", "aztec-butler-scraper", "--config", config, "--scraper-config", str(scrape_config),
+        ("scraper.main", "aztec-butler-scraper", "--config", config, "--scraper-config", str(scrape_config),
          "--once"),
     ]  # fmt: skip
     outputs = []

@@ -26,8 +26,8 @@ pytestmark = pytest.mark.devnet
 
 @pytest.fixture
 def product_chain(isolated_devnet: DevnetHandle) -> Iterator[JsonRpcChain]:
-    config, _ = load_network_config(isolated_devnet.config_path)
-    chain = JsonRpcChain.from_config(config)
+    config, _, endpoints = load_network_config(isolated_devnet.config_path)
+    chain = JsonRpcChain.from_config(config, endpoints)
     yield chain
     chain.close()
 
@@ -107,8 +107,8 @@ def test_each_rollup_read_equals_the_real_rollups_answer_in_each_status(
 def test_the_gse_the_product_asks_for_digests_is_the_real_rollups(
     devnet: DevnetHandle,
 ) -> None:
-    config, _ = load_network_config(devnet.config_path)
-    chain = JsonRpcChain.from_config(config)
+    config, _, endpoints = load_network_config(devnet.config_path)
+    chain = JsonRpcChain.from_config(config, endpoints)
     try:
         point = G1Point(1, 2)
         (digest,) = chain.registration_digests([point])

@@ -16,6 +16,7 @@ import attrs
 import pytest
 from eth_keys.datatypes import Signature
 
+from butler.adapters.files.config_file import Endpoints
 from butler.adapters.safe.tx_service import SafeTxServiceMultisig
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
@@ -567,14 +568,13 @@ def test_a_proposer_key_without_a_safe_or_service_in_the_config_is_a_usage_error
     config = NetworkConfig(
         network="sepolia",
         chain_id=CHAIN_ID,
-        rpc_url="http://127.0.0.1:1",
         staking_registry=Address.from_int(1),
         rollup=Address.from_int(2),
         safe_address=safe_address,
-        safe_tx_service_url=service_url,
     )
+    endpoints = Endpoints("http://127.0.0.1:1", safe_tx_service_url=service_url)
     with pytest.raises(UsageError, match=f"has no {missing}$"):
-        SafeTxServiceMultisig.from_config(config, KEY, None)
+        SafeTxServiceMultisig.from_config(config, endpoints, KEY, None)
 
 
 # --- what reaches the operator's stderr ------------------------------------------------------------

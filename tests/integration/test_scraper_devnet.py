@@ -288,8 +288,8 @@ def scenario(isolated_devnet: DevnetHandle, tmp_path: Path) -> Scenario:
 
 
 def flush_state(devnet: DevnetHandle) -> FlushState:
-    network, _ = load_network_config(devnet.config_path)
-    chain = JsonRpcChain.from_config(network)
+    network, _, endpoints = load_network_config(devnet.config_path)
+    chain = JsonRpcChain.from_config(network, endpoints)
     try:
         return chain.entry_queue_state().flushes
     finally:

@@ -56,7 +56,6 @@ def config(**changes: object) -> NetworkConfig:
     base = NetworkConfig(
         network="testnet",
         chain_id=31337,
-        rpc_url="http://node.invalid",
         staking_registry=REGISTRY,
         rollup=FAKE_ROLLUP,
         provider_id=1,

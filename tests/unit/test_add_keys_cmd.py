@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from butler.entrypoints.cli import run
+from tests.unit.command_world import real_services
 
 PHASE1 = "key-flow/after_phase1/on-dev-machine/new-private-keys.json"
 CONFIG = """
@@ -23,16 +24,15 @@ provider_id = 7
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, closed_port: int) -> Path:
-    monkeypatch.chdir(tmp_path)
-    for name in (
-        "AZTEC_BUTLER_CONFIG",
-        "AZTEC_BUTLER_SAFE_PROPOSER_KEY",
-        "AZTEC_BUTLER_SAFE_PROPOSER_KEY_FILE",
-    ):
-        monkeypatch.delenv(name, raising=False)
+def workdir(tmp_path: Path, closed_port: int) -> Path:
     (tmp_path / "net.toml").write_text(CONFIG.format(port=closed_port))
     return tmp_path
+
+
+def add_keys(workdir: Path, *args: str) -> int:
+    """`aztec-butler add-keys WORKDIR/keys.json -c WORKDIR/net.toml ARGS`, with no environment."""
+    argv = ["add-keys", str(workdir / "keys.json"), "-c", str(workdir / "net.toml"), *args]
+    return run(argv, real_services(workdir))
 
 
 def test_the_command_is_listed_in_the_overview(capsys: pytest.CaptureFixture[str]) -> None:
@@ -45,7 +45,7 @@ def test_a_chunk_size_below_one_is_a_usage_error(
     workdir: Path, reference_dir: Path, capsys: pytest.CaptureFixture[str], size: str
 ) -> None:
     shutil.copy(reference_dir / PHASE1, workdir / "keys.json")
-    assert run(["add-keys", "keys.json", "-c", "net.toml", "--chunk-size", size]) == 2
+    assert add_keys(workdir, "--chunk-size", size) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == f"error: --chunk-size must be at least 1, got {size}\n"
@@ -62,9 +62,11 @@ def test_a_malformed_key_is_named_without_its_text_before_the_chain_is_asked(
     }
     (workdir / "keys.json").write_text(json.dumps({"schemaVersion": 1, "validators": [validator]}))
     # The config points at a closed port: reaching the chain would be a different error.
-    assert run(["add-keys", "keys.json", "-c", "net.toml"]) == 1
+    assert add_keys(workdir) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert captured.err.startswith("error: keys.json: validators[0].attester.eth: must be 0x followed by")
+    assert captured.err.startswith(
+        f"error: {workdir / 'keys.json'}: validators[0].attester.eth: must be 0x followed by"
+    )
     assert len(captured.err.splitlines()) == 1
     assert "ab" * 31 not in captured.err

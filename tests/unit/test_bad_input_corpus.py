@@ -12,6 +12,7 @@ import pytest
 from butler.domain.address import Address
 from butler.entrypoints import cli
 from butler.entrypoints.scraper import main as scraper
+from tests.unit.command_world import real_services
 
 GOOD_CONFIG = {
     "network": '"devnet"',
@@ -70,14 +71,14 @@ def test_a_bad_network_config_is_a_usage_error_naming_file_and_field(
     value: str,
     said: str,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     config = write_config(tmp_path, **{field: value})
     before = snapshot(tmp_path)
 
-    code = scraper.run(["--config", str(config), "--once"])
+    code = scraper.run(
+        ["--config", str(config), "--once"], real_services(tmp_path, XDG_DATA_HOME=str(tmp_path / "data"))
+    )
 
     assert_refused(code, 2, capsys.readouterr().err, f"{config}: {said}")
     assert snapshot(tmp_path) == before
@@ -85,13 +86,11 @@ def test_a_bad_network_config_is_a_usage_error_naming_file_and_field(
 
 @pytest.mark.parametrize("name", ["../../../outside", "a/b", ".hidden", "x" * 80])
 def test_a_network_name_that_is_no_plain_word_is_refused(
-    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.delenv("AZTEC_BUTLER_CONFIG", raising=False)
     argv = ["prepare-deployment", "-p", "p.json", "-k", "k.json", "-a", "a.json", "--network", name]
 
-    code = cli.run(argv)
+    code = cli.run(argv, real_services(tmp_path, XDG_CONFIG_HOME=str(tmp_path / "config")))
 
     assert_refused(code, 2, capsys.readouterr().err, "--network: expected a letter or digit")
 
@@ -124,7 +123,6 @@ def test_a_scraper_config_holding_a_key_in_any_form_is_refused_without_showing_i
     document: dict[str, object],
     where: str,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     config = write_config(tmp_path)
@@ -132,7 +130,8 @@ def test_a_scraper_config_holding_a_key_in_any_form_is_refused_without_showing_i
     path.write_text(json.dumps(document))
     before = snapshot(tmp_path)
 
-    code = scraper.run(["--config", str(config), "--scraper-config", str(path), "--once"])
+    argv = ["--config", str(config), "--scraper-config", str(path), "--once"]
+    code = scraper.run(argv, real_services(tmp_path))
 
     err = capsys.readouterr().err
     assert_refused(code, 1, err, f"{path}: {where}", "looks like a private key")
@@ -141,10 +140,9 @@ def test_a_scraper_config_holding_a_key_in_any_form_is_refused_without_showing_i
 
 
 def test_the_zero_address_is_no_publisher(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], reference_dir: Path
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], reference_dir: Path
 ) -> None:
     phase2 = reference_dir / "key-flow/after_phase2/on-dev-machine"
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     (tmp_path / "prod.json").write_bytes((phase2 / "prod-testnet-keyfile.json").read_bytes())
     (tmp_path / "new.json").write_bytes((phase2 / "new-public-keys.json").read_bytes())
     publishers = json.loads((phase2 / "testnet_available_publisher_addresses.json").read_text())
@@ -152,10 +150,12 @@ def test_the_zero_address_is_no_publisher(
     config = write_config(tmp_path)
     before = snapshot(tmp_path)
 
-    monkeypatch.chdir(tmp_path)
-    argv = ["-p", "prod.json", "-k", "new.json", "-a", "pubs.json", "--config", str(config)]
+    inputs = ("-p", tmp_path / "prod.json", "-k", tmp_path / "new.json", "-a", tmp_path / "pubs.json")
+    argv = [*map(str, inputs), "--config", str(config)]
 
-    code = cli.run(["prepare-deployment", *argv])
+    code = cli.run(
+        ["prepare-deployment", *argv], real_services(tmp_path, XDG_DATA_HOME=str(tmp_path / "data"))
+    )
 
     err = capsys.readouterr().err
     assert_refused(code, 1, err, f"publishers[{len(publishers)}]: the zero address cannot publish")

@@ -7,13 +7,20 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from butler.entrypoints.cli import run
+from tests.unit.command_world import real_services
 
 PHASE1 = "key-flow/after_phase1/on-dev-machine/new-private-keys.json"
 PHASE2 = "key-flow/after_phase2/on-dev-machine/new-public-keys.json"
+
+
+def run_in(folder: Path, argv: list[str]) -> int:
+    """`aztec-butler ARGV` in `folder`, with no environment."""
+    return run(argv, real_services(folder))
 
 
 def test_help_lists_commands_without_loading_web3():
@@ -63,13 +70,10 @@ def test_command_help_teaches(capsys):
     assert "--offline" in out and "example:" in out
 
 
-def test_offline_run_matches_the_reference_and_keeps_keys_off_stdout(
-    tmp_path, monkeypatch, capsys, reference_dir
-):
-    monkeypatch.chdir(tmp_path)
+def test_offline_run_matches_the_reference_and_keeps_keys_off_stdout(tmp_path, capsys, reference_dir):
     source = tmp_path / "new-private-keys.json"
     shutil.copy(reference_dir / PHASE1, source)
-    assert run(["process-private-keys", str(source), "--offline"]) == 0
+    assert run_in(tmp_path, ["process-private-keys", str(source), "--offline"]) == 0
     written = (tmp_path / "public-new-private-keys.json").read_text()
     assert written == (reference_dir / PHASE2).read_text()
     captured = capsys.readouterr()
@@ -85,13 +89,18 @@ def test_offline_run_matches_the_reference_and_keeps_keys_off_stdout(
     assert "offline" in captured.err
 
 
-def test_json_names_attesters_publishers_and_both_files(tmp_path, monkeypatch, capsys, reference_dir):
-    monkeypatch.chdir(tmp_path)
+def test_json_names_attesters_publishers_and_both_files(tmp_path, capsys, reference_dir):
     source = tmp_path / "new-private-keys.json"
     shutil.copy(reference_dir / PHASE1, source)
     out = tmp_path / "out"
     out.mkdir()
-    assert run(["process-private-keys", str(source), "--offline", "-o", str(out / "pub.json"), "--json"]) == 0
+    assert (
+        run_in(
+            tmp_path,
+            ["process-private-keys", str(source), "--offline", "-o", str(out / "pub.json"), "--json"],
+        )
+        == 0
+    )
     document = json.loads(capsys.readouterr().out)
     assert document == {
         "attesters": [
@@ -108,17 +117,14 @@ def test_json_names_attesters_publishers_and_both_files(tmp_path, monkeypatch, c
     assert json.loads((out / "publishers-new-private-keys.json").read_text()) == document["publishers"]
 
 
-def test_bad_file_exits_1_with_one_line_per_problem_and_writes_nothing(
-    tmp_path, monkeypatch, capsys, reference_dir
-):
-    monkeypatch.chdir(tmp_path)
+def test_bad_file_exits_1_with_one_line_per_problem_and_writes_nothing(tmp_path, capsys, reference_dir):
     doc = json.loads((reference_dir / PHASE1).read_text())
     secret = doc["validators"][1]["attester"]["eth"]
     doc["validators"][0]["attester"]["bls"] = "0x" + "f" * 64
     doc["validators"][1]["attester"]["eth"] = secret + "00"
     source = tmp_path / "keys.json"
     source.write_text(json.dumps(doc))
-    assert run(["process-private-keys", str(source), "--offline"]) == 1
+    assert run_in(tmp_path, ["process-private-keys", str(source), "--offline"]) == 1
     err = capsys.readouterr().err
     lines = [line for line in err.splitlines() if line.startswith("error:")]
     assert lines == [
@@ -131,16 +137,13 @@ def test_bad_file_exits_1_with_one_line_per_problem_and_writes_nothing(
     assert list(tmp_path.iterdir()) == [source]
 
 
-def test_missing_network_config_is_a_usage_error(tmp_path, monkeypatch, capsys, reference_dir):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("AZTEC_BUTLER_CONFIG", raising=False)
-    assert run(["process-private-keys", str(reference_dir / PHASE1)]) == 2
+def test_missing_network_config_is_a_usage_error(tmp_path, capsys, reference_dir):
+    assert run_in(tmp_path, ["process-private-keys", str(reference_dir / PHASE1)]) == 2
     assert "no network config" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
 
 
-def test_a_large_file_shows_progress_and_a_summary(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(tmp_path)
+def test_a_large_file_shows_progress_and_a_summary(tmp_path, capsys):
     count = 1_000
     validators = [
         {
@@ -153,7 +156,7 @@ def test_a_large_file_shows_progress_and_a_summary(tmp_path, monkeypatch, capsys
     ]
     source = tmp_path / "many.json"
     source.write_text(json.dumps({"schemaVersion": 1, "validators": validators}))
-    assert run(["process-private-keys", str(source), "--offline"]) == 0
+    assert run_in(tmp_path, ["process-private-keys", str(source), "--offline"]) == 0
     err = capsys.readouterr().err
     assert f"derived {count:,}/{count:,} (100%)" in err
     assert f"wrote {count} validators' public keys to {tmp_path / 'public-many.json'}" in err
@@ -169,47 +172,47 @@ def test_a_large_file_shows_progress_and_a_summary(tmp_path, monkeypatch, capsys
         ("absent.json", "file not found"),
     ],
 )
-def test_an_unreadable_input_path_is_one_line_naming_it(tmp_path, monkeypatch, capsys, name, reason):
-    monkeypatch.chdir(tmp_path)
+def test_an_unreadable_input_path_is_one_line_naming_it(tmp_path, capsys, name, reason):
     (tmp_path / "a-file").write_text("")
     (tmp_path / "a-folder").mkdir()
-    assert run(["process-private-keys", name, "--offline"]) == 1
+    assert run_in(tmp_path, ["process-private-keys", str(tmp_path / name), "--offline"]) == 1
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
-    assert errors == [f"error: {name}: {reason}"]
+    assert errors == [f"error: {tmp_path / name}: {reason}"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "a-folder"]
 
 
 @pytest.mark.parametrize(
     ("output", "reason"),
     [
-        ("a-file/public.json", "a-file is not a folder"),
-        ("absent/public.json", "no folder absent"),
+        ("a-file/public.json", "{folder}/a-file is not a folder"),
+        ("absent/public.json", "no folder {folder}/absent"),
         ("a-folder", "it is a folder"),
     ],
 )
 def test_an_output_that_cannot_be_written_fails_before_any_key_is_shown(
-    tmp_path, monkeypatch, capsys, reference_dir, output, reason
+    tmp_path, capsys, reference_dir, output, reason
 ):
-    monkeypatch.chdir(tmp_path)
     (tmp_path / "a-file").write_text("")
     (tmp_path / "a-folder").mkdir()
     shutil.copy(reference_dir / PHASE1, tmp_path / "keys.json")
-    assert run(["process-private-keys", "keys.json", "--offline", "--force", "-o", output]) == 1
+    target = tmp_path / output
+    argv = ["process-private-keys", str(tmp_path / "keys.json"), "--offline", "--force", "-o", str(target)]
+    assert run_in(tmp_path, argv) == 1
     err = capsys.readouterr().err
     assert [line for line in err.splitlines() if line.startswith("error:")] == [
-        f"error: {output}: cannot write: {reason}"
+        f"error: {target}: cannot write: {reason.format(folder=tmp_path)}"
     ]
     assert "CONSOLE SECRET STORE" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "a-folder", "keys.json"]
 
 
-def test_the_output_may_not_be_the_private_keys_file_even_with_force(
-    tmp_path, monkeypatch, capsys, reference_dir
-):
-    monkeypatch.chdir(tmp_path)
+def test_the_output_may_not_be_the_private_keys_file_even_with_force(tmp_path, capsys, reference_dir):
     source = tmp_path / "keys.json"
     shutil.copy(reference_dir / PHASE1, source)
-    assert run(["process-private-keys", "keys.json", "--offline", "--force", "-o", str(source)]) == 2
+    assert (
+        run_in(tmp_path, ["process-private-keys", str(source), "--offline", "--force", "-o", str(source)])
+        == 2
+    )
     err = capsys.readouterr().err
     assert [line for line in err.splitlines() if line.startswith("error:")] == [
         f"error: {source}: is the private-keys file itself; write the public keys elsewhere"

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from butler.entrypoints.cli import overview, run
+from butler.entrypoints import cli
+from butler.entrypoints.cli import overview
+from tests.unit.command_world import real_services
 
 PHASE3_KEYFILE = "key-flow/after_phase3/on-dev-machine/prod-testnet-keyfile.json.new"
 PHASE1_KEYFILE = "key-flow/after_phase1/on-dev-machine/prod-testnet-keyfile.json"
@@ -25,12 +27,17 @@ provider_id = 7
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("AZTEC_BUTLER_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+def workdir(tmp_path: Path) -> Path:
     (tmp_path / "testnet.toml").write_text(CONFIG)
     return tmp_path
+
+
+def run(workdir: Path, command: str, *args: str) -> int:
+    """`aztec-butler COMMAND -c testnet.toml ARGS` with $XDG_DATA_HOME in `workdir`; ARGS naming a file
+    name it in `workdir`."""
+    named = [str(workdir / arg) if arg.endswith(".json") else arg for arg in args]
+    argv = [command, "-c", str(workdir / "testnet.toml"), *named]
+    return cli.run(argv, real_services(workdir, XDG_DATA_HOME=str(workdir / "data")))
 
 
 def keyfile_attesters(path: Path) -> list[str]:
@@ -50,7 +57,7 @@ def test_keyfiles_after_one_flag_or_repeated_flags_are_all_read(
     shutil.copy(reference_dir / PHASE3_KEYFILE, workdir / "a.json")
     shutil.copy(reference_dir / PHASE1_KEYFILE, workdir / "b.json")
 
-    code = run(["generate-scraper-config", "-c", "testnet.toml", *flags])
+    code = run(workdir, "generate-scraper-config", *flags)
 
     err = capsys.readouterr().err
     assert code == 0, err
@@ -70,9 +77,7 @@ def test_publisher_keys_from_a_private_keys_file_are_never_written_or_shown(
     workdir: Path, reference_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     shutil.copy(reference_dir / PHASE1_PRIVATE, workdir / "keys.json")
-    code = run(
-        ["generate-scraper-config", "-c", "testnet.toml", "--publisher-keys", "keys.json", "-o", "out.json"]
-    )
+    code = run(workdir, "generate-scraper-config", "--publisher-keys", "keys.json", "-o", "out.json")
     captured = capsys.readouterr()
     assert code == 0, captured.err
     doc = json.loads((workdir / "keys.json").read_text())
@@ -99,7 +104,7 @@ def test_publisher_keys_from_a_private_keys_file_are_never_written_or_shown(
     ],
 )
 def test_usage_errors_exit_2_in_one_line(workdir: Path, args: list[str], message: str, capsys) -> None:
-    code = run(["generate-scraper-config", "-c", "testnet.toml", *args])
+    code = run(workdir, "generate-scraper-config", *args)
     err = capsys.readouterr().err
     assert code == 2
     assert err.splitlines() == [err.splitlines()[0]] and err.startswith(message)
@@ -108,10 +113,10 @@ def test_usage_errors_exit_2_in_one_line(workdir: Path, args: list[str], message
 
 def test_a_bad_key_in_the_signer_list_is_named_and_nothing_written(workdir: Path, capsys) -> None:
     (workdir / "k.json").write_text(json.dumps(["0x04" + "11" * 64]))
-    code = run(["generate-scraper-config", "-c", "testnet.toml", "--web3signer-keys", "k.json"])
+    code = run(workdir, "generate-scraper-config", "--web3signer-keys", "k.json")
     err = capsys.readouterr().err
     assert code == 1
-    assert err == "error: k.json: [0]: not a point of secp256k1 (uncompressed form)\n"
+    assert err == f"error: {workdir / 'k.json'}: [0]: not a point of secp256k1 (uncompressed form)\n"
     assert not (workdir / "data").exists()
 
 
@@ -120,7 +125,7 @@ def test_scrape_coinbases_with_an_unreachable_node_is_one_line_and_writes_nothin
 ) -> None:
     config = CONFIG.replace("http://127.0.0.1:9/never-used", f"http://127.0.0.1:{closed_port}/key")
     (workdir / "testnet.toml").write_text(config)
-    code = run(["scrape-coinbases", "-c", "testnet.toml"])
+    code = run(workdir, "scrape-coinbases")
     err = capsys.readouterr().err
     assert code == 1
     assert len(err.splitlines()) == 1 and err.startswith(f"error: rpc http://127.0.0.1:{closed_port}: ")
@@ -128,5 +133,5 @@ def test_scrape_coinbases_with_an_unreachable_node_is_one_line_and_writes_nothin
 
 
 def test_scrape_coinbases_refuses_negative_numbers_before_any_network(workdir: Path, capsys) -> None:
-    assert run(["scrape-coinbases", "-c", "testnet.toml", "--start-block", "-1"]) == 2
+    assert run(workdir, "scrape-coinbases", "--start-block", "-1") == 2
     assert capsys.readouterr().err == "error: --start-block: must not be negative\n"

@@ -33,12 +33,13 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_the_rollup_may_be_left_to_the_chain(tmp_path):
     """Without `rollup`, the adapter reads the canonical one from the staking registry's Aztec Registry."""
-    config, _ = load_network_config(write(tmp_path, VALID.replace(f'rollup = "{REGISTRY.lower()}"\n', "")))
+    config, _, _ = load_network_config(write(tmp_path, VALID.replace(f'rollup = "{REGISTRY.lower()}"\n', "")))
     assert config.rollup is None
 
 
 def test_a_complete_config(tmp_path):
-    config, secrets = load_network_config(write(tmp_path, VALID))
+    config, secrets, endpoints = load_network_config(write(tmp_path, VALID))
+    assert endpoints.rpc_url == "https://rpc.example/v1/KEY"
     assert config.chain_id == 11155111 and config.provider_id == 7
     assert config.rollup == Address.parse(REGISTRY)
     assert config.min_eth_per_attester == Decimal("0.1")
@@ -47,8 +48,9 @@ def test_a_complete_config(tmp_path):
 
 
 def test_the_repr_never_shows_a_url_that_may_carry_an_api_key(tmp_path):
-    config, _ = load_network_config(write(tmp_path, VALID))
-    assert "/v1/KEY" not in repr(config) and "tx.example" not in repr(config)
+    config, _, endpoints = load_network_config(write(tmp_path, VALID))
+    for shown in (repr(config), repr(endpoints)):
+        assert "/v1/KEY" not in shown and "tx.example" not in shown
     assert "testnet" in repr(config)
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from butler.adapters.files.config_file import find_config, load_network_config
 from butler.domain.address import Address
-from butler.entrypoints.cli import run
+from butler.entrypoints import cli
+from butler.entrypoints.bootstrap import Settings, build_services
 
 SAFE = "0x" + "5a" * 20
 ROLLUP = "0x" + "70" * 20
@@ -24,11 +25,19 @@ class Terminal(io.StringIO):
 
 
 @pytest.fixture
-def xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.delenv("AZTEC_BUTLER_CONFIG", raising=False)
-    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # not a terminal
+def xdg(tmp_path: Path) -> Path:
+    """Where the configs go: $XDG_CONFIG_HOME/aztec-butler, $XDG_CONFIG_HOME a temporary folder."""
     return tmp_path / "config" / "aztec-butler"
+
+
+def environ(xdg: Path) -> dict[str, str]:
+    return {"XDG_CONFIG_HOME": str(xdg.parent)}
+
+
+def run(xdg: Path, argv: list[str], *, terminal: bool = False) -> int:
+    """`aztec-butler ARGV` with $XDG_CONFIG_HOME above `xdg`, at a terminal or not."""
+    settings = Settings(environ(xdg), xdg.parent.parent, terminal=terminal)
+    return cli.run(argv, build_services(settings))
 
 
 def flags(network: str = "testnet", *extra: str) -> list[str]:
@@ -47,10 +56,10 @@ def flags(network: str = "testnet", *extra: str) -> list[str]:
 def test_each_preset_becomes_a_config_that_network_finds(
     xdg, network, chain_id, registry, first_block, capsys
 ):
-    assert run(flags(network)) == 0
-    path = find_config(None, network, os.environ)
+    assert run(xdg, flags(network)) == 0
+    path = find_config(None, network, environ(xdg))
     assert path == xdg / f"{network}.toml"
-    config, secrets = load_network_config(path)
+    config, secrets, endpoints = load_network_config(path)
     assert (config.network, config.chain_id, config.staking_registry) == (
         network,
         chain_id,
@@ -62,7 +71,7 @@ def test_each_preset_becomes_a_config_that_network_finds(
         Address.parse(SAFE),
         Address.parse(ROLLUP),
     )
-    assert config.safe_tx_service_url is not None and config.safe_tx_service_url.startswith(
+    assert endpoints.safe_tx_service_url is not None and endpoints.safe_tx_service_url.startswith(
         "https://api.safe.global/"
     )
     assert secrets.safe_proposer_key_file is None
@@ -70,30 +79,30 @@ def test_each_preset_becomes_a_config_that_network_finds(
 
 
 def test_an_existing_config_is_kept_unless_forced(xdg, capsys):
-    assert run(flags()) == 0
+    assert run(xdg, flags()) == 0
     before = (xdg / "testnet.toml").read_bytes()
-    assert run(flags("testnet", "--provider-id", "8")) == 1
+    assert run(xdg, flags("testnet", "--provider-id", "8")) == 1
     assert "already exists; pass --force" in capsys.readouterr().err
     assert (xdg / "testnet.toml").read_bytes() == before
-    assert run([*flags(), "--force"]) == 0
+    assert run(xdg, [*flags(), "--force"]) == 0
     assert sorted(os.listdir(xdg)) == ["testnet.toml"], "no temporary file stays"
 
 
 def test_a_key_given_as_the_proposer_key_file_is_refused_and_nothing_written(xdg, capsys):
-    assert run(flags("testnet", "--safe-proposer-key-file", KEY)) == 2
+    assert run(xdg, flags("testnet", "--safe-proposer-key-file", KEY)) == 2
     err = capsys.readouterr().err
     assert "that is a key, not a file path" in err and KEY[2:] not in err
     assert not xdg.exists() or os.listdir(xdg) == []
 
 
 def test_the_proposer_key_file_path_is_kept_as_a_path(xdg, tmp_path):
-    assert run(flags("mainnet", "--safe-proposer-key-file", "~/.secrets/proposer.key")) == 0
-    _, secrets = load_network_config(xdg / "mainnet.toml")
+    assert run(xdg, flags("mainnet", "--safe-proposer-key-file", "~/.secrets/proposer.key")) == 0
+    _, secrets, _ = load_network_config(xdg / "mainnet.toml")
     assert secrets.safe_proposer_key_file == str(Path("~/.secrets/proposer.key").expanduser())
 
 
 def test_without_a_terminal_every_missing_flag_is_named(xdg, capsys):
-    assert run(["config", "init", "--network", "testnet"]) == 2
+    assert run(xdg, ["config", "init", "--network", "testnet"]) == 2
     assert capsys.readouterr().err.splitlines() == [
         "error: not on a terminal, so nothing can be asked: give --rpc-url, --provider-id, --safe"
     ]
@@ -105,13 +114,13 @@ def test_on_a_terminal_only_the_missing_values_are_asked_and_bad_answers_asked_a
 ):
     answers = "ftp://nope\nhttps://rpc.example\n0xAD00000000000000000000000000000000000000\nnot-an-address\n"
     monkeypatch.setattr("sys.stdin", Terminal(answers + f"{SAFE}\n"))
-    assert run(["config", "init", "-n", "mainnet", "--rollup", ROLLUP]) == 0
+    assert run(xdg, ["config", "init", "-n", "mainnet", "--rollup", ROLLUP], terminal=True) == 0
     err = capsys.readouterr().err
     assert err.count("Ethereum JSON-RPC URL: ") == 2 and err.count("your Safe's address: ") == 2
     assert "rollup" not in err.split("wrote")[0], "given as a flag, so not asked"
-    config, _ = load_network_config(xdg / "mainnet.toml")
+    config, _, endpoints = load_network_config(xdg / "mainnet.toml")
     assert config.provider_admin == Address.parse("0xAD00000000000000000000000000000000000000")
-    assert config.provider_id is None and config.rpc_url == "https://rpc.example"
+    assert config.provider_id is None and endpoints.rpc_url == "https://rpc.example"
 
 
 @pytest.mark.parametrize(
@@ -127,5 +136,5 @@ def test_on_a_terminal_only_the_missing_values_are_asked_and_bad_answers_asked_a
     ],
 )
 def test_usage_errors(xdg, args, said, capsys):
-    assert run(["config", "init", *args]) == 2
+    assert run(xdg, ["config", "init", *args]) == 2
     assert said in capsys.readouterr().err

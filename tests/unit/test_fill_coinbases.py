@@ -29,7 +29,6 @@ REGISTRY = Address.from_int(0x5E)
 CONFIG = NetworkConfig(
     network="devnet",
     chain_id=31337,
-    rpc_url="http://127.0.0.1:1",
     staking_registry=REGISTRY,
     rollup=Address.from_int(0x70),
     provider_id=1,

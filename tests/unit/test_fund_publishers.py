@@ -32,6 +32,7 @@ from butler.usecases.fund_publishers import (
     plan_publisher_funding,
     propose_funding,
 )
+from tests.unit.command_world import real_services
 
 PER_ATTESTER = ETH // 10
 SAFE = Address.from_int(0x5AFE)
@@ -263,10 +264,10 @@ ONE_SOURCE = (
         ),
     ],
 )
-def test_usage_errors_exit_2_with_one_line(args, problem, capsys, monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("AZTEC_BUTLER_CONFIG", str(tmp_path / "no-such-config.toml"))
-    code = run(["fund-publishers", *args])
+def test_usage_errors_exit_2_with_one_line(args, problem, capsys, tmp_path):
+    """Refused before any file is read: the network config named does not even exist."""
+    environ = {"AZTEC_BUTLER_CONFIG": str(tmp_path / "no-such-config.toml")}
+    code = run(["fund-publishers", *args], real_services(tmp_path, **environ))
     captured = capsys.readouterr()
     assert code == 2
     assert captured.err.splitlines() == [f"error: {problem}"]

@@ -262,7 +262,6 @@ def config(provider_id: int | None = None, provider_admin: Address | None = None
     return NetworkConfig(
         network="testnet",
         chain_id=31337,
-        rpc_url="http://127.0.0.1:8545",
         staking_registry=Address.from_int(0x5EC),
         rollup=FAKE_ROLLUP,
         provider_id=provider_id,

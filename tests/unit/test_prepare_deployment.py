@@ -66,7 +66,6 @@ class World:
         self.config = NetworkConfig(
             network="devnet",
             chain_id=31337,
-            rpc_url="http://127.0.0.1:1",
             staking_registry=Address.from_int(0x5E),
             rollup=Address.from_int(0x70),
             provider_id=self.provider_id,

@@ -12,9 +12,11 @@ from butler.domain.keyfiles import FeeRecipient, PrivateAttester, PrivateKeysFil
 from butler.domain.keys import attester_address, bls_public_key, parse_bls_secret_key, parse_eth_secret_key
 from butler.domain.publisher_sets import PublisherSets
 from butler.entrypoints.console import shown
+from butler.ports.chain_fake import FakeChain
 from butler.ports.key_files_fake import FakeKeyFiles
 from butler.ports.secret_store_fake import FakeSecretStore
 from butler.usecases.process_private_keys import (
+    ChainCheck,
     default_output,
     default_publishers_output,
     process_private_keys,
@@ -48,7 +50,7 @@ def run(files: FakeKeyFiles, secrets: FakeSecretStore, check=None, progress=None
         PUBLISHERS,
         files=files,
         secrets=secrets,
-        on_chain_check=check,
+        chain_check=check,
         progress=progress or (lambda done, total: seen.append((done, total))),
         overwrite=overwrite,
     )
@@ -97,23 +99,35 @@ def test_duplicate_keys_fail_before_anything_is_stored_or_written(field):
     assert OUTPUT not in files.files and not secrets.stored
 
 
+def chain_check(chain: FakeChain) -> ChainCheck:
+    from tests.unit.test_add_keys import config
+
+    return ChainCheck(chain=chain, network=config())
+
+
 def test_a_failing_chain_check_stops_everything():
     files = FakeKeyFiles({SOURCE: keys_file(validator(1))})
     secrets = FakeSecretStore()
-
-    def refuse(derived):
-        raise CheckFailed(f"attester {derived[0].public.attester.eth}: already in the provider queue")
-
-    with pytest.raises(CheckFailed):
-        run(files, secrets, check=refuse)
+    with pytest.raises(CheckFailed, match="provider 1 is not registered"):
+        run(files, secrets, check=chain_check(FakeChain()))
     assert OUTPUT not in files.files and not secrets.stored
 
 
 def test_the_chain_check_sees_every_derived_attester():
+    from tests.unit.test_add_keys import expected_keystore
+
     files = FakeKeyFiles({SOURCE: keys_file(validator(1), validator(2))})
-    checked = []
-    run(files, FakeSecretStore(), check=lambda derived: checked.extend(d.public for d in derived))
-    assert checked == list(files.files[OUTPUT].validators)
+    chain = FakeChain()
+    chain.add_provider(Address.from_int(0xAD))
+    chain.enqueue_keys(1, [expected_keystore(2)])
+    with pytest.raises(CheckFailed) as refused:
+        run(files, FakeSecretStore(), check=chain_check(chain))
+    assert refused.value.problems == (f"attester {validator_attester(2)}: already in the provider queue",)
+    assert OUTPUT not in files.files
+
+
+def validator_attester(n: int) -> Address:
+    return attester_address(parse_eth_secret_key(f"0x{n:064x}"))
 
 
 def publisher_address(n: int) -> Address:

@@ -21,6 +21,7 @@ from butler.ports.json_documents_fake import FakeJsonDocuments
 from butler.ports.key_files_fake import FakeKeyFiles
 from butler.usecases.queue_stats import QueueStats, QueueStatsRequest, queue_stats
 from butler.usecases.scrape_cycle import scrape_cycle
+from tests.unit.command_world import real_services
 from tests.unit.test_scrape_coinbases import production_keyfile
 from tests.unit.test_scrape_cycle import attester, keystore, network
 
@@ -181,18 +182,16 @@ provider_id = 1
 )
 def test_a_failure_is_one_line_on_stderr_and_nothing_on_stdout(
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     closed_port: int,
     capsys: pytest.CaptureFixture[str],
     keyfile: str | None,
     expected: str,
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     (tmp_path / "net.toml").write_text(CONFIG.format(port=closed_port))
-    args = ["queue-stats", "-c", "net.toml", "--json", *(["--attesters", keyfile] if keyfile else [])]
+    attesters = ["--attesters", str(tmp_path / keyfile)] if keyfile else []
+    args = ["queue-stats", "-c", str(tmp_path / "net.toml"), "--json", *attesters]
 
-    code = run(args)
+    code = run(args, real_services(tmp_path, XDG_DATA_HOME=str(tmp_path / "data")))
 
     captured = capsys.readouterr()
     assert code == 1

@@ -75,7 +75,6 @@ class World:
         self.config = NetworkConfig(
             network="devnet",
             chain_id=chain_id,
-            rpc_url="http://node.invalid",
             staking_registry=REGISTRY,
             rollup=FAKE_ROLLUP,
             provider_id=self.provider_id,

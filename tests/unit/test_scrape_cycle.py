@@ -49,7 +49,6 @@ def network(**changes: Any) -> NetworkConfig:
     base = NetworkConfig(
         network="devnet",
         chain_id=31337,
-        rpc_url="http://node.invalid",
         staking_registry=Address.from_int(0x5E),
         rollup=Address.from_int(0x20),
         provider_id=1,

@@ -10,6 +10,7 @@ import pytest
 from butler import __version__
 from butler.adapters.secrets.sources import scraper_token
 from butler.domain.errors import UsageError
+from butler.entrypoints.bootstrap import Services, Settings, build_services
 from butler.entrypoints.scraper.main import parse_listen, run
 
 NETWORK_TOML = """\
@@ -103,14 +104,19 @@ def test_the_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == f"aztec-butler-scraper {__version__}\n"
 
 
+def services(folder: Path, environ: dict[str, str]) -> Services:
+    return build_services(Settings(environ, folder))
+
+
 def test_a_missing_scraper_config_says_how_to_make_one(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = tmp_path / "devnet.toml"
     config.write_text(NETWORK_TOML)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
 
-    code = run(["--config", str(config), "--once"])
+    code = run(
+        ["--config", str(config), "--once"], services(tmp_path, {"XDG_DATA_HOME": str(tmp_path / "data")})
+    )
 
     expected = tmp_path / "data" / "aztec-butler" / "devnet-scrape-config.json"
     assert code == 1
@@ -121,11 +127,9 @@ def test_a_missing_scraper_config_says_how_to_make_one(
 
 
 def test_without_a_config_it_suggests_only_what_the_scraper_accepts(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.delenv("AZTEC_BUTLER_CONFIG", raising=False)
-
-    assert run(["--once"]) == 2
+    assert run(["--once"], services(tmp_path, {})) == 2
 
     said = capsys.readouterr().err
     assert said.splitlines() == [

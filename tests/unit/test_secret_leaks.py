@@ -19,6 +19,7 @@ from butler.domain.errors import ButlerError
 from butler.domain.redaction import MASK, key_shaped, one_line, redact
 from butler.entrypoints import cli, console
 from butler.entrypoints.console import RedactingStream, exit_with
+from tests.unit.command_world import real_services
 
 PHASE1 = "key-flow/after_phase1/on-dev-machine/new-private-keys.json"
 KEY = "0x410d" + "7c" * 29 + "29cb"
@@ -141,7 +142,6 @@ def test_a_secret_given_as_an_argument_is_never_echoed(
 def test_a_full_disk_shows_no_key_and_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], reference_dir: Path
 ) -> None:
-    monkeypatch.chdir(tmp_path)
     shutil.copy(reference_dir / PHASE1, tmp_path / "keys.json")
     validators = json.loads((tmp_path / "keys.json").read_text())["validators"]
 
@@ -150,7 +150,10 @@ def test_a_full_disk_shows_no_key_and_writes_nothing(
 
     monkeypatch.setattr(os, "fsync", full)
 
-    assert cli.run(["process-private-keys", "keys.json", "--offline"]) == 1
+    assert (
+        cli.run(["process-private-keys", str(tmp_path / "keys.json"), "--offline"], real_services(tmp_path))
+        == 1
+    )
 
     err = capsys.readouterr().err
     assert "CONSOLE SECRET STORE" not in err

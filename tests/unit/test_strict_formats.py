@@ -8,13 +8,14 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+import attrs
 import coincurve
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from butler.adapters.files import codecs, json_text
-from butler.adapters.files.config_file import load_network_config
+from butler.adapters.files.config_file import Endpoints, load_network_config
 from butler.adapters.files.json_documents import local_coinbase_mapping_files, local_scraper_config_files
 from butler.adapters.files.key_files import LocalKeyFiles
 from butler.adapters.files.signer_key_files import LocalPublisherKeyFiles, PublicKeyListFile
@@ -36,6 +37,7 @@ from butler.domain.keyfiles import (
 from butler.domain.publisher_sets import PublisherSet, PublisherSets
 from butler.domain.scraper_config import AttesterState, ScrapedAttester, ScraperConfig
 from tests.strategies import addresses, eth_scalars
+from tests.unit.command_world import real_services
 from tests.unit.deployment_values import bls
 
 PHASE1_PRIVATE = "key-flow/after_phase1/on-dev-machine/new-private-keys.json"
@@ -390,45 +392,37 @@ def test_a_misspelt_field_in_a_coinbase_mapping_is_refused_with_its_path(tmp_pat
         NetworkConfig,
         network=names,
         chain_id=st.integers(1, 2**63),
-        rpc_url=names.map(lambda n: f"https://{n}.example/rpc"),
         staking_registry=addresses,
         rollup=addresses,
         provider_id=st.integers(1, 2**32),
         provider_admin=st.none() | addresses,
         safe_address=st.none() | addresses,
-        safe_tx_service_url=st.none() | names.map(lambda n: f"http://{n}.example"),
         min_eth_per_attester=st.decimals(0, 1000, places=3).map(lambda d: d.normalize()),
         registry_first_block=st.integers(0, 2**40),
     ),
+    st.builds(
+        Endpoints,
+        rpc_url=names.map(lambda n: f"https://{n}.example/rpc"),
+        safe_tx_service_url=st.none() | names.map(lambda n: f"http://{n}.example"),
+    ),
     st.none() | names,
 )
-def test_a_network_config_reads_as_the_values_written_in_it(tmp_path, config, key_file):
+def test_a_network_config_reads_as_the_values_written_in_it(tmp_path, config, endpoints, key_file):
+    values = [
+        *((field.name, getattr(config, field.name)) for field in attrs.fields(NetworkConfig)),
+        *((field.name, getattr(endpoints, field.name)) for field in attrs.fields(Endpoints)),
+    ]
     lines = [
         f"{name} = {json.dumps(value if isinstance(value, int) else str(value))}"
-        for name, value in (
-            (field, getattr(config, field))
-            for field in (
-                "network",
-                "chain_id",
-                "rpc_url",
-                "staking_registry",
-                "rollup",
-                "provider_id",
-                "provider_admin",
-                "safe_address",
-                "safe_tx_service_url",
-                "min_eth_per_attester",
-                "registry_first_block",
-            )
-        )
+        for name, value in values
         if value is not None
     ]
     if key_file is not None:
         lines.append(f'safe_proposer_key_file = "{key_file}"')
     path = tmp_path / "network.toml"
     path.write_text("\n".join(lines) + '\n[devnet]\ngse = "kept for aztec-butler-devnet"\n')
-    read_config, secrets = load_network_config(path)
-    assert read_config == config
+    read_config, secrets, read_endpoints = load_network_config(path)
+    assert read_config == config and read_endpoints == endpoints
     assert read_config.min_eth_per_attester == Decimal(str(config.min_eth_per_attester))
     assert secrets == SecretSources(str(tmp_path / key_file) if key_file else None)
 
@@ -468,7 +462,7 @@ def test_an_unknown_field_never_echoes_a_long_name(tmp_path, reference_dir):
 
 
 def test_prepare_deployment_refuses_a_misspelt_coinbase_and_writes_nothing(
-    tmp_path, reference_dir, monkeypatch, capsys, closed_port
+    tmp_path, reference_dir, capsys, closed_port
 ):
     from butler.entrypoints.cli import run
 
@@ -483,16 +477,15 @@ def test_prepare_deployment_refuses_a_misspelt_coinbase_and_writes_nothing(
         f'staking_registry = "{Address.from_int(1).checksum}"\nrollup = "{Address.from_int(2).checksum}"\n'
         "provider_id = 7\n"
     )
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     before = sorted(tmp_path.iterdir())
-    args = ["--production-keys", "prod.json", "--new-public-keys", "new-public-keys.json"]
-    args += ["--available-publishers", "testnet_available_publisher_addresses.json"]
+    args = ["--production-keys", str(tmp_path / "prod.json")]
+    args += ["--new-public-keys", str(tmp_path / "new-public-keys.json")]
+    args += ["--available-publishers", str(tmp_path / "testnet_available_publisher_addresses.json")]
+    services = real_services(tmp_path, XDG_DATA_HOME=str(tmp_path / "data"))
 
-    assert run(["prepare-deployment", "-c", "testnet.toml", *args]) == 1
+    assert run(["prepare-deployment", "-c", str(tmp_path / "testnet.toml"), *args], services) == 1
 
-    assert (
-        capsys.readouterr().err
-        == 'error: prod.json: validators[0].coinBase: unknown field; did you mean "coinbase"?\n'
+    assert capsys.readouterr().err == (
+        f'error: {tmp_path / "prod.json"}: validators[0].coinBase: unknown field; did you mean "coinbase"?\n'
     )
     assert sorted(tmp_path.iterdir()) == before

@@ -99,7 +99,7 @@ def read_config(path: Path) -> DevnetConfig:
     """The product's network config (read by the product's own loader) plus the `[devnet]` table."""
     if not path.is_file():
         raise UsageError(f"{path}: no devnet config here; start one with `aztec-butler-devnet up`")
-    network, _ = load_network_config(path)
+    network, _, endpoints = load_network_config(path)
     devnet = tomllib.loads(path.read_text(encoding="utf-8")).get("devnet")
     if not isinstance(devnet, dict):
         raise UsageError(f"{path}: not a devnet config (no [devnet] table)")
@@ -107,7 +107,7 @@ def read_config(path: Path) -> DevnetConfig:
         network.rollup is None
         or network.provider_id is None
         or network.safe_address is None
-        or network.safe_tx_service_url is None
+        or endpoints.safe_tx_service_url is None
     ):
         raise UsageError(
             f"{path}: a devnet config names rollup, provider_id, safe_address and safe_tx_service_url"
@@ -118,11 +118,11 @@ def read_config(path: Path) -> DevnetConfig:
         raise UsageError(f"{path}: devnet.gse: {exc}") from None
     return DevnetConfig(
         chain_id=network.chain_id,
-        rpc_url=network.rpc_url,
+        rpc_url=endpoints.rpc_url,
         staking_registry=network.staking_registry,
         rollup=network.rollup,
         provider_id=network.provider_id,
         safe=network.safe_address,
-        tx_service_url=network.safe_tx_service_url,
+        tx_service_url=endpoints.safe_tx_service_url,
         gse=gse,
     )

@@ -12,21 +12,17 @@ from butler.domain.wei import Wei, wei_of
 
 @attrs.frozen
 class NetworkConfig:
-    """Public settings for one network. Secrets are never part of it (see `SecretSources`).
-
-    The URLs stay out of the repr: RPC and service URLs often carry an API key in their path or query.
-    """
+    """Public settings for one network. Secrets are never part of it (see `SecretSources`), nor where
+    its node and services answer (infrastructure, read with the config by the config-file adapter)."""
 
     network: str
     chain_id: int
-    rpc_url: str = attrs.field(repr=False)
     staking_registry: Address
     # None: the canonical rollup of the Aztec Registry the staking registry names (read from the chain).
     rollup: Address | None = None
     provider_id: int | None = None
     provider_admin: Address | None = None
     safe_address: Address | None = None
-    safe_tx_service_url: str | None = attrs.field(default=None, repr=False)
     min_eth_per_attester: Decimal = Decimal("0.1")
     registry_first_block: int = 0
 

@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import attrs
 import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.domain.errors import ButlerError
 from butler.domain.staking_registry_calls import DEFAULT_CHUNK_SIZE
-from butler.entrypoints.console import ProgressLine, note, run_plac
+from butler.entrypoints.console import ProgressLine, note, parse_plac
 from butler.entrypoints.options import long_opt, network_options
 
 if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
     from butler.domain.config import NetworkConfig
+    from butler.entrypoints.bootstrap import Services
+    from butler.ports.multisig import Multisig
     from butler.usecases.add_keys import AddKeysOutcome, Registration
 
 LISTED_ATTESTERS = 10
 """Up to this many attesters are named one by one in the summary; beyond it, each call's first and last."""
+
+
+@attrs.frozen
+class Options:
+    private_key_file: Path
+    chunk_size: int
+    no_propose: bool
+    skip_known: bool
+    json: bool
+    config: str | None
+    network: str | None
 
 
 @plac.pos("private_key_file", "private-keys file of the new validators (the one given to phase 2)", type=Path)
@@ -43,7 +58,7 @@ def add_keys(
     json: bool = False,
     config: str | None = None,
     network: str | None = None,
-) -> int:
+) -> Options:
     """Register new attesters with the staking provider (phase 5): addKeysToProvider calldata.
 
     Every key is validated first, as in phase 2. The command fails, listing them, if any attester is
@@ -59,36 +74,39 @@ def add_keys(
     example:
       aztec-butler add-keys new-private-keys.json --config devnet.toml
     """
-    from butler.adapters.files.key_files import LocalKeyFiles
-    from butler.entrypoints.calldata_output import print_calls, report_proposals
-    from butler.entrypoints.network import load_config, open_chain, open_multisig, open_safe_queue
-    from butler.usecases.add_keys import add_keys as run
+    return Options(private_key_file, chunk_size, no_propose, skip_known, json, config, network)
 
-    _, network_config, secrets = load_config(config, network)
-    multisig, cannot_propose = None, None
-    if not no_propose:
+
+def run(services: Services, args: Options) -> int:
+    from butler.entrypoints.calldata_output import print_calls, report_proposals
+    from butler.usecases.add_keys import add_keys
+
+    loaded = services.network(args.config, args.network)
+    network_config = loaded.config
+    multisig: Multisig | None = None
+    cannot_propose: ButlerError | None = None
+    if not args.no_propose:
         try:
-            multisig = open_multisig(network_config, secrets, printed="the calldata above")
+            multisig = services.multisig(loaded, printed="the calldata above")
         except ButlerError as error:
             # Reported once the calldata is printed: the owners can still propose it themselves.
             cannot_propose = error
-    pending = multisig if multisig is not None else open_safe_queue(network_config, secrets)
 
     def show(registration: Registration) -> None:
-        print_calls(registration.calls, as_json=json)
+        print_calls(registration.calls, as_json=args.json)
         _summarise(registration, network_config)
 
-    outcome = run(
-        private_key_file,
-        files=LocalKeyFiles(),
-        chain=open_chain(network_config),
+    outcome = add_keys(
+        args.private_key_file,
+        files=services.key_files,
+        chain=services.chain(loaded),
         config=network_config,
         multisig=multisig,
-        chunk_size=chunk_size,
+        chunk_size=args.chunk_size,
         show=show,
         progress=ProgressLine("built registration data for"),
-        pending=pending,
-        skip_known=skip_known,
+        pending=multisig if multisig is not None else services.safe_queue(loaded),
+        skip_known=args.skip_known,
     )
     for attester, where in outcome.skipped:
         note(f"skipped attester {attester}: {where}")
@@ -100,7 +118,7 @@ def add_keys(
     if outcome.proposals:
         report_proposals(outcome.proposals, safe=outcome.safe)
     else:
-        note(f"nothing proposed: {_why_not_proposed(no_propose)}")
+        note(f"nothing proposed: {_why_not_proposed(args.no_propose)}")
     _report_next_step(outcome)
     return 0
 
@@ -148,5 +166,7 @@ def _s(count: int) -> str:
     return "" if count == 1 else "s"
 
 
-def main(prog: str, argv: list[str]) -> int:
-    return run_plac(add_keys, f"aztec-butler {prog}", argv)
+def main(services: Callable[[], Services], prog: str, argv: list[str]) -> int:
+    """`aztec-butler COMMAND ARGV`: the options parsed, then `services` opened and the command run."""
+    options = parse_plac(add_keys, f"aztec-butler {prog}", argv)
+    return run(services(), options)

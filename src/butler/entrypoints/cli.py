@@ -1,16 +1,22 @@
 """`aztec-butler`: the operator CLI. Each command lives in its own module, imported only when run,
-so `aztec-butler --help` stays fast and never loads web3."""
+so `aztec-butler --help` stays fast and never loads web3. A command module's `main(services, prog,
+argv)` parses its options, then opens the services (`bootstrap`) and hands both to its
+`run(services, options)`."""
 
 from __future__ import annotations
 
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 
 from butler import __version__
 from butler.entrypoints.console import CommandRunner, dispatch, exit_with
+
+if TYPE_CHECKING:
+    from butler.entrypoints.bootstrap import Services
 
 
 @attrs.frozen
@@ -81,20 +87,32 @@ def overview() -> str:
     return OVERVIEW.format(commands="\n".join(lines))
 
 
-def _find(name: str) -> CommandRunner | None:
-    command = COMMANDS.get(name)
-    if command is None:
-        return None
-    module = importlib.import_module(command.module)
-    runner: CommandRunner = module.main
-    return runner
-
-
-def run(argv: Sequence[str]) -> int:
+def run(argv: Sequence[str], services: Services | None = None) -> int:
+    """Run `aztec-butler ARGV`; without `services`, over the real adapters and this process's
+    environment and working folder."""
     if argv and argv[0] == "--version":
         sys.stdout.write(f"aztec-butler {__version__}\n")
         return 0
-    return dispatch("aztec-butler", overview(), _find, argv)
+
+    def find(name: str) -> CommandRunner | None:
+        command = COMMANDS.get(name)
+        if command is None:
+            return None
+        module = importlib.import_module(command.module)
+
+        def open_services() -> Services:
+            # Only once the options parse: --help imports none of this.
+            from butler.entrypoints.bootstrap import build_services, process_settings
+
+            return services or build_services(process_settings())
+
+        def run_command(prog: str, rest: list[str]) -> int:
+            code: int = module.main(open_services, prog, rest)
+            return code
+
+        return run_command
+
+    return dispatch("aztec-butler", overview(), find, argv)
 
 
 def main() -> None:

@@ -8,15 +8,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+import attrs
 import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.domain.address import Address, AddressFormatError
 from butler.domain.errors import CheckFailed, UsageError
-from butler.entrypoints.console import note, run_plac
+from butler.entrypoints.console import note, parse_plac
 from butler.entrypoints.options import long_opt
 
 if TYPE_CHECKING:
-    pass
+    from butler.adapters.files.network_presets import OperatorSettings
+    from butler.entrypoints.bootstrap import Services
 
 T = TypeVar("T")
 
@@ -28,6 +30,19 @@ usage: aztec-butler config init --network NAME [--rpc-url URL] [--provider-id N 
   init     write a network config from a preset, asking only for the RPC URL, the provider and the Safe
   presets  list the presets
 """
+
+
+@attrs.frozen
+class InitOptions:
+    network: str | None
+    rpc_url: str | None
+    provider_id: int | None
+    provider_admin: str | None
+    safe: str | None
+    rollup: str | None
+    safe_proposer_key_file: str | None
+    output: Path | None
+    force: bool
 
 
 @plac.opt(
@@ -65,7 +80,7 @@ def init(
     safe_proposer_key_file: str | None = None,
     output: Path | None = None,
     force: bool = False,
-) -> int:
+) -> InitOptions:
     """Write a network config from a ready-made preset, so that every other command finds it with
     --network NAME.
 
@@ -85,60 +100,68 @@ def init(
       aztec-butler config init -n mainnet --rpc-url https://eth.example/KEY --provider-id 7 \\
         --safe 0x... --safe-proposer-key-file ~/.secrets/proposer.key
     """
+    return InitOptions(
+        network, rpc_url, provider_id, provider_admin, safe, rollup, safe_proposer_key_file, output, force
+    )
+
+
+def run_init(services: Services, args: InitOptions) -> int:
     from butler.adapters.files.config_file import config_dir
     from butler.adapters.files.network_presets import (
-        OperatorSettings,
         check_config_text,
         read_preset,
         render_config,
         write_config,
     )
 
-    if network is None:
+    if args.network is None:
         raise UsageError("--network NAME is required; `aztec-butler config presets` lists them")
-    if provider_id is not None and provider_admin is not None:
+    if args.provider_id is not None and args.provider_admin is not None:
         raise UsageError("give --provider-id or --provider-admin, not both")
-    preset = read_preset(network)
-    target = output if output is not None else config_dir(os.environ) / f"{preset.network}.toml"
-    if not force and os.path.lexists(target):
+    preset = read_preset(args.network)
+    target = args.output or config_dir(services.settings.environ) / f"{preset.network}.toml"
+    if not args.force and os.path.lexists(target):
         raise CheckFailed(f"{target}: already exists; pass --force to replace it (nothing was written)")
-    ask = _Asker(interactive=sys.stdin is not None and sys.stdin.isatty())
+    text = render_config(preset, _operator_settings(args, _Asker(interactive=services.settings.terminal)))
+    check_config_text(target, text)
+    write_config(target, text, replace=args.force)
+    note(f"wrote {target} from the preset {preset.name} ({preset.description})")
+    if args.safe_proposer_key_file is None:
+        note(
+            "no Safe proposer key named: commands print their Safe transactions without proposing them until "
+            "safe_proposer_key_file is set in the config or $AZTEC_BUTLER_SAFE_PROPOSER_KEY"
+        )
+    where = f"--network {preset.network}" if args.output is None else f"--config {target}"
+    note(f"next: every command reads it with {where}")
+    return 0
 
-    url = ask.value("--rpc-url", rpc_url, "Ethereum JSON-RPC URL", _url)
+
+def _operator_settings(args: InitOptions, ask: _Asker) -> OperatorSettings:
+    """What is the operator's own: from the flags, else asked on the terminal."""
+    from butler.adapters.files.network_presets import OperatorSettings
+
+    url = ask.value("--rpc-url", args.rpc_url, "Ethereum JSON-RPC URL", _url)
     provider: int | Address | None
-    if provider_id is not None:
-        provider = ask.value("--provider-id", str(provider_id), "", _provider)
-    elif provider_admin is not None:
-        provider = ask.value("--provider-admin", provider_admin, "", _address)
+    if args.provider_id is not None:
+        provider = ask.value("--provider-id", str(args.provider_id), "", _provider)
+    elif args.provider_admin is not None:
+        provider = ask.value("--provider-admin", args.provider_admin, "", _address)
     else:
         provider = ask.value(
             "--provider-id", None, "your staking provider's id (or its admin address)", _id_or_address
         )
-    safe_address = ask.value("--safe", safe, "your Safe's address", _address)
-    rollup_address = None if rollup is None else ask.value("--rollup", rollup, "", _address)
+    safe_address = ask.value("--safe", args.safe, "your Safe's address", _address)
+    rollup_address = None if args.rollup is None else ask.value("--rollup", args.rollup, "", _address)
     ask.finish()
-
     assert url is not None and provider is not None and safe_address is not None
-    settings = OperatorSettings(
+    return OperatorSettings(
         rpc_url=url,
         provider_id=provider if isinstance(provider, int) else None,
         provider_admin=provider if isinstance(provider, Address) else None,
         safe_address=safe_address,
         rollup=rollup_address,
-        safe_proposer_key_file=safe_proposer_key_file,
+        safe_proposer_key_file=args.safe_proposer_key_file,
     )
-    text = render_config(preset, settings)
-    check_config_text(target, text)
-    write_config(target, text, replace=force)
-    note(f"wrote {target} from the preset {preset.name} ({preset.description})")
-    if safe_proposer_key_file is None:
-        note(
-            "no Safe proposer key named: commands print their Safe transactions without proposing them until "
-            "safe_proposer_key_file is set in the config or $AZTEC_BUTLER_SAFE_PROPOSER_KEY"
-        )
-    where = f"--network {preset.network}" if output is None else f"--config {target}"
-    note(f"next: every command reads it with {where}")
-    return 0
 
 
 class _Asker:
@@ -198,8 +221,17 @@ def _id_or_address(text: str) -> int | Address:
     return _address(text) if text.startswith("0x") else _provider(text)
 
 
-def presets() -> int:
+@attrs.frozen
+class PresetsOptions:
+    pass
+
+
+def presets() -> PresetsOptions:
     """List the ready-made network presets."""
+    return PresetsOptions()
+
+
+def run_presets(services: Services, args: PresetsOptions) -> int:
     from butler.adapters.files.network_presets import preset_names, read_preset
 
     for name in preset_names():
@@ -208,13 +240,16 @@ def presets() -> int:
     return 0
 
 
-def main(prog: str, argv: list[str]) -> int:
+def main(services: Callable[[], Services], prog: str, argv: list[str]) -> int:
+    """`aztec-butler config SUBCOMMAND ARGV`; `services` are opened once the options parse."""
     if not argv or argv[0] in ("-h", "--help"):
         (sys.stdout if argv else sys.stderr).write(USAGE)
         return 0 if argv else 2
     sub, *rest = argv
     if sub == "init":
-        return run_plac(init, f"aztec-butler {prog} init", rest)
+        options = parse_plac(init, f"aztec-butler {prog} init", rest)
+        return run_init(services(), options)
     if sub == "presets":
-        return run_plac(presets, f"aztec-butler {prog} presets", rest)
+        listing = parse_plac(presets, f"aztec-butler {prog} presets", rest)
+        return run_presets(services(), listing)
     raise UsageError(f"unknown subcommand {sub!r} of {prog}: init or presets")

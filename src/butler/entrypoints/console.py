@@ -9,7 +9,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from butler.domain.errors import ButlerError, Problem
 from butler.domain.redaction import redact
@@ -126,11 +126,17 @@ class ProgressLine:
 
 
 def run_plac(function: object, prog: str, argv: list[str], *, repeatable: Sequence[str] = ()) -> int:
-    """Parse `argv` for `function` with plac and call it; `--help` shows the function's docstring.
+    """Parse `argv` for `function` with plac and call it (see `parse_plac`); returns the function's exit
+    code (None counts as 0)."""
+    return int(parse_plac(function, prog, argv, repeatable=repeatable) or 0)
+
+
+def parse_plac(function: object, prog: str, argv: list[str], *, repeatable: Sequence[str] = ()) -> Any:
+    """Parse `argv` for `function` with plac, call it and return what it returns (a command's parsed
+    options); `--help` shows the function's docstring and exits.
 
     The options named in `repeatable` take one or more values and may be given more than once; the
-    function receives all their values as one list (None when absent).
-    Returns the function's exit code (None counts as 0)."""
+    function receives all their values as one list (None when absent)."""
     import argparse
     import inspect
 
@@ -151,7 +157,7 @@ def run_plac(function: object, prog: str, argv: list[str], *, repeatable: Sequen
             action.__class__ = argparse._ExtendAction
             action.nargs = "+"
     _, result = parser.consume(argv)
-    return int(result or 0)
+    return result
 
 
 # A command takes its name and its own arguments and returns an exit code.

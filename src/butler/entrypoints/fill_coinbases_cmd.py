@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import attrs
 import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
-from butler.entrypoints.console import note, run_plac
+from butler.entrypoints.console import note, parse_plac
 from butler.entrypoints.options import long_opt, network_options, scraper_config_option
+
+if TYPE_CHECKING:
+    from butler.entrypoints.bootstrap import Services
+
+
+@attrs.frozen
+class Options:
+    keyfile: list[Path]
+    coinbase_mapping: Path | None
+    scraper_config: Path | None
+    config: str | None
+    network: str | None
 
 
 @long_opt(
@@ -32,7 +46,7 @@ def fill_coinbases(
     scraper_config: Path | None = None,
     config: str | None = None,
     network: str | None = None,
-) -> int:
+) -> Options:
     """Write every known coinbase into the validators of production keyfiles that lack one.
 
     The coinbases come from the coinbase mapping that scrape-coinbases keeps and from the scraper
@@ -46,24 +60,22 @@ def fill_coinbases(
       aztec-butler scrape-coinbases -c testnet.toml
       aztec-butler fill-coinbases -c testnet.toml --keyfile A_prod-keyfile.json B_prod-keyfile.json
     """
-    from butler.adapters.files.json_documents import local_coinbase_mapping_files, local_scraper_config_files
-    from butler.adapters.files.key_files import LocalKeyFiles
-    from butler.adapters.files.scraper_config_location import default_coinbase_mapping_path
-    from butler.entrypoints.network import load_config, scraper_config_path
-    from butler.usecases.fill_coinbases import fill_coinbases as fill
+    return Options(keyfile or [], coinbase_mapping, scraper_config, config, network)
 
-    _, network_config, _ = load_config(config, network)
-    name = network_config.network
-    result = fill(
-        keyfile or [],
-        network=network_config,
-        files=LocalKeyFiles(),
-        mappings=local_coinbase_mapping_files(),
-        mapping_path=coinbase_mapping
-        if coinbase_mapping is not None
-        else default_coinbase_mapping_path(name, os.environ),
-        scraper_configs=local_scraper_config_files(),
-        scraper_config_path=scraper_config_path(scraper_config, name),
+
+def run(services: Services, args: Options) -> int:
+    from butler.usecases.fill_coinbases import fill_coinbases
+
+    loaded = services.network(args.config, args.network)
+    name = loaded.config.network
+    result = fill_coinbases(
+        args.keyfile,
+        network=loaded.config,
+        files=services.key_files,
+        mappings=services.coinbase_mappings,
+        mapping_path=services.coinbase_mapping_path(args.coinbase_mapping, name),
+        scraper_configs=services.scraper_configs,
+        scraper_config_path=services.scraper_config_path(args.scraper_config, name),
     )
     for each in result.files:
         filled = each.filled
@@ -76,5 +88,7 @@ def fill_coinbases(
     return 0
 
 
-def main(prog: str, argv: list[str]) -> int:
-    return run_plac(fill_coinbases, f"aztec-butler {prog}", argv, repeatable=("keyfile",))
+def main(services: Callable[[], Services], prog: str, argv: list[str]) -> int:
+    """`aztec-butler COMMAND ARGV`: the options parsed, then `services` opened and the command run."""
+    options = parse_plac(fill_coinbases, f"aztec-butler {prog}", argv, repeatable=("keyfile",))
+    return run(services(), options)

@@ -3,30 +3,39 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import attrs
 import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
-from butler.domain.config import NetworkConfig, SecretSources
 from butler.domain.errors import Problem, UsageError
-from butler.domain.wei import Wei, format_eth, format_eth_rounded
-from butler.entrypoints.console import note, run_plac, shown
+from butler.entrypoints.console import note, parse_plac, shown
 from butler.entrypoints.options import check_ha_count, long_opt, network_options, scraper_config_option
 
 if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
-    from butler.domain.funding import FundingPlan
-    from butler.ports.chain import Chain
-    from butler.ports.json_documents import ScraperConfigFiles
-    from butler.ports.key_files import KeyFiles
-    from butler.ports.multisig import Multisig
+    from butler.domain.address import Address
+    from butler.domain.wei import Wei
+    from butler.entrypoints.bootstrap import LoadedNetwork, Services
     from butler.usecases.fund_publishers import Funding
-
-TABLE_DECIMALS = 6
 # domain.funding's DEFAULT_THRESHOLD_WEI in ETH, written out: importing the domain to declare an option
 # would slow --help (tests/unit/test_fund_publishers.py holds the two equal).
 DEFAULT_THRESHOLD_ETH = "0.01"
+
+
+@attrs.frozen
+class Options:
+    deployment_inputs: tuple[Path, Path, Path] | None
+    """prepare-deployment's -p -k -a, all three or None."""
+    high_availability_count: int | None
+    keyfile: list[Path] | None
+    scraper_config: Path | None
+    threshold_wei: Wei
+    no_propose: bool
+    json: bool
+    config: str | None
+    network: str | None
 
 
 @plac.opt(
@@ -85,7 +94,7 @@ def fund_publishers(
     json: bool = False,
     config: str | None = None,
     network: str | None = None,
-) -> int:
+) -> Options:
     """Top every publisher up to (attesters it publishes for) x min_eth_per_attester, in ONE Safe transaction.
 
     The loads come from exactly one of:
@@ -109,15 +118,6 @@ def fund_publishers(
       aztec-butler fund-publishers --scraper-config ~/.local/share/aztec-butler/mainnet-scrape-config.json \\
           --threshold 0.05 --no-propose --json -n mainnet
     """
-    from butler.entrypoints.calldata_output import print_calls, report_proposals
-    from butler.usecases.fund_publishers import (
-        loads_from_deployment_inputs,
-        loads_from_keyfiles,
-        loads_from_scraper_config,
-        plan_publisher_funding,
-        propose_funding,
-    )
-
     threshold_wei = _threshold(threshold)
     phase3 = _phase3_inputs(production_keys, new_public_keys, available_publishers, high_availability_count)
     sources = sum(1 for given in (phase3, keyfile, scraper_config) if given is not None)
@@ -128,49 +128,82 @@ def fund_publishers(
         )
     if keyfile is not None:
         _refuse_repeated_paths(keyfile)
-    _, network_config, secrets = _load_config(config, network)
-
-    if phase3 is not None:
-        loads = loads_from_deployment_inputs(
-            phase3[0], phase3[1], phase3[2], _key_files(), ha_count=high_availability_count
-        )
-    elif keyfile is not None:
-        loads = loads_from_keyfiles(keyfile, _key_files())
-    else:
-        assert scraper_config is not None
-        loads = loads_from_scraper_config(
-            scraper_config,
-            _scraper_config_files(),
-            network=network_config.network,
-            chain_id=network_config.chain_id,
-            warn=_warn,
-        )
-    funding = plan_publisher_funding(
-        loads,
-        _chain(network_config),
-        wei_per_attester=network_config.min_wei_per_attester,
-        threshold=threshold_wei,
-        safe=network_config.safe_address,
+    return Options(
+        phase3,
+        high_availability_count,
+        keyfile,
+        scraper_config,
+        threshold_wei,
+        no_propose,
+        json,
+        config,
+        network,
     )
 
+
+def run(services: Services, args: Options) -> int:
+    from butler.entrypoints.calldata_output import print_calls
+    from butler.entrypoints.funding_table import summary
+    from butler.usecases.fund_publishers import plan_publisher_funding
+
+    loaded = services.network(args.config, args.network)
+    network_config = loaded.config
+    funding = plan_publisher_funding(
+        _loads(services, args, loaded),
+        services.chain(loaded),
+        wei_per_attester=network_config.min_wei_per_attester,
+        threshold=args.threshold_wei,
+        safe=network_config.safe_address,
+    )
     if funding.plan.publishers:
         note(summary(funding.plan))
         why = "every publisher is at its target or short by less than the threshold"
     else:
         why = "no publisher is named in the given files"
     if funding.transaction is None:
-        if json:
+        if args.json:
             print_calls([], as_json=True)
         note(f"nothing to fund: {why}; nothing proposed")
         return 0
     if funding.safe_short:
         _warn(_safe_short(funding))
-    print_calls([funding.transaction], as_json=json)
+    print_calls([funding.transaction], as_json=args.json)
+    return _propose(services, loaded, funding, no_propose=args.no_propose)
+
+
+def _loads(services: Services, args: Options, loaded: LoadedNetwork) -> dict[Address, int]:
+    from butler.usecases.fund_publishers import (
+        loads_from_deployment_inputs,
+        loads_from_keyfiles,
+        loads_from_scraper_config,
+    )
+
+    if args.deployment_inputs is not None:
+        production, new, publishers = args.deployment_inputs
+        return loads_from_deployment_inputs(
+            production, new, publishers, services.key_files, ha_count=args.high_availability_count
+        )
+    if args.keyfile is not None:
+        return loads_from_keyfiles(args.keyfile, services.key_files)
+    assert args.scraper_config is not None
+    return loads_from_scraper_config(
+        args.scraper_config,
+        services.scraper_configs,
+        network=loaded.config.network,
+        chain_id=loaded.config.chain_id,
+        warn=_warn,
+    )
+
+
+def _propose(services: Services, loaded: LoadedNetwork, funding: Funding, *, no_propose: bool) -> int:
+    from butler.entrypoints.calldata_output import report_proposals
+    from butler.usecases.fund_publishers import propose_funding
+
     if no_propose:
         note("--no-propose: not proposed; a Safe owner can propose the transaction above")
         return 0
     # Opened only now: whatever stops the proposal, the transaction is already on stdout.
-    multisig = _multisig(network_config, secrets)
+    multisig = services.multisig(loaded, printed="the transaction above")
     if multisig is None:
         note(
             "no Safe proposer key configured (safe_proposer_key_file in the config, or "
@@ -207,51 +240,6 @@ def _phase3_inputs(
     return production, new, publishers
 
 
-def summary(plan: FundingPlan) -> str:
-    """A table of every publisher (balance, target, top-up in ETH, decimal points aligned) and a
-    closing line with the total."""
-    header = ("publisher", "attesters", "balance ETH", "target ETH", "top-up ETH", "")
-    amounts = [
-        _aligned(column)
-        for column in zip(
-            *(
-                (_eth(p.balance), _eth(p.target), _eth(p.top_up) if p.skipped is None else "-")
-                for p in plan.publishers
-            ),
-            strict=True,
-        )
-    ] or [[], [], []]
-    rows = [
-        (p.publisher.checksum, str(p.attesters), *cells, p.skipped.value if p.skipped is not None else "")
-        for p, *cells in zip(plan.publishers, *amounts, strict=True)
-    ]
-    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
-    lines = [
-        "  ".join(
-            cell.ljust(width) if i in (0, len(header) - 1) else cell.rjust(width)
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
-        ).rstrip()
-        for row in (header, *rows)
-    ]
-    lines.append(
-        f"{len(plan.funded)} of {len(plan.publishers)} publishers to fund, {format_eth(plan.total)} ETH in "
-        f"total ({format_eth(plan.wei_per_attester)} ETH per attester; top-ups under "
-        f"{format_eth(plan.threshold)} ETH skipped)"
-    )
-    return "\n".join(lines)
-
-
-def _aligned(cells: Sequence[str]) -> list[str]:
-    """Cells padded on the right so that, right-aligned, their decimal points line up."""
-    decimals = [len(cell.partition(".")[2]) + 1 if "." in cell else 0 for cell in cells]
-    widest = max(decimals, default=0)
-    return [cell + " " * (widest - n) for cell, n in zip(cells, decimals, strict=True)]
-
-
-def _eth(wei: int) -> str:
-    return format_eth_rounded(wei, TABLE_DECIMALS)
-
-
 def _threshold(text: str | None) -> Wei:
     from butler.domain.funding import DEFAULT_THRESHOLD_WEI
     from butler.domain.wei import EthAmountError, parse_eth
@@ -280,41 +268,15 @@ def _warn(message: str | Problem) -> None:
 
 
 def _safe_short(funding: Funding) -> str:
+    from butler.domain.wei import format_eth
+
     return (
         f"the Safe {funding.safe} holds {format_eth(funding.safe_balance or 0)} ETH, less than the "
         f"{format_eth(funding.plan.total)} ETH this transaction sends: fund the Safe before executing it"
     )
 
 
-def _load_config(config: str | None, network: str | None) -> tuple[Path, NetworkConfig, SecretSources]:
-    from butler.entrypoints.network import load_config
-
-    return load_config(config, network)
-
-
-def _multisig(config: NetworkConfig, secrets: SecretSources) -> Multisig | None:
-    from butler.entrypoints.network import open_multisig
-
-    return open_multisig(config, secrets, printed="the transaction above")
-
-
-def _chain(config: NetworkConfig) -> Chain:
-    from butler.entrypoints.network import open_chain
-
-    return open_chain(config)
-
-
-def _key_files() -> KeyFiles:
-    from butler.adapters.files.key_files import LocalKeyFiles
-
-    return LocalKeyFiles()
-
-
-def _scraper_config_files() -> ScraperConfigFiles:
-    from butler.adapters.files.json_documents import local_scraper_config_files
-
-    return local_scraper_config_files()
-
-
-def main(prog: str, argv: list[str]) -> int:
-    return run_plac(fund_publishers, f"aztec-butler {prog}", argv, repeatable=("keyfile",))
+def main(services: Callable[[], Services], prog: str, argv: list[str]) -> int:
+    """`aztec-butler COMMAND ARGV`: the options parsed, then `services` opened and the command run."""
+    options = parse_plac(fund_publishers, f"aztec-butler {prog}", argv, repeatable=("keyfile",))
+    return run(services(), options)

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import attrs
 import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
-from butler.domain.config import NetworkConfig
 from butler.domain.errors import UsageError
-from butler.entrypoints.console import note, run_plac, shown
+from butler.entrypoints.console import note, parse_plac, shown
 from butler.entrypoints.options import long_opt, network_options
-from butler.ports.signer_keys import SignerKeys
+
+if TYPE_CHECKING:
+    from butler.entrypoints.bootstrap import LoadedNetwork, Services
+
+
+@attrs.frozen
+class Options:
+    production_keys: list[Path]
+    web3signer_keys: Path | None
+    web3signer_url: str | None
+    publisher_keys: Path | None
+    output: Path | None
+    config: str | None
+    network: str | None
 
 
 @plac.opt(
@@ -55,7 +70,7 @@ def generate_scraper_config(
     output: Path | None = None,
     config: str | None = None,
     network: str | None = None,
-) -> int:
+) -> Options:
     """Write the scraper config: which attesters and publishers the monitoring watches.
 
     Attesters come from production keyfiles (with their publishers and any known coinbase) and/or from
@@ -78,20 +93,21 @@ def generate_scraper_config(
     """
     if web3signer_keys is not None and web3signer_url is not None:
         raise UsageError("pass --web3signer-keys or --web3signer-url, not both")
-    from butler.adapters.clock import SystemClock
-    from butler.adapters.files.json_documents import local_scraper_config_files
-    from butler.adapters.files.key_files import LocalKeyFiles
-    from butler.adapters.files.signer_key_files import LocalPublisherKeyFiles
-    from butler.entrypoints.network import load_config, scraper_config_path
-    from butler.usecases.generate_scraper_config import Sources
-    from butler.usecases.generate_scraper_config import generate_scraper_config as generate
+    return Options(
+        production_keys or [], web3signer_keys, web3signer_url, publisher_keys, output, config, network
+    )
 
-    _, network_config, _ = load_config(config, network)
-    target = scraper_config_path(output, network_config.network)
+
+def run(services: Services, args: Options) -> int:
+    from butler.usecases.generate_scraper_config import Sources, generate_scraper_config
+
+    loaded = services.network(args.config, args.network)
+    network_config = loaded.config
+    target = services.scraper_config_path(args.output, network_config.network)
     sources = Sources(
-        production_keyfiles=tuple(production_keys or ()),
-        signer=_signer(web3signer_keys, web3signer_url),
-        publisher_keys=publisher_keys,
+        production_keyfiles=tuple(args.production_keys),
+        signer=services.signer(args.web3signer_keys, args.web3signer_url),
+        publisher_keys=args.publisher_keys,
     )
     if sources.empty:
         # Checked before the provider is looked up: that may need the chain.
@@ -99,16 +115,16 @@ def generate_scraper_config(
             "nothing to generate from: pass --production-keys, --web3signer-keys, --web3signer-url or "
             "--publisher-keys"
         )
-    generated = generate(
+    generated = generate_scraper_config(
         sources,
         network=network_config.network,
         chain_id=network_config.chain_id,
-        provider_id=_provider_id(network_config),
+        provider_id=_provider_id(services, loaded),
         output=target,
-        key_files=LocalKeyFiles(),
-        publisher_key_files=LocalPublisherKeyFiles(),
-        scraper_configs=local_scraper_config_files(),
-        clock=SystemClock(),
+        key_files=services.key_files,
+        publisher_key_files=services.publisher_key_files,
+        scraper_configs=services.scraper_configs,
+        clock=services.clock,
     )
     for line in generated.notes:
         note(f"note: {shown(line)}")
@@ -122,27 +138,18 @@ def generate_scraper_config(
     return 0
 
 
-def _signer(keys_file: Path | None, url: str | None) -> SignerKeys | None:
-    if keys_file is not None:
-        from butler.adapters.files.signer_key_files import PublicKeyListFile
-
-        return PublicKeyListFile(keys_file)
-    if url is not None:
-        from butler.adapters.web3signer import Web3SignerClient
-
-        return Web3SignerClient(url)
-    return None
-
-
-def _provider_id(config: NetworkConfig) -> int:
+def _provider_id(services: Services, loaded: LoadedNetwork) -> int:
     """The configured id as it is (no network needed); a provider_admin is looked up on chain."""
-    if config.provider_id is not None:
-        return config.provider_id
-    from butler.entrypoints.network import open_chain
+    if loaded.config.provider_id is not None:
+        return loaded.config.provider_id
     from butler.usecases.steps.providers import resolve_provider
 
-    return resolve_provider(open_chain(config), config).id
+    return resolve_provider(services.chain(loaded), loaded.config).id
 
 
-def main(prog: str, argv: list[str]) -> int:
-    return run_plac(generate_scraper_config, f"aztec-butler {prog}", argv, repeatable=("production_keys",))
+def main(services: Callable[[], Services], prog: str, argv: list[str]) -> int:
+    """`aztec-butler COMMAND ARGV`: the options parsed, then `services` opened and the command run."""
+    options = parse_plac(
+        generate_scraper_config, f"aztec-butler {prog}", argv, repeatable=("production_keys",)
+    )
+    return run(services(), options)

@@ -4,18 +4,36 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from json import dumps
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import attrs
 import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.domain.errors import UsageError
-from butler.entrypoints.console import note, run_plac, sigterm_as_interrupt
+from butler.entrypoints.console import note, parse_plac, sigterm_as_interrupt
 from butler.entrypoints.options import check_ha_count, long_flg, network_options, scraper_config_option
 
 if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
+    from butler.entrypoints.bootstrap import Services
     from butler.usecases.prepare_deployment import DeploymentRequest, DeploymentResult, OutputPlace
+
+
+@attrs.frozen
+class Options:
+    production_keys: Path
+    new_public_keys: Path
+    available_publishers: Path
+    high_availability_count: int | None
+    output: str | None
+    scraper_config: Path | None
+    dry_run: bool
+    json: bool
+    coinbase_mapping: Path | None
+    config: str | None
+    network: str | None
 
 
 @plac.opt(
@@ -73,7 +91,7 @@ def prepare_deployment(
     coinbase_mapping: Path | None = None,
     config: str | None = None,
     network: str | None = None,
-) -> int:
+) -> Options:
     """Merge the production and the new validators and assign publishers round-robin (phase 3).
 
     Validators keep their order: the production keyfile's first, then the new ones; validator i gets
@@ -123,42 +141,50 @@ def prepare_deployment(
     assert production_keys is not None and new_public_keys is not None and available_publishers is not None
     check_ha_count(high_availability_count)
 
-    from butler.adapters.clock import SystemClock
-    from butler.adapters.files.deployment_writes import LocalDeploymentWrites
-    from butler.adapters.files.json_documents import local_coinbase_mapping_files, local_scraper_config_files
-    from butler.adapters.files.key_files import LocalKeyFiles
-    from butler.adapters.files.scraper_config_location import default_coinbase_mapping_path
-    from butler.entrypoints.network import load_config, open_chain, scraper_config_path
-    from butler.usecases.prepare_deployment import DeploymentRequest
-    from butler.usecases.prepare_deployment import prepare_deployment as prepare
+    return Options(
+        production_keys,
+        new_public_keys,
+        available_publishers,
+        high_availability_count,
+        output,
+        scraper_config,
+        dry_run,
+        json,
+        coinbase_mapping,
+        config,
+        network,
+    )
 
-    _, network_config, _ = load_config(config, network)
+
+def run(services: Services, args: Options) -> int:
+    from butler.usecases.prepare_deployment import DeploymentRequest, prepare_deployment
+
+    loaded = services.network(args.config, args.network)
+    name = loaded.config.network
     request = DeploymentRequest(
-        production=production_keys,
-        new_public_keys=new_public_keys,
-        publishers=available_publishers,
-        scraper_config=scraper_config_path(scraper_config, network_config.network),
-        output=_output_place(output, production_keys),
-        ha_count=high_availability_count,
-        coinbase_mapping=coinbase_mapping
-        if coinbase_mapping is not None
-        else default_coinbase_mapping_path(network_config.network, os.environ),
+        production=args.production_keys,
+        new_public_keys=args.new_public_keys,
+        publishers=args.available_publishers,
+        scraper_config=services.scraper_config_path(args.scraper_config, name),
+        output=_output_place(args.output, args.production_keys),
+        ha_count=args.high_availability_count,
+        coinbase_mapping=services.coinbase_mapping_path(args.coinbase_mapping, name),
     )
     with sigterm_as_interrupt():
-        result = prepare(
+        result = prepare_deployment(
             request,
-            network=network_config,
-            files=LocalKeyFiles(),
-            chain=open_chain(network_config),
-            scraper_configs=local_scraper_config_files(),
-            writes=LocalDeploymentWrites(),
-            clock=SystemClock(),
-            dry_run=dry_run,
-            mappings=local_coinbase_mapping_files(),
+            network=loaded.config,
+            files=services.key_files,
+            chain=services.chain(loaded),
+            scraper_configs=services.scraper_configs,
+            writes=services.deployment_writes,
+            clock=services.clock,
+            dry_run=args.dry_run,
+            mappings=services.coinbase_mappings,
             report=note,
         )
     _summary(result, request)
-    if json:
+    if args.json:
         sys.stdout.write(dumps(plan_json(result), indent=2) + "\n")
     return 0
 
@@ -243,5 +269,7 @@ def _summary(result: DeploymentResult, request: DeploymentRequest) -> None:
         note("--dry-run: every check passed; nothing was written")
 
 
-def main(prog: str, argv: list[str]) -> int:
-    return run_plac(prepare_deployment, f"aztec-butler {prog}", argv)
+def main(services: Callable[[], Services], prog: str, argv: list[str]) -> int:
+    """`aztec-butler COMMAND ARGV`: the options parsed, then `services` opened and the command run."""
+    options = parse_plac(prepare_deployment, f"aztec-butler {prog}", argv)
+    return run(services(), options)

@@ -4,25 +4,39 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from json import dumps
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import attrs
 import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.domain.errors import UsageError
-from butler.entrypoints.console import ProgressLine, note, run_plac
+from butler.entrypoints.console import ProgressLine, note, parse_plac
 from butler.entrypoints.options import long_opt, network_options
 
 if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
-    from butler.domain.config import NetworkConfig, SecretSources
-    from butler.domain.keyfiles import DerivedValidator
-    from butler.ports.key_files import KeyFiles
-    from butler.ports.secret_store import SecretStore
-    from butler.usecases.process_private_keys import OnChainCheck
+    from butler.entrypoints.bootstrap import LoadedNetwork, Services
+    from butler.usecases.process_private_keys import ChainCheck, Processed
 
 CONSOLE, GCP = "console", "gcp"
 SECRET_STORES = (CONSOLE, GCP)
+
+
+@attrs.frozen
+class Options:
+    private_key_file: Path
+    output: Path | None
+    publishers_output: Path | None
+    offline: bool
+    config: str | None
+    network: str | None
+    secret_store: str
+    gcp_project: str | None
+    gcp_endpoint: str | None
+    force: bool
+    json: bool
 
 
 @plac.pos("private_key_file", "private-keys file written by `aztec validator-keys new`", type=Path)
@@ -74,7 +88,7 @@ def process_private_keys(
     gcp_endpoint: str | None = None,
     force: bool = False,
     json: bool = False,
-) -> int:
+) -> Options:
     """Derive the public keys of freshly generated validators (phase 2).
 
     Every key is validated first (0x + 64 hex digits, in range); one bad or repeated key fails the
@@ -102,42 +116,58 @@ def process_private_keys(
       aztec-butler process-private-keys new-private-keys.json -n testnet --secret-store gcp \\
         --gcp-project my-project
     """
+    return Options(
+        private_key_file,
+        output,
+        publishers_output,
+        offline,
+        config,
+        network,
+        secret_store,
+        gcp_project,
+        gcp_endpoint,
+        force,
+        json,
+    )
+
+
+def run(services: Services, args: Options) -> int:
+    from butler.entrypoints.bootstrap import SecretStoreChoice
     from butler.usecases.process_private_keys import default_output, default_publishers_output
     from butler.usecases.process_private_keys import process_private_keys as process
 
-    target = output if output is not None else default_output(private_key_file, Path.cwd())
-    publishers_target = (
-        publishers_output
-        if publishers_output is not None
-        else default_publishers_output(private_key_file, target)
-    )
-    _refuse_same_paths(private_key_file, target, publishers_target)
-    if secret_store != GCP and (gcp_project or gcp_endpoint):
+    source = args.private_key_file
+    target = args.output or default_output(source, services.settings.working_folder)
+    publishers_target = args.publishers_output or default_publishers_output(source, target)
+    _refuse_same_paths(source, target, publishers_target)
+    if args.secret_store != GCP and (args.gcp_project or args.gcp_endpoint):
         raise UsageError("--gcp-project and --gcp-endpoint apply only to --secret-store gcp")
-    network_config = on_chain_check = None
-    if offline:
+    loaded = chain_check = None
+    if args.offline:
         note("offline: not checking whether these attesters are already known on chain")
     else:
-        from butler.entrypoints.network import load_config
-
-        _, network_config, sources = load_config(config, network)
-        on_chain_check = _on_chain_check(network_config, sources)
-    if secret_store == GCP:
-        network_name = _network_name(network_config, config, network)
-        secrets = _gcp_secret_store(network_name, gcp_project, gcp_endpoint)
-    else:
-        secrets = _console_secret_store()
-
+        loaded = services.network(args.config, args.network)
+        chain_check = _chain_check(services, loaded)
+    choice = SecretStoreChoice(args.secret_store)
+    if args.secret_store == GCP:
+        network_name = _network_name(services, loaded, args)
+        choice = SecretStoreChoice(GCP, network_name, args.gcp_project, args.gcp_endpoint)
     result = process(
-        private_key_file,
+        source,
         target,
         publishers_target,
-        files=_key_files(),
-        secrets=secrets,
-        on_chain_check=on_chain_check,
+        files=services.key_files,
+        secrets=services.secret_store(choice),
+        chain_check=chain_check,
         progress=ProgressLine("derived"),
-        overwrite=force,
+        report=note,
+        overwrite=args.force,
     )
+    _report(result, as_json=args.json)
+    return 0
+
+
+def _report(result: Processed, *, as_json: bool) -> None:
     for stored in result.stored:
         outcome = "stored" if stored.created else "already held"
         note(f"{outcome}: {stored.location} ({stored.kind} key of {stored.address})")
@@ -149,7 +179,7 @@ def process_private_keys(
         )
     note(f"wrote {result.validators} validators' public keys to {result.output}")
     note(f"wrote {len(result.publishers)} publisher addresses to {result.publishers_output}:")
-    if json:
+    if as_json:
         document = {
             "attesters": [a.checksum for a in result.attesters],
             "publishers": [p.checksum for p in result.publishers],
@@ -159,7 +189,6 @@ def process_private_keys(
         sys.stdout.write(dumps(document, indent=2) + "\n")
     else:
         sys.stdout.writelines(f"{p.checksum}\n" for p in result.publishers)
-    return 0
 
 
 def _refuse_same_paths(source: Path, public: Path, publishers: Path) -> None:
@@ -172,73 +201,28 @@ def _refuse_same_paths(source: Path, public: Path, publishers: Path) -> None:
         raise UsageError(f"{publishers}: is the public-keys file too; give --publishers-output another path")
 
 
-def _key_files() -> KeyFiles:
-    from butler.adapters.files.key_files import LocalKeyFiles
-
-    return LocalKeyFiles()
-
-
-def _console_secret_store() -> SecretStore:
-    from butler.adapters.secrets.console_store import ConsoleSecretStore
-
-    return ConsoleSecretStore()
-
-
-def _gcp_secret_store(network: str, project: str | None, endpoint: str | None) -> SecretStore:
-    try:
-        from butler.adapters.secrets.gcp_store import GcpSecretStore
-    except ModuleNotFoundError as missing:
-        if not (missing.name or "").startswith("google"):
-            raise
-        raise UsageError(
-            "--secret-store gcp needs Google's Secret Manager client: pip install 'aztec-butler[gcp]'"
-        ) from None
-    return GcpSecretStore.connect(
-        network=network,
-        project=project,
-        endpoint=endpoint,
-        credentials_file=os.environ.get("GOOGLE_APPLICATION_CREDENTIALS"),
-    )
-
-
-def _network_name(loaded: NetworkConfig | None, config: str | None, network: str | None) -> str:
+def _network_name(services: Services, loaded: LoadedNetwork | None, args: Options) -> str:
     """The network that names the secrets: the config's, or with --offline and no config, --network."""
+    from butler.adapters.files.config_file import CONFIG_ENV
+
     if loaded is not None:
-        return loaded.network
-    if config or os.environ.get("AZTEC_BUTLER_CONFIG"):
-        return _load_network_config(config, network).network
-    if network:
-        return network
+        return loaded.config.network
+    if args.config or services.settings.environ.get(CONFIG_ENV):
+        return services.network(args.config, args.network).config.network
+    if args.network:
+        return args.network
     raise UsageError("--secret-store gcp names secrets by network: pass --network NAME or --config PATH")
 
 
-def _load_network_config(config: str | None, network: str | None) -> NetworkConfig:
-    from butler.entrypoints.network import load_config
+def _chain_check(services: Services, loaded: LoadedNetwork) -> ChainCheck:
+    from butler.usecases.process_private_keys import ChainCheck
 
-    _, network_config, _ = load_config(config, network)
-    return network_config
-
-
-def _on_chain_check(network_config: NetworkConfig, sources: SecretSources) -> OnChainCheck:
-    from butler.entrypoints.network import open_chain, open_safe_queue
-    from butler.usecases.steps.providers import resolve_provider
-    from butler.usecases.steps.registration_check import ensure_not_on_chain
-
-    def check(derived: list[DerivedValidator]) -> None:
-        chain = open_chain(network_config)
-        provider = resolve_provider(chain, network_config)
-        pending = open_safe_queue(network_config, sources)
-        attesters = [d.public.attester.eth for d in derived]
-        ensure_not_on_chain(
-            chain, provider.id, attesters, pending=pending, registry=network_config.staking_registry
-        )
-        where = " or proposed to the Safe" if pending is not None else ""
-        note(
-            f"checked {len(derived)} attesters on {network_config.network}: none is known on chain{where} yet"
-        )
-
-    return check
+    return ChainCheck(
+        chain=services.chain(loaded), network=loaded.config, pending=services.safe_queue(loaded)
+    )
 
 
-def main(prog: str, argv: list[str]) -> int:
-    return run_plac(process_private_keys, f"aztec-butler {prog}", argv)
+def main(services: Callable[[], Services], prog: str, argv: list[str]) -> int:
+    """`aztec-butler COMMAND ARGV`: the options parsed, then `services` opened and the command run."""
+    options = parse_plac(process_private_keys, f"aztec-butler {prog}", argv)
+    return run(services(), options)

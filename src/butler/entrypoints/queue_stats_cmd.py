@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import json as json_module
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
-from butler.entrypoints.console import note, run_plac
+from butler.entrypoints.console import note, parse_plac
 from butler.entrypoints.options import long_opt, network_options, scraper_config_option
 
 if TYPE_CHECKING:  # the use case is imported when the command runs, so that --help stays fast
+    from butler.entrypoints.bootstrap import Services
     from butler.usecases.queue_stats import QueueStats
 
 SCHEDULE_LINES = 12  # batches printed as text; --json has them all
+
+
+@attrs.frozen
+class Options:
+    attesters: Path | None
+    scraper_config: Path | None
+    json: bool
+    config: str | None
+    network: str | None
 
 
 @long_opt(
@@ -34,7 +46,7 @@ def queue_stats(
     json: bool = False,
     config: str | None = None,
     network: str | None = None,
-) -> int:
+) -> Options:
     """When our attesters leave the queues: provider queue, rollup entry queue and flush schedule.
 
     Our attesters are those of the scraper config and of the --attesters keyfile. For the provider
@@ -51,24 +63,25 @@ def queue_stats(
     example:
       aztec-butler queue-stats -c testnet.toml --attesters prod-testnet-keyfile.json
     """
-    from butler.adapters.files.json_documents import local_scraper_config_files
-    from butler.adapters.files.key_files import LocalKeyFiles
-    from butler.entrypoints.network import load_config, open_chain, scraper_config_path
-    from butler.usecases.queue_stats import QueueStatsRequest
-    from butler.usecases.queue_stats import queue_stats as stats_of
+    return Options(attesters, scraper_config, json, config, network)
 
-    _, network_config, _ = load_config(config, network)
-    request = QueueStatsRequest(scraper_config_path(scraper_config, network_config.network), attesters)
-    stats = stats_of(
+
+def run(services: Services, args: Options) -> int:
+    from butler.usecases.queue_stats import QueueStatsRequest, queue_stats
+
+    loaded = services.network(args.config, args.network)
+    path = services.scraper_config_path(args.scraper_config, loaded.config.network)
+    request = QueueStatsRequest(path, args.attesters)
+    stats = queue_stats(
         request,
-        config=network_config,
-        chain=open_chain(network_config, aggregate=True),
-        scraper_configs=local_scraper_config_files(),
-        key_files=LocalKeyFiles(),
+        config=loaded.config,
+        chain=services.chain(loaded, aggregate=True),
+        scraper_configs=services.scraper_configs,
+        key_files=services.key_files,
     )
     if not stats.ours_from:
         note(f"no scraper config at {request.scraper_config_path} and no --attesters: no attester is ours")
-    if json:
+    if args.json:
         sys.stdout.write(json_module.dumps(as_document(stats), indent=2) + "\n")
     else:
         sys.stdout.write(as_text(stats))
@@ -179,5 +192,7 @@ def _optional(value: object | None) -> str | None:
     return None if value is None else str(value)
 
 
-def main(prog: str, argv: list[str]) -> int:
-    return run_plac(queue_stats, f"aztec-butler {prog}", argv)
+def main(services: Callable[[], Services], prog: str, argv: list[str]) -> int:
+    """`aztec-butler COMMAND ARGV`: the options parsed, then `services` opened and the command run."""
+    options = parse_plac(queue_stats, f"aztec-butler {prog}", argv)
+    return run(services(), options)

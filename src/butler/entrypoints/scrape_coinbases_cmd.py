@@ -3,21 +3,36 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import attrs
 import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler.domain.address import Address
 from butler.domain.coinbases import DEFAULT_CONFIRMATIONS, CoinbaseRecord
-from butler.entrypoints.console import ProgressLine, note, run_plac
+from butler.entrypoints.console import ProgressLine, note, parse_plac
 from butler.entrypoints.options import long_flg, long_opt, network_options, scraper_config_option
 
 if TYPE_CHECKING:
-    from butler.usecases.scrape_coinbases import Scraped
+    from butler.entrypoints.bootstrap import Services
+    from butler.usecases.scrape_coinbases import Scraped, ScrapeRequest
+
+
+@attrs.frozen
+class Options:
+    start_block: int | None
+    attesters: Path | None
+    full: bool
+    output: Path | None
+    update_scraper_config: bool
+    scraper_config: Path | None
+    confirmations: int | None
+    json: bool
+    config: str | None
+    network: str | None
 
 
 @long_opt(
@@ -65,7 +80,7 @@ def scrape_coinbases(
     json: bool = False,
     config: str | None = None,
     network: str | None = None,
-) -> int:
+) -> Options:
     """Map attesters to the coinbases delegators staked them with (StakedWithProvider events).
 
     Scans the configured provider's events from the start block up to the head minus a confirmation
@@ -91,43 +106,63 @@ def scrape_coinbases(
     example:
       aztec-butler scrape-coinbases -c testnet.toml --update-scraper-config
     """
-    from butler.adapters.clock import SystemClock
-    from butler.adapters.files.json_documents import local_coinbase_mapping_files, local_scraper_config_files
-    from butler.adapters.files.key_files import LocalKeyFiles
-    from butler.adapters.files.scraper_config_location import default_coinbase_mapping_path
-    from butler.entrypoints.network import load_config, open_chain, scraper_config_path
-    from butler.usecases.scrape_coinbases import ScrapeRequest
-    from butler.usecases.scrape_coinbases import scrape_coinbases as scrape
-
-    _, network_config, _ = load_config(config, network)
-    name = network_config.network
-    request = ScrapeRequest(
-        mapping_path=output if output is not None else default_coinbase_mapping_path(name, os.environ),
-        scraper_config_path=scraper_config_path(scraper_config, name),
-        attesters_file=attesters,
-        start_block=start_block,
-        confirmations=confirmations,
-        full=full,
-        update_scraper_config=update_scraper_config,
+    return Options(
+        start_block,
+        attesters,
+        full,
+        output,
+        update_scraper_config,
+        scraper_config,
+        confirmations,
+        json,
+        config,
+        network,
     )
-    result = scrape(
+
+
+def run(services: Services, args: Options) -> int:
+    from butler.usecases.scrape_coinbases import ScrapeRequest, scrape_coinbases
+
+    loaded = services.network(args.config, args.network)
+    name = loaded.config.network
+    request = ScrapeRequest(
+        mapping_path=services.coinbase_mapping_path(args.output, name),
+        scraper_config_path=services.scraper_config_path(args.scraper_config, name),
+        attesters_file=args.attesters,
+        start_block=args.start_block,
+        confirmations=args.confirmations,
+        full=args.full,
+        update_scraper_config=args.update_scraper_config,
+    )
+    result = scrape_coinbases(
         request,
-        config=network_config,
-        chain=open_chain(network_config),
-        mappings=local_coinbase_mapping_files(),
-        scraper_configs=local_scraper_config_files(),
-        key_files=LocalKeyFiles(),
-        clock=SystemClock(),
+        config=loaded.config,
+        chain=services.chain(loaded),
+        mappings=services.coinbase_mappings,
+        scraper_configs=services.scraper_configs,
+        key_files=services.key_files,
+        clock=services.clock,
         progress=ProgressLine("scanned blocks", min_total=50_000),
     )
+    _report_scan(result, request, name)
+    if args.json:
+        _print_json(result.lines)
+    else:
+        for attester, record in result.lines:
+            shown = f"{record.coinbase} block {record.block}" if record is not None else "none"
+            sys.stdout.write(f"{attester} {shown}\n")
+    _report_outcome(result, request)
+    return _report_problems(result, args.attesters)
 
+
+def _report_scan(result: Scraped, request: ScrapeRequest, network: str) -> None:
     if result.reorg is not None:
         note(result.reorg)
     if result.scanned:
         ranges = ", ".join(str(r) for r in result.scanned)
         note(
             f"scanned blocks {ranges} ({result.blocks_scanned:,} blocks) of provider {result.provider_id} "
-            f"on {name}; head {result.head}, safe head {result.safe_head}"
+            f"on {network}; head {result.head}, safe head {result.safe_head}"
         )
     elif result.mapping is not None:
         note(
@@ -136,12 +171,9 @@ def scrape_coinbases(
         )
     else:
         note(f"nothing to scan: the start block is after the safe head {result.safe_head}")
-    if json:
-        _print_json(result.lines)
-    else:
-        for attester, record in result.lines:
-            shown = f"{record.coinbase} block {record.block}" if record is not None else "none"
-            sys.stdout.write(f"{attester} {shown}\n")
+
+
+def _report_outcome(result: Scraped, request: ScrapeRequest) -> None:
     with_coinbase = sum(1 for _, record in result.lines if record is not None)
     listed = f" of {result.listed_from}" if result.listed_from else ""
     note(f"{with_coinbase} of {len(result.lines)} attesters{listed} have a coinbase")
@@ -150,14 +182,13 @@ def scrape_coinbases(
         note(f"{more} a coinbase with provider {result.provider_id} (not listed)")
     if result.mapping_written:
         note(f"wrote {request.mapping_path}")
-    if update_scraper_config:
+    if request.update_scraper_config:
         count = len(result.scraper_config_updated)
         note(
             f"updated the coinbases of {count} attesters in {request.scraper_config_path}"
             if count
             else f"{request.scraper_config_path} already records every coinbase found"
         )
-    return _report_problems(result, attesters)
 
 
 def _report_problems(result: Scraped, keyfile: Path | None) -> int:
@@ -193,5 +224,7 @@ def _print_json(lines: Sequence[tuple[Address, CoinbaseRecord | None]]) -> None:
     sys.stdout.write(json.dumps(data, indent=2) + "\n")
 
 
-def main(prog: str, argv: list[str]) -> int:
-    return run_plac(scrape_coinbases, f"aztec-butler {prog}", argv)
+def main(services: Callable[[], Services], prog: str, argv: list[str]) -> int:
+    """`aztec-butler COMMAND ARGV`: the options parsed, then `services` opened and the command run."""
+    options = parse_plac(scrape_coinbases, f"aztec-butler {prog}", argv)
+    return run(services(), options)

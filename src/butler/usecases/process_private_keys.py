@@ -8,6 +8,7 @@ from pathlib import Path
 import attrs
 
 from butler.domain.address import Address
+from butler.domain.config import NetworkConfig
 from butler.domain.derivation import (
     derive_public_validator,
     public_keys_file,
@@ -15,12 +16,25 @@ from butler.domain.derivation import (
 )
 from butler.domain.errors import CheckFailed, Problem
 from butler.domain.keyfiles import DerivedValidator
+from butler.ports.chain import Chain
 from butler.ports.key_files import KeyFiles
+from butler.ports.multisig import SafeQueue
 from butler.ports.secret_store import SecretStore, StoredKey
 from butler.usecases.steps.checked_private_keys import read_checked_private_keys
+from butler.usecases.steps.providers import resolve_provider
+from butler.usecases.steps.registration_check import ensure_not_on_chain
 
 Progress = Callable[[int, int], None]
-OnChainCheck = Callable[[list[DerivedValidator]], None]
+
+
+@attrs.frozen
+class ChainCheck:
+    """Where new attesters must not be known yet: the network's chain, and the pending transactions of
+    the provider's Safe (None when the config names no transaction service)."""
+
+    chain: Chain
+    network: NetworkConfig
+    pending: SafeQueue | None = None
 
 
 @attrs.frozen
@@ -51,11 +65,14 @@ def process_private_keys(
     *,
     files: KeyFiles,
     secrets: SecretStore,
-    on_chain_check: OnChainCheck | None,
+    chain_check: ChainCheck | None,
     progress: Progress,
+    report: Callable[[str], None] = lambda line: None,
     overwrite: bool = False,
 ) -> Processed:
-    """Everything is validated and checked before the secret store or an output file is touched.
+    """Everything is validated and checked before the secret store or an output file is touched:
+    unless `chain_check` is None, no attester may be known on chain or proposed to the Safe yet
+    (`report` then says that they are not).
 
     Writes the public-keys file and the available-publishers file (the addresses of the file's
     publisher keys), neither of them replacing a file unless `overwrite`."""
@@ -76,8 +93,8 @@ def process_private_keys(
         derived.append(DerivedValidator(private=validator, public=derive_public_validator(validator)))
         progress(done, total)
 
-    if on_chain_check is not None:
-        on_chain_check(derived)
+    if chain_check is not None:
+        _ensure_unknown(chain_check, [d.public.attester.eth for d in derived], report)
     # A key the store already holds differently fails here, before any key is handed over.
     secrets.check(derived)
     stored: list[StoredKey] = []
@@ -99,3 +116,13 @@ def process_private_keys(
         publishers=publishers,
         stored=tuple(stored),
     )
+
+
+def _ensure_unknown(check: ChainCheck, attesters: list[Address], report: Callable[[str], None]) -> None:
+    network = check.network
+    provider = resolve_provider(check.chain, network)
+    ensure_not_on_chain(
+        check.chain, provider.id, attesters, pending=check.pending, registry=network.staking_registry
+    )
+    where = " or proposed to the Safe" if check.pending is not None else ""
+    report(f"checked {len(attesters)} attesters on {network.network}: none is known on chain{where} yet")

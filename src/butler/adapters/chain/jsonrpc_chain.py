@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from eth_abi.abi import decode, encode
 from eth_abi.exceptions import DecodingError
@@ -33,6 +33,9 @@ from butler.domain.onchain import (
     StakedWithProvider,
 )
 from butler.domain.wei import Wei
+
+if TYPE_CHECKING:
+    from butler.adapters.files.config_file import Endpoints
 
 _PROVIDER_CONFIGURATIONS = abis.function(abis.STAKING_REGISTRY, "providerConfigurations")
 _NEXT_PROVIDER_IDENTIFIER = abis.function(abis.STAKING_REGISTRY, "nextProviderIdentifier")
@@ -195,13 +198,14 @@ class JsonRpcChain:
     def from_config(
         cls,
         config: NetworkConfig,
-        rpc: RpcTransport | None = None,
+        rpc: RpcTransport | Endpoints,
         *,
         max_log_span: int | None = None,
         aggregate: bool = False,
     ) -> JsonRpcChain:
+        """The chain `config` names, over `rpc`: a transport, or the endpoints to open one on."""
         return cls(
-            rpc if rpc is not None else RpcTransport(config.rpc_url),
+            rpc if isinstance(rpc, RpcTransport) else RpcTransport(rpc.rpc_url),
             chain_id=config.chain_id,
             staking_registry=config.staking_registry,
             rollup=config.rollup,

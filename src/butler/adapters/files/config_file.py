@@ -35,6 +35,16 @@ T = TypeVar("T")
 _TABLES_OF_OTHER_TOOLS = ("devnet",)
 
 
+@attrs.frozen
+class Endpoints:
+    """Where a network's node and Safe Transaction Service answer: infrastructure, kept beside the
+    network's settings rather than in them. Out of every repr: such URLs often carry an API key in their
+    path or query."""
+
+    rpc_url: str = attrs.field(repr=False)
+    safe_tx_service_url: str | None = attrs.field(default=None, repr=False)
+
+
 def config_dir(environ: Mapping[str, str]) -> Path:
     base = environ.get("XDG_CONFIG_HOME") or str(Path(environ.get("HOME", "~")).expanduser() / ".config")
     return Path(base) / "aztec-butler"
@@ -58,7 +68,7 @@ def find_config(explicit: str | None, network: str | None, environ: Mapping[str,
     )
 
 
-def load_network_config(path: Path) -> tuple[NetworkConfig, SecretSources]:
+def load_network_config(path: Path) -> tuple[NetworkConfig, SecretSources, Endpoints]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -68,7 +78,7 @@ def load_network_config(path: Path) -> tuple[NetworkConfig, SecretSources]:
     return parse_network_config(path, text)
 
 
-def parse_network_config(path: Path, text: str) -> tuple[NetworkConfig, SecretSources]:
+def parse_network_config(path: Path, text: str) -> tuple[NetworkConfig, SecretSources, Endpoints]:
     """The config in `text`, as if read from `path` (which errors name and key-file paths are relative to)."""
     try:
         data = tomllib.loads(text)
@@ -79,12 +89,14 @@ def parse_network_config(path: Path, text: str) -> tuple[NetworkConfig, SecretSo
         raise UsageError(f"{path}: not valid TOML for a config: a number has too many digits") from None
     except RecursionError:
         raise UsageError(f"{path}: not valid TOML for a config: nested too deeply") from None
-    declared = tuple(f.name for model in (NetworkConfig, SecretSources) for f in attrs.fields(model))
+    declared = tuple(
+        f.name for model in (NetworkConfig, SecretSources, Endpoints) for f in attrs.fields(model)
+    )
     unknown = [name for name in data if name not in declared and name not in _TABLES_OF_OTHER_TOOLS]
     if unknown:
         raise UsageError(*(f"{path}: {unknown_field('', name, declared)}" for name in unknown))
     fields = _Fields(path, data)
-    return fields.network_config(), fields.secret_sources()
+    return fields.network_config(), fields.secret_sources(), fields.endpoints()
 
 
 class _Fields:
@@ -182,15 +194,18 @@ class _Fields:
         return NetworkConfig(
             network=network,
             chain_id=chain_id,
-            rpc_url=self.url("rpc_url"),
             staking_registry=self.address("staking_registry"),
             rollup=self.optional_address("rollup"),
             provider_id=provider_id,
             provider_admin=provider_admin,
             safe_address=self.optional_address("safe_address"),
-            safe_tx_service_url=self.optional_url("safe_tx_service_url"),
             min_eth_per_attester=self.decimal("min_eth_per_attester", "0.1"),
             registry_first_block=self.optional_integer("registry_first_block") or 0,
+        )
+
+    def endpoints(self) -> Endpoints:
+        return Endpoints(
+            rpc_url=self.url("rpc_url"), safe_tx_service_url=self.optional_url("safe_tx_service_url")
         )
 
     def secret_sources(self) -> SecretSources:

@@ -15,7 +15,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import requests
@@ -32,6 +32,9 @@ from butler.domain.redaction import shown
 from butler.domain.safe import SafeCall, SafeTransaction, safe_tx_hash, sign_safe_tx_hash
 from butler.domain.secret_text import SecretText
 from butler.ports.multisig import Multisig, Proposal
+
+if TYPE_CHECKING:
+    from butler.adapters.files.config_file import Endpoints
 
 ORIGIN = "aztec-butler"
 DEFAULT_TIMEOUT = 30.0
@@ -87,14 +90,18 @@ class SafeTxServiceMultisig:
 
     @classmethod
     def from_config(
-        cls, config: NetworkConfig, proposer: EthSecretKey | None, api_key: SecretText | None
+        cls,
+        config: NetworkConfig,
+        endpoints: Endpoints,
+        proposer: EthSecretKey | None,
+        api_key: SecretText | None,
     ) -> SafeTxServiceMultisig:
         """Without a proposer key the client only reads (`pending_transactions`)."""
-        if config.safe_address is None or config.safe_tx_service_url is None:
+        if config.safe_address is None or endpoints.safe_tx_service_url is None:
             missing = "safe_address" if config.safe_address is None else "safe_tx_service_url"
             raise UsageError(f"a Safe proposer key is configured but the network config has no {missing}")
         return cls(
-            service_url=config.safe_tx_service_url,
+            service_url=endpoints.safe_tx_service_url,
             safe=config.safe_address,
             chain_id=config.chain_id,
             proposer=proposer,

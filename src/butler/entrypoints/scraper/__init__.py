@@ -1,1 +1,2 @@
-"""`aztec-butler-scraper`: the entry point, its Prometheus collector and its /metrics server."""
+"""`aztec-butler-scraper`: the entry point, its cycle loop, its Prometheus collector and its /metrics
+server."""

@@ -103,6 +103,23 @@ class ScraperCollector:
         return family
 
     def _snapshot(self, snapshot: Snapshot) -> Iterator[Metric]:
+        yield from self._publishers(snapshot)
+        yield from self._attesters(snapshot)
+        yield self._gauge(
+            "provider_queue_length",
+            "Keys waiting in the staking provider's queue.",
+            [],
+            snapshot.provider_queue_length,
+        )
+        yield self._gauge(
+            "entry_queue_length",
+            "Deposits waiting in the rollup entry queue (all providers).",
+            [],
+            snapshot.entry_queue_length,
+        )
+        yield from self._entry_queue(snapshot)
+
+    def _publishers(self, snapshot: Snapshot) -> Iterator[Metric]:
         balance = self._family("publisher_balance_eth", "The publisher's ETH balance.", ["publisher"])
         topup = self._family(
             "publisher_required_topup_eth",
@@ -125,6 +142,7 @@ class ScraperCollector:
             1 if snapshot.even_split else 0,
         )
 
+    def _attesters(self, snapshot: Snapshot) -> Iterator[Metric]:
         attesters = self._family(
             "attesters", "Attesters of the scraper config per lifecycle state.", ["state"]
         )
@@ -167,20 +185,6 @@ class ScraperCollector:
                 [self._network, refusal.attester.checksum, refusal.state.value, refusal.position.value], 1
             )
         yield rejected
-
-        yield self._gauge(
-            "provider_queue_length",
-            "Keys waiting in the staking provider's queue.",
-            [],
-            snapshot.provider_queue_length,
-        )
-        yield self._gauge(
-            "entry_queue_length",
-            "Deposits waiting in the rollup entry queue (all providers).",
-            [],
-            snapshot.entry_queue_length,
-        )
-        yield from self._entry_queue(snapshot)
 
     def _entry_queue(self, snapshot: Snapshot) -> Iterator[Metric]:
         flushes = snapshot.flushes

@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import sys
-import time
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Sequence
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
+import attrs
 import plac_core as plac  # plac itself also loads its Tk and multiprocessing extras
 
 from butler import __version__
-from butler.domain.config import NetworkConfig
-from butler.domain.errors import ButlerError, ChainError, InputError, UsageError
-from butler.domain.secret_text import SecretText
-from butler.entrypoints.console import exit_with, note, remember_secret, report_error, run_plac
+from butler.domain.errors import ButlerError, InputError, UsageError
+from butler.entrypoints.console import exit_with, note, parse_plac, remember_secret, report_error
 from butler.entrypoints.options import long_flg, scraper_config_option
 
 if TYPE_CHECKING:  # adapters load only once the arguments are known to be good
-    from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
-    from butler.adapters.chain.rpc import RpcTransport
-    from butler.domain.scrape_status import ScrapeStatus
-    from butler.ports.clock import Clock
-    from butler.ports.json_documents import ScraperConfigFiles
+    from butler.entrypoints.bootstrap import Services
 
 PROG = "aztec-butler-scraper"
 DEFAULT_LISTEN = "127.0.0.1:9478"
@@ -34,11 +24,16 @@ DEFAULT_INTERVAL = 60.0
 # Below a second the scraper would hammer the node; above a day it would not be monitoring.
 MIN_INTERVAL = 1.0
 MAX_INTERVAL = 86400.0
-# A cycle gives up on a silent node well within a minute: the next cycle tries again anyway, and a
-# failure shown soon is worth more than a retry that keeps success at 1 for minutes.
-RPC_TIMEOUT_SECONDS = 10.0
-RPC_ATTEMPTS = 3
-LOGGED_CHANGES = 20
+
+
+@attrs.frozen
+class Options:
+    config: str | None
+    scraper_config: Path | None
+    host: str
+    port: int
+    interval: float
+    once: bool
 
 
 @plac.opt(
@@ -67,7 +62,7 @@ def scraper(
     interval: float = DEFAULT_INTERVAL,
     once: bool = False,
     version: bool = False,
-) -> int:
+) -> Options | None:
     """Export Prometheus metrics for one network: publisher balances and required top-ups, attesters
     per lifecycle state, attesters without a coinbase, queue lengths, and the scraper's own health.
 
@@ -94,37 +89,37 @@ def scraper(
     """
     if version:
         sys.stdout.write(f"{PROG} {__version__}\n")
-        return 0
+        return None
     host, port = parse_listen(listen)
     if not (MIN_INTERVAL <= interval <= MAX_INTERVAL):
         raise UsageError(
             f"--interval must be between {MIN_INTERVAL:g} and {MAX_INTERVAL:g} seconds, got {interval:g}"
         )
-    from butler.adapters.secrets.sources import scraper_token
+    return Options(config, scraper_config, host, port, interval, once)
 
-    token = None if once else scraper_token(os.environ)
-    if token is not None:
-        remember_secret(token.reveal())
 
-    from butler.adapters.clock import SystemClock
+def scrape(services: Services, args: Options) -> int:
     from butler.adapters.files.config_file import CONFIG_ENV
-    from butler.adapters.files.json_documents import local_scraper_config_files
-    from butler.entrypoints.network import load_config, scraper_config_path
+    from butler.adapters.secrets.sources import scraper_token
     from butler.usecases.steps.scraper_config_scope import check_scraper_config
 
-    if not config and not os.environ.get(CONFIG_ENV):
+    token = None if args.once else scraper_token(services.settings.environ)
+    if token is not None:
+        remember_secret(token.reveal())
+    if not args.config and not services.settings.environ.get(CONFIG_ENV):
         # The operator CLI's lookup by --network does not exist here: one config per process, named.
         raise UsageError(f"no network config: pass --config NETWORK.toml or set {CONFIG_ENV}")
-    _, network, _ = load_config(config, None)  # the Safe secrets it may name are never read
-    path = scraper_config_path(scraper_config, network.network)
-    files = local_scraper_config_files()
+    loaded = services.network(args.config, None)  # the Safe secrets it may name are never read
+    network = loaded.config
+    path = services.scraper_config_path(args.scraper_config, network.network)
+    files = services.scraper_configs
     if not files.exists(path):
         raise InputError(
             f"{path}: scraper config not found: write it with `aztec-butler generate-scraper-config` "
             "or `prepare-deployment`, or pass --scraper-config PATH"
         )
     watched = files.read(path)  # refuses anything that looks like a private key
-    transport, chain = _open_chain(network, cycle_seconds(interval))
+    chain = services.cycle_chain(loaded, cycle_seconds(args.interval))
     try:
         check_scraper_config(path, watched, network)
         attesters = _counted(len(watched.attesters), "attester")
@@ -133,10 +128,12 @@ def scraper(
             f"{PROG} {__version__}: network {network.network} (chain {network.chain_id}), {attesters}, "
             f"{publishers}, scraper config {path}"
         )
-        service = _Service(network, chain, files, path, SystemClock(), cycle_deadline(interval, transport))
-        if once:
+        from butler.entrypoints.scraper.service import ScraperService
+
+        service = ScraperService(loaded, chain, files, path, services.clock)
+        if args.once:
             return service.once()
-        return service.serve(host, port, token, interval)
+        return service.serve(args.host, args.port, token, args.interval)
     finally:
         chain.close()
 
@@ -163,169 +160,16 @@ def cycle_seconds(interval: float) -> float:
     return max(MIN_INTERVAL / 2, interval * 0.9)
 
 
-def cycle_deadline(interval: float, transport: RpcTransport) -> Callable[[], AbstractContextManager[None]]:
-    """What every cycle runs inside."""
-    seconds = cycle_seconds(interval)
-    return lambda: transport.within(seconds)
-
-
-def _open_chain(network: NetworkConfig, deadline: float) -> tuple[RpcTransport, JsonRpcChain]:
-    """The chain adapter, its chain id and rollup checked now: a wrong chain, or a configured rollup
-    that is not the canonical one, stops the start; an unreachable node only delays the checks to the
-    first cycle that reaches it (the service keeps reporting)."""
-    from butler.adapters.chain.jsonrpc_chain import JsonRpcChain, WrongChain, WrongRollup
-    from butler.adapters.chain.rpc import RpcTransport
-
-    transport = RpcTransport(network.rpc_url, timeout=RPC_TIMEOUT_SECONDS, max_attempts=RPC_ATTEMPTS)
-    # Thousands of attesters: a few hundred reads per eth_call, a handful of HTTP requests per cycle.
-    chain = JsonRpcChain.from_config(network, transport, aggregate=True)
+def run(argv: Sequence[str], services: Services | None = None) -> int:
+    """Run `aztec-butler-scraper ARGV`; without `services`, over the real adapters and this process's
+    environment and working folder."""
     try:
-        with transport.within(deadline):
-            chain.rollup()
-    except (WrongChain, WrongRollup):
-        chain.close()
-        raise
-    except ChainError as error:
-        note(f"warning: cannot check the chain id and rollup yet, retrying every cycle: {error}")
-    return transport, chain
+        options = parse_plac(scraper, PROG, list(argv))
+        if options is None:
+            return 0
+        from butler.entrypoints.bootstrap import build_services, process_settings
 
-
-class _Stop(BaseException):
-    """Raised by the SIGTERM/SIGINT handler to leave the cycle loop wherever it is."""
-
-
-class _Service:
-    def __init__(
-        self,
-        network: NetworkConfig,
-        chain: JsonRpcChain,
-        files: ScraperConfigFiles,
-        path: Path,
-        clock: Clock,
-        deadline: Callable[[], AbstractContextManager[None]],
-    ) -> None:
-        from butler.entrypoints.scraper.collector import LatestStatus, ScraperCollector, metrics_registry
-
-        self.network = network
-        self.chain = chain
-        self.files = files
-        self.path = path
-        self.clock = clock
-        self.latest = LatestStatus()
-        self.registry = metrics_registry(
-            ScraperCollector(network=network.network, version=__version__, status=self.latest.get)
-        )
-        self.deadline = deadline
-        self.failures_in_a_row = 0
-        self.aggregating = chain.aggregating
-
-    def once(self) -> int:
-        from butler.entrypoints.scraper.collector import metrics_text
-
-        status = self.cycle()
-        sys.stdout.write(metrics_text(self.registry))
-        return 0 if status.succeeded else 1
-
-    def serve(self, host: str, port: int, token: SecretText | None, interval: float) -> int:
-        from butler.entrypoints.scraper.server import METRICS_PATH, MetricsServer, metrics_app
-
-        server = MetricsServer(metrics_app(self.registry, token.reveal() if token else None), host, port)
-        stopping = False
-
-        def stop(signum: int, frame: FrameType | None) -> None:
-            nonlocal stopping
-            if not stopping:  # a second signal must not interrupt the shutdown itself
-                stopping = True
-                raise _Stop
-
-        handlers = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
-        try:
-            server.start()
-            shown = f"[{host}]" if ":" in host else host
-            guarded = ", bearer token required" if token else ""
-            note(f"serving http://{shown}:{server.port}{METRICS_PATH}{guarded}; a cycle every {interval:g} s")
-            while True:
-                started = time.monotonic()
-                self.cycle()
-                time.sleep(max(0.0, started + interval - time.monotonic()))
-        except _Stop:
-            note("stopping")
-        finally:
-            for sig, handler in handlers.items():
-                signal.signal(sig, handler)
-            server.stop()
-        return 0
-
-    def cycle(self) -> ScrapeStatus:
-        from butler.adapters.http.error_text import redact_url
-        from butler.usecases.scrape_cycle import failed, scrape_cycle
-
-        previous = self.latest.get()
-        started = self.clock.now()
-        try:
-            with self.deadline():
-                status = scrape_cycle(
-                    previous,
-                    chain=self.chain,
-                    files=self.files,
-                    config_path=self.path,
-                    network=self.network,
-                    clock=self.clock,
-                )
-        except Exception as error:
-            # A bug must not stop the monitoring either; the message may quote the url, so redact it.
-            text = f"unexpected {type(error).__name__}: {error}".replace(
-                self.network.rpc_url, redact_url(self.network.rpc_url)
-            )
-            status = failed(previous, started=started, finished=self.clock.now(), error=text)
-        self.latest.set(status)
-        if self.aggregating and not self.chain.aggregating:
-            self.aggregating = False
-            note(
-                f"the node refused aggregated calls ({self.chain.aggregation_refused}): "
-                "reading items one call each from now on"
-            )
-        self._log(previous, status)
-        return status
-
-    def _log(self, previous: ScrapeStatus, status: ScrapeStatus) -> None:
-        if not status.succeeded:
-            self.failures_in_a_row += 1
-            kept = "keeping the last good values" if status.snapshot is not None else "no values yet"
-            reason = f" [{status.suspicion.value}]" if status.suspicion is not None else ""
-            note(f"scrape failed{reason} ({self.failures_in_a_row} in a row, {kept}): {status.error}")
-            if status.snapshot is None or status.snapshot is previous.snapshot:
-                return
-        elif self.failures_in_a_row:
-            note(f"scrape succeeded again after {self.failures_in_a_row} failed cycles")
-            self.failures_in_a_row = 0
-        snapshot = status.snapshot
-        if snapshot is None:
-            return
-        if previous.snapshot is None:
-            counts = ", ".join(f"{state.value} {n}" for state, n in snapshot.counts.items())
-            note(f"first scrape in {status.duration_seconds:.2f} s: {counts}")
-        if snapshot.even_split and (previous.snapshot is None or not previous.snapshot.even_split):
-            note(
-                "the scraper config names no attester's publishers: required top-ups assume the attesters "
-                "split evenly over the publishers (attesters / publishers, rounded up)"
-            )
-        for change in snapshot.changes[:LOGGED_CHANGES]:
-            note(f"attester {change.attester}: {change.previous.value} -> {change.state.value}")
-        if len(snapshot.changes) > LOGGED_CHANGES:
-            note(f"... and {len(snapshot.changes) - LOGGED_CHANGES} more state changes")
-        known = set(previous.snapshot.rejected) if previous.snapshot is not None else set()
-        for refusal in snapshot.rejected:
-            if refusal not in known:
-                note(
-                    f"attester {refusal.attester}: stays {refusal.state.value} although the chain shows "
-                    f"{refusal.position.value}; refused (lagging node, or staked again after its exit?)"
-                )
-
-
-def run(argv: Sequence[str]) -> int:
-    try:
-        return run_plac(scraper, PROG, list(argv))
+        return scrape(services or build_services(process_settings()), options)
     except ButlerError as error:
         return report_error(error)
     except KeyboardInterrupt:
