@@ -1,6 +1,8 @@
-// Compiles the devnet stand-in contracts and writes their artifacts (ABI, bytecode, compiler settings).
+// Compiles our contracts and writes their artifacts (ABI, bytecode, compiler settings): the devnet's
+// stand-ins beside the devnet tool, the batch-call program beside the chain adapter that sends it.
 //
-//   node contracts/build.mjs           rebuild src/butler/devnet/artifacts/*.json
+//   node contracts/build.mjs           rebuild src/butler/devnet/artifacts/*.json and
+//                                      src/butler/adapters/chain/artifacts/*.json
 //   node contracts/build.mjs --check   exit 1 if the committed artifacts differ from a fresh build
 //
 // The output is deterministic: same sources and compiler give byte-identical files.
@@ -13,16 +15,18 @@ import { fileURLToPath } from "node:url";
 
 const REPO_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CONTRACTS_DIR = join(REPO_ROOT, "contracts");
-const ARTIFACTS_DIR = join(REPO_ROOT, "src", "butler", "devnet", "artifacts");
+const DEVNET_ARTIFACTS = join(REPO_ROOT, "src", "butler", "devnet", "artifacts");
+const CHAIN_ARTIFACTS = join(REPO_ROOT, "src", "butler", "adapters", "chain", "artifacts");
 const SOLC_DIR = join(REPO_ROOT, "tools", "node_modules", "solc");
 
 const SOLC_VERSION = "0.8.30";
 const EVM_VERSION = "cancun";
 const OPTIMIZER = { enabled: true, runs: 200 };
-// Artifact name -> source file declaring it.
+// Artifact name -> source file declaring it, and the folder its artifact goes to.
 const CONTRACTS = {
-  PullSplitFactory: "contracts/PullSplitFactory.sol",
-  StakingRegistry: "contracts/StakingRegistry.sol",
+  AggregateCalls: { source: "contracts/AggregateCalls.sol", folder: CHAIN_ARTIFACTS },
+  PullSplitFactory: { source: "contracts/PullSplitFactory.sol", folder: DEVNET_ARTIFACTS },
+  StakingRegistry: { source: "contracts/StakingRegistry.sol", folder: DEVNET_ARTIFACTS },
 };
 
 function fail(message) {
@@ -129,7 +133,7 @@ function buildArtifacts() {
   const sources = readSources();
   const output = compile(solc, sources);
   const artifacts = {};
-  for (const [name, path] of Object.entries(CONTRACTS)) {
+  for (const [name, { source: path, folder }] of Object.entries(CONTRACTS)) {
     const contract = output.contracts?.[path]?.[name];
     if (!contract) fail(`${name} not found in ${path}`);
     const bytecode = contract.evm.bytecode.object;
@@ -145,7 +149,7 @@ function buildArtifacts() {
       sources: usedSources,
       sourceHash: sourceHash(usedSources, sources),
     });
-    artifacts[join(ARTIFACTS_DIR, `${name}.json`)] = `${JSON.stringify(artifact, null, 2)}\n`;
+    artifacts[join(folder, `${name}.json`)] = `${JSON.stringify(artifact, null, 2)}\n`;
   }
   return artifacts;
 }
@@ -166,8 +170,8 @@ function main(argv) {
     process.stdout.write("artifacts up to date\n");
     return;
   }
-  mkdirSync(ARTIFACTS_DIR, { recursive: true });
   for (const [file, text] of Object.entries(artifacts)) {
+    mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, text);
     process.stdout.write(`wrote ${relative(REPO_ROOT, file)}\n`);
   }

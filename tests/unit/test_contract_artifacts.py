@@ -1,5 +1,6 @@
-"""The committed stand-in artifacts speak the real contracts' ABI and were built as pinned; the devnet
-runs the real Rollup, so no stand-in of it exists."""
+"""The committed artifacts were built as pinned from the committed sources: the devnet's stand-ins, which
+speak the real contracts' ABI, and the chain adapter's batch-call program. The devnet runs the real Rollup,
+so no stand-in of it exists."""
 
 from __future__ import annotations
 
@@ -16,6 +17,13 @@ from butler.domain.hashing import keccak256
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = REPO_ROOT / "src" / "butler" / "devnet" / "artifacts"
+# Where contracts/build.mjs writes each artifact: the stand-ins beside the devnet tool, the batch-call
+# program beside the chain adapter that sends it (as package data: the product runs it without solc).
+ARTIFACT_FOLDERS = {
+    "StakingRegistry": ARTIFACTS_DIR,
+    "PullSplitFactory": ARTIFACTS_DIR,
+    "AggregateCalls": REPO_ROOT / "src" / "butler" / "adapters" / "chain" / "artifacts",
+}
 
 # What the product calls, plus the registry calls the devnet makes and the errors and events readers
 # decode: these must exist in the stand-in, not merely match when present.
@@ -45,7 +53,7 @@ Entry = dict[str, Any]
 
 
 def load_artifact(name: str) -> dict[str, Any]:
-    artifact: dict[str, Any] = json.loads((ARTIFACTS_DIR / f"{name}.json").read_text())
+    artifact: dict[str, Any] = json.loads((ARTIFACT_FOLDERS[name] / f"{name}.json").read_text())
     return artifact
 
 
@@ -84,7 +92,7 @@ def by_key(abi: list[Entry]) -> dict[tuple[str, str], Entry]:
 CASES = [
     pytest.param("StakingRegistry", "StakingRegistry.json", STAKING_REGISTRY_REQUIRED, id="StakingRegistry"),
 ]
-OWN_CONTRACTS = ["StakingRegistry", "PullSplitFactory"]
+OWN_CONTRACTS = list(ARTIFACT_FOLDERS)
 
 
 @pytest.mark.parametrize(("artifact_name", "reference_file", "required"), CASES)
