@@ -12,8 +12,8 @@ pragma solidity 0.8.30;
 /// 0xEF (EIP-3541); what a creation returns is limited to 24,576 bytes (EIP-170), which bounds the items
 /// per call.
 contract AggregateCalls {
-    /// @notice The answer to item `index` had `size` bytes, not the size asked for (none: `target` holds
-    /// no code, or the function does not exist there and the contract has a fallback).
+    /// @notice The answer to item `index` had `size` bytes, not the size asked for (none when `target`
+    /// holds no code).
     error UnexpectedResultSize(uint256 index, uint256 size);
 
     /// @param target the contract called
