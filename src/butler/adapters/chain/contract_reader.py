@@ -71,11 +71,9 @@ class ContractReader:
 
     def read_all(self, reads: Sequence[Read]) -> list[Any]:
         """The raw answers to `reads`, in one JSON-RPC batch; the first one the node refused raises."""
-        results = [self.outcome(read, result) for read, result in zip(reads, self._send(reads), strict=True)]
-        for result in results:
-            if isinstance(result, ChainError):
-                raise result
-        return results
+        return unfailed(
+            [self.outcome(read, result) for read, result in zip(reads, self._send(reads), strict=True)]
+        )
 
     def _send(self, reads: Sequence[Read]) -> list[Any]:
         return self._rpc.batch_results([read.call for read in reads])
@@ -116,6 +114,14 @@ class ContractReader:
             raise self.misbehaved(
                 contract, function, f"returned undecodable data ({one_line(str(error))})"
             ) from None
+
+
+def unfailed(results: list[Any]) -> list[Any]:
+    """`results`, when none of them is a failure; else the first failure is raised."""
+    for result in results:
+        if isinstance(result, ChainError):
+            raise result
+    return results
 
 
 def is_revert(error: RpcError) -> bool:

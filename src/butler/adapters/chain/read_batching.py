@@ -17,7 +17,14 @@ from eth_abi.abi import encode
 
 from butler.adapters.chain import aggregate_calls
 from butler.adapters.chain import contract_abis as abis
-from butler.adapters.chain.contract_reader import Contract, ContractReader, Read, is_revert, static_layout
+from butler.adapters.chain.contract_reader import (
+    Contract,
+    ContractReader,
+    Read,
+    is_revert,
+    static_layout,
+    unfailed,
+)
 from butler.adapters.chain.node_answers import LATEST, NodeAnswers, hex_bytes
 from butler.adapters.chain.rpc import RpcCall, RpcError, RpcTransport, one_line
 from butler.domain.address import Address
@@ -132,11 +139,7 @@ class ReadBatching:
 
     def batch(self, requests: Sequence[Request]) -> list[Any]:
         """Results of all `requests` in order; the first call the node refused raises its `ChainError`."""
-        results = self.batch_results(requests)
-        for result in results:
-            if isinstance(result, ChainError):
-                raise result
-        return results
+        return unfailed(self.batch_results(requests))
 
     def batch_results(self, requests: Sequence[Request]) -> list[Any]:
         """Like `batch`, but a refused call yields its `ChainError` in its place.
@@ -228,10 +231,7 @@ class ReadBatching:
         block = hex(self._answers.quantity(head, "eth_blockNumber"))
         item_reads = items(seen, block)
         results = self.batch_results([*bounds(block), *item_reads])
-        pinned, found = results[:n_bounds], results[n_bounds:]
-        for result in pinned:
-            if isinstance(result, ChainError):
-                raise result
+        pinned, found = unfailed(results[:n_bounds]), results[n_bounds:]
         if pinned != seen or any(isinstance(result, ChainError) for result in found):
             item_reads = items(pinned, block)
             found = self.batch(item_reads)
