@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import pytest
-from eth_abi.abi import decode
 
 from butler.adapters.chain import aggregate_calls
 from butler.adapters.chain.contract_abis import AbiFunction
@@ -48,8 +47,8 @@ def error(call: RpcCall, fields: dict[str, Any]) -> RpcError:
 def runs_the_program(call: RpcCall) -> str:
     """What any node answers to an aggregated call of valueOf: the program's result."""
     arguments = bytes.fromhex(call.params[0]["data"][2:])[len(aggregate_calls.PROGRAM) :]
-    _target, _size, _prefix, items = decode(list(aggregate_calls.CONSTRUCTOR_TYPES), arguments)
-    return "0x00" + "".join(doubled(item)[2:] for item in items)
+    items = arguments[96 + int.from_bytes(arguments[64:96], "big") :]
+    return "0x00" + "".join(doubled(items[i : i + 32])[2:] for i in range(0, len(items), 32))
 
 
 class ScriptedNode:

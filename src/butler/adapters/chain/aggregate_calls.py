@@ -1,10 +1,10 @@
 """Many read calls of one contract function in a single `eth_call`, without any deployed helper.
 
 The `eth_call` carries no `to`: the node runs `data` as the init code of a contract that is never
-deployed. That init code is the batch-call program `contracts/AggregateCalls.sol`, compiled into the
-shipped artifact `artifacts/AggregateCalls.json`, followed by its ABI-encoded constructor arguments
-`(target, result_size, prefix, items)`. It calls `target` once per item with `prefix || item` (the
-function selector and any leading arguments, then one 32-byte word) through STATICCALL, checks that
+deployed. That init code is the batch-call program `contracts/AggregateCalls.yul`, shipped compiled
+(`artifacts/AggregateCalls.json`), followed by its arguments: the target, the result size and the prefix's
+length (a word each), the prefix, then the items. It calls `target` once per item with `prefix || item`
+(the function selector and any leading arguments, then one 32-byte word) through STATICCALL, checks that
 every answer has exactly `result_size` bytes, and returns a zero byte followed by all answers in order:
 the "code" it would deploy. Every node serves such calls (they are how contract creations are
 simulated), so no Multicall contract is needed.
@@ -34,12 +34,10 @@ WORD = 32
 ARTIFACT = "AggregateCalls.json"
 UNEXPECTED_SIZE_SIGNATURE = "UnexpectedResultSize(uint256,uint256)"
 UNEXPECTED_SIZE_SELECTOR = keccak256(UNEXPECTED_SIZE_SIGNATURE.encode())[:4]
-# The constructor's parameters, which the arguments after the program are encoded as.
-CONSTRUCTOR_TYPES = ("address", "uint256", "bytes", "bytes32[]")
 
 
 def load_artifact() -> dict[str, Any]:
-    """The compiled program as `contracts/build.mjs` wrote it (ABI, bytecode, compiler settings)."""
+    """The compiled program as `contracts/build.mjs` wrote it (bytecode, compiler settings, source hash)."""
     text = resources.files(__package__).joinpath("artifacts", ARTIFACT).read_text(encoding="utf-8")
     artifact: dict[str, Any] = json.loads(text)
     return artifact
@@ -61,31 +59,8 @@ def call_data(target: Address, prefix: bytes, items: Sequence[bytes], result_siz
         raise ValueError(f"expected 1 to {max_items(result_size)} items, got {len(items)}")
     if any(len(item) != WORD for item in items):
         raise ValueError("every item must be one 32-byte word")
-    return PROGRAM + _constructor_arguments(target, result_size, prefix, items)
-
-
-def _constructor_arguments(target: Address, result_size: int, prefix: bytes, items: Sequence[bytes]) -> bytes:
-    """`abi.encode(target, result_size, prefix, items)`, written out: eth_abi's general encoder costs
-    more than the rest of a chunk's preparation, and this layout never changes."""
-    padded_prefix = prefix + bytes(-len(prefix) % WORD)
-    heads = 4 * WORD
-    prefix_at, items_at = heads, heads + WORD + len(padded_prefix)
-    return b"".join(
-        (
-            bytes(12) + target.raw,
-            _word(result_size),
-            _word(prefix_at),
-            _word(items_at),
-            _word(len(prefix)),
-            padded_prefix,
-            _word(len(items)),
-            *items,
-        )
-    )
-
-
-def _word(value: int) -> bytes:
-    return value.to_bytes(WORD, "big")
+    header = bytes(12) + target.raw + result_size.to_bytes(WORD, "big") + len(prefix).to_bytes(WORD, "big")
+    return PROGRAM + header + prefix + b"".join(items)
 
 
 def split_answers(data: bytes, count: int, result_size: int) -> list[bytes] | None:
