@@ -4,6 +4,9 @@ test_contract_artifacts.py checks that the shipped program is what its source co
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -87,3 +90,11 @@ def test_a_wrong_size_revert_names_the_item_and_the_size() -> None:
     assert agg.unexpected_size(data[:-1]) is None
     assert agg.unexpected_size(b"\x08\xc3\x79\xa0" + data[4:]) is None
     assert agg.unexpected_size(None) is None
+
+
+def test_the_program_ships_as_package_data() -> None:
+    """Installed products read the compiled program; they have no solc to build it."""
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    shipped = pyproject["tool"]["setuptools"]["package-data"]["butler.adapters.chain"]
+
+    assert f"artifacts/{agg.ARTIFACT}" in shipped or "artifacts/*.json" in shipped
