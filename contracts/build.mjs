@@ -1,6 +1,9 @@
-// Compiles the devnet stand-in contracts and writes their artifacts (ABI, bytecode, compiler settings).
+// Compiles our contracts and writes their artifacts (ABI, bytecode, compiler settings): the devnet's
+// Solidity stand-ins beside the devnet tool, the Yul batch-call program beside the chain adapter that
+// sends it.
 //
-//   node contracts/build.mjs           rebuild src/butler/devnet/artifacts/*.json
+//   node contracts/build.mjs           rebuild src/butler/devnet/artifacts/*.json and
+//                                      src/butler/adapters/chain/artifacts/*.json
 //   node contracts/build.mjs --check   exit 1 if the committed artifacts differ from a fresh build
 //
 // The output is deterministic: same sources and compiler give byte-identical files.
@@ -13,16 +16,22 @@ import { fileURLToPath } from "node:url";
 
 const REPO_ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CONTRACTS_DIR = join(REPO_ROOT, "contracts");
-const ARTIFACTS_DIR = join(REPO_ROOT, "src", "butler", "devnet", "artifacts");
+const DEVNET_ARTIFACTS = join(REPO_ROOT, "src", "butler", "devnet", "artifacts");
+const CHAIN_ARTIFACTS = join(REPO_ROOT, "src", "butler", "adapters", "chain", "artifacts");
 const SOLC_DIR = join(REPO_ROOT, "tools", "node_modules", "solc");
 
 const SOLC_VERSION = "0.8.30";
 const EVM_VERSION = "cancun";
 const OPTIMIZER = { enabled: true, runs: 200 };
-// Artifact name -> source file declaring it.
+// Artifact name -> Solidity source file declaring it, and the folder its artifact goes to.
 const CONTRACTS = {
-  PullSplitFactory: "contracts/PullSplitFactory.sol",
-  StakingRegistry: "contracts/StakingRegistry.sol",
+  PullSplitFactory: { source: "contracts/PullSplitFactory.sol", folder: DEVNET_ARTIFACTS },
+  StakingRegistry: { source: "contracts/StakingRegistry.sol", folder: DEVNET_ARTIFACTS },
+};
+// Yul object name -> the one file holding it, and the folder its artifact goes to. Such a program has
+// creation code only: no ABI, no runtime code.
+const YUL_PROGRAMS = {
+  AggregateCalls: { source: "contracts/AggregateCalls.yul", folder: CHAIN_ARTIFACTS },
 };
 
 function fail(message) {
@@ -69,16 +78,14 @@ function sourceHash(paths, sources) {
   return `0x${hash.digest("hex")}`;
 }
 
-function compile(solc, sources) {
+function compile(solc, language, sources, outputs) {
   const input = {
-    language: "Solidity",
+    language,
     sources: Object.fromEntries(Object.entries(sources).map(([path, content]) => [path, { content }])),
     settings: {
       evmVersion: EVM_VERSION,
       optimizer: OPTIMIZER,
-      outputSelection: {
-        "*": { "*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "metadata"] },
-      },
+      outputSelection: { "*": { "*": outputs } },
     },
   };
   const output = JSON.parse(solc.compile(JSON.stringify(input)));
@@ -124,12 +131,40 @@ function sortAbi(abi) {
   });
 }
 
+function compiler(solc) {
+  return { version: solc.version(), evmVersion: EVM_VERSION, optimizer: OPTIMIZER };
+}
+
+function buildYulArtifacts(solc) {
+  const artifacts = {};
+  for (const [name, { source: path, folder }] of Object.entries(YUL_PROGRAMS)) {
+    const sources = { [path]: readFileSync(join(REPO_ROOT, path), "utf8") };
+    const output = compile(solc, "Yul", sources, ["evm.bytecode.object"]);
+    const bytecode = output.contracts?.[path]?.[name]?.evm.bytecode.object;
+    if (!bytecode) fail(`${name} not found in ${path}`);
+    const artifact = sortKeys({
+      contractName: name,
+      bytecode: `0x${bytecode}`,
+      compiler: compiler(solc),
+      sources: [path],
+      sourceHash: sourceHash([path], sources),
+    });
+    artifacts[join(folder, `${name}.json`)] = `${JSON.stringify(artifact, null, 2)}\n`;
+  }
+  return artifacts;
+}
+
 function buildArtifacts() {
   const solc = loadSolc();
   const sources = readSources();
-  const output = compile(solc, sources);
-  const artifacts = {};
-  for (const [name, path] of Object.entries(CONTRACTS)) {
+  const output = compile(solc, "Solidity", sources, [
+    "abi",
+    "evm.bytecode.object",
+    "evm.deployedBytecode.object",
+    "metadata",
+  ]);
+  const artifacts = buildYulArtifacts(solc);
+  for (const [name, { source: path, folder }] of Object.entries(CONTRACTS)) {
     const contract = output.contracts?.[path]?.[name];
     if (!contract) fail(`${name} not found in ${path}`);
     const bytecode = contract.evm.bytecode.object;
@@ -141,11 +176,11 @@ function buildArtifacts() {
       abi: sortAbi(contract.abi),
       bytecode: `0x${bytecode}`,
       deployedBytecode: `0x${contract.evm.deployedBytecode.object}`,
-      compiler: { version: solc.version(), evmVersion: EVM_VERSION, optimizer: OPTIMIZER },
+      compiler: compiler(solc),
       sources: usedSources,
       sourceHash: sourceHash(usedSources, sources),
     });
-    artifacts[join(ARTIFACTS_DIR, `${name}.json`)] = `${JSON.stringify(artifact, null, 2)}\n`;
+    artifacts[join(folder, `${name}.json`)] = `${JSON.stringify(artifact, null, 2)}\n`;
   }
   return artifacts;
 }
@@ -166,8 +201,8 @@ function main(argv) {
     process.stdout.write("artifacts up to date\n");
     return;
   }
-  mkdirSync(ARTIFACTS_DIR, { recursive: true });
   for (const [file, text] of Object.entries(artifacts)) {
+    mkdirSync(dirname(file), { recursive: true });
     writeFileSync(file, text);
     process.stdout.write(`wrote ${relative(REPO_ROOT, file)}\n`);
   }

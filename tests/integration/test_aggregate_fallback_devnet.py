@@ -15,6 +15,7 @@ import attrs
 import pytest
 
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain, WrongRollup
+from butler.adapters.chain.read_batching import AggregationStatus
 from butler.adapters.chain.rpc import RpcTransport
 from butler.adapters.files.config_file import Endpoints, load_network_config
 from butler.devnet.records import random_validator
@@ -152,6 +153,7 @@ def test_a_refused_aggregation_reads_each_item_alone_with_the_same_answers_and_i
     assert read_again_at == refused_at, "the items are read again at the block of the refused call"
     assert not chain.aggregating
     assert chain.aggregation_refused == REFUSAL_SAID
+    assert chain.read_batching == AggregationStatus(requested=True, refused=REFUSAL_SAID)
 
 
 @pytest.mark.parametrize("wrong", ["eoa", "staking_registry"])
@@ -177,7 +179,7 @@ def test_a_transport_failure_is_no_refusal(devnet: DevnetHandle, proxy: RpcProxy
     views = chain.attester_views([EOA])
 
     assert "connection failed" in str(caught.value)
-    assert chain.aggregating and chain.aggregation_refused is None
+    assert chain.read_batching == AggregationStatus(requested=True)
     assert calls_without_to(proxy) == 3, "the failed aggregated call twice, then one that was answered"
     assert set(views) == {EOA}
 

@@ -12,6 +12,7 @@ import pytest
 
 from butler.adapters.chain import aggregate_calls
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
+from butler.adapters.chain.read_batching import AggregationStatus
 from butler.adapters.chain.rpc import RpcTransport
 from butler.domain.address import ZERO_ADDRESS, Address
 from butler.domain.errors import ChainError
@@ -77,6 +78,23 @@ def test_queues_match_one_call_each_in_two_requests(big_stub: StubNode, proxy: R
     # bounds and block number, then the bounds again with the items at that block
     assert after_provider_queue == 2
     assert proxy.posts - after_provider_queue == 2
+
+
+def test_the_adapter_says_when_and_why_it_stopped_aggregating(big_stub: StubNode, proxy: RpcProxy) -> None:
+    plain = adapter(big_stub, big_stub.rpc_url, aggregate=False)
+    chain = ready(big_stub, proxy)
+    assert chain.read_batching == AggregationStatus(requested=True)
+    refusal = {"code": -32602, "message": 'invalid params: missing "to"'}
+    proxy.intercept = answer_eth_calls_with(refusal, "0x" + aggregate_calls.PROGRAM[:4].hex())
+
+    views = chain.attester_views(attesters(ITEMS))
+
+    assert views == plain.attester_views(attesters(ITEMS))
+    said = 'invalid params: missing "to" (code -32602)'
+    assert chain.read_batching == AggregationStatus(requested=True, refused=said)
+    assert not chain.aggregating
+    assert chain.aggregation_refused == said
+    assert adapter(big_stub, proxy.url, aggregate=False).read_batching == AggregationStatus(requested=False)
 
 
 def test_empty_queues_and_no_attesters_cost_no_item_calls(stub_node: StubNode, proxy: RpcProxy) -> None:

@@ -1,7 +1,11 @@
 """The aggregated eth_call's data and answers, without a node
-(tests/integration/test_jsonrpc_chain_aggregated.py runs the program on anvil)."""
+(tests/integration/test_jsonrpc_chain_aggregated.py runs the program on anvil; tests/unit/
+test_contract_artifacts.py checks that the shipped program is what its source compiles to)."""
 
 from __future__ import annotations
+
+import tomllib
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -29,6 +33,14 @@ def test_the_data_is_the_program_then_target_size_prefix_and_items() -> None:
     assert int.from_bytes(arguments[64:96], "big") == len(prefix)
     assert arguments[96 : 96 + len(prefix)] == prefix
     assert arguments[96 + len(prefix) :] == b"".join(words(3))
+
+
+def test_the_program_is_the_shipped_build_of_its_source() -> None:
+    artifact = agg.load_artifact()
+
+    assert artifact["contractName"] == "AggregateCalls"
+    assert artifact["sources"] == ["contracts/AggregateCalls.yul"]
+    assert agg.PROGRAM.hex() == artifact["bytecode"].removeprefix("0x")
 
 
 def test_the_program_stays_well_inside_the_init_code_limit() -> None:
@@ -78,3 +90,11 @@ def test_a_wrong_size_revert_names_the_item_and_the_size() -> None:
     assert agg.unexpected_size(data[:-1]) is None
     assert agg.unexpected_size(b"\x08\xc3\x79\xa0" + data[4:]) is None
     assert agg.unexpected_size(None) is None
+
+
+def test_the_program_ships_as_package_data() -> None:
+    """Installed products read the compiled program; they have no solc to build it."""
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    shipped = pyproject["tool"]["setuptools"]["package-data"]["butler.adapters.chain"]
+
+    assert f"artifacts/{agg.ARTIFACT}" in shipped or "artifacts/*.json" in shipped

@@ -1,5 +1,6 @@
-"""The committed stand-in artifacts speak the real contracts' ABI and were built as pinned; the devnet
-runs the real Rollup, so no stand-in of it exists."""
+"""The committed artifacts were built as pinned from the committed sources: the devnet's stand-ins, which
+speak the real contracts' ABI, and the chain adapter's batch-call program. The devnet runs the real Rollup,
+so no stand-in of it exists."""
 
 from __future__ import annotations
 
@@ -16,6 +17,15 @@ from butler.domain.hashing import keccak256
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS_DIR = REPO_ROOT / "src" / "butler" / "devnet" / "artifacts"
+# Where contracts/build.mjs writes each artifact, and its source: the Solidity stand-ins beside the devnet
+# tool, the Yul batch-call program beside the chain adapter that sends it (as package data: the product
+# runs it without solc). A Yul program is creation code only: no runtime code.
+ARTIFACT_FOLDERS = {
+    "StakingRegistry": ARTIFACTS_DIR,
+    "PullSplitFactory": ARTIFACTS_DIR,
+    "AggregateCalls": REPO_ROOT / "src" / "butler" / "adapters" / "chain" / "artifacts",
+}
+YUL_PROGRAMS = {"AggregateCalls"}
 
 # What the product calls, plus the registry calls the devnet makes and the errors and events readers
 # decode: these must exist in the stand-in, not merely match when present.
@@ -45,7 +55,7 @@ Entry = dict[str, Any]
 
 
 def load_artifact(name: str) -> dict[str, Any]:
-    artifact: dict[str, Any] = json.loads((ARTIFACTS_DIR / f"{name}.json").read_text())
+    artifact: dict[str, Any] = json.loads((ARTIFACT_FOLDERS[name] / f"{name}.json").read_text())
     return artifact
 
 
@@ -84,7 +94,7 @@ def by_key(abi: list[Entry]) -> dict[tuple[str, str], Entry]:
 CASES = [
     pytest.param("StakingRegistry", "StakingRegistry.json", STAKING_REGISTRY_REQUIRED, id="StakingRegistry"),
 ]
-OWN_CONTRACTS = ["StakingRegistry", "PullSplitFactory"]
+OWN_CONTRACTS = list(ARTIFACT_FOLDERS)
 
 
 @pytest.mark.parametrize(("artifact_name", "reference_file", "required"), CASES)
@@ -138,7 +148,9 @@ def test_staked_with_provider_topic_is_the_real_one(reference_dir: Path) -> None
 def test_artifact_carries_bytecode(name: str) -> None:
     artifact = load_artifact(name)
     assert artifact["contractName"] == name
-    for field in ("bytecode", "deployedBytecode"):
+    fields = ("bytecode",) if name in YUL_PROGRAMS else ("bytecode", "deployedBytecode")
+    assert ("deployedBytecode" in artifact) == (name not in YUL_PROGRAMS)
+    for field in fields:
         code = artifact[field]
         assert code.startswith("0x")
         assert len(code) > 2
@@ -167,7 +179,7 @@ def test_artifact_records_the_pinned_compiler(name: str) -> None:
 def test_artifact_was_built_from_the_committed_sources(name: str) -> None:
     """Catches a source edited without rebuilding (same hash as contracts/build.mjs computes)."""
     artifact = load_artifact(name)
-    assert f"contracts/{name}.sol" in artifact["sources"]
+    assert f"contracts/{name}.{'yul' if name in YUL_PROGRAMS else 'sol'}" in artifact["sources"]
     digest = hashlib.sha256()
     for path in sorted(artifact["sources"]):
         digest.update(path.encode() + b"\0" + (REPO_ROOT / path).read_bytes() + b"\0")
