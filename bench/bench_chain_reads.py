@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from counting_session import CountingSession
 
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
-from butler.adapters.chain.rpc import RpcTransport
+from butler.adapters.chain.transport import RpcTransport
 from butler.domain.address import Address
 
 if TYPE_CHECKING:

@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 from tests.integration.rpc_proxy import RpcProxy  # noqa: E402
 
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain  # noqa: E402
-from butler.adapters.chain.rpc import RpcTransport  # noqa: E402
+from butler.adapters.chain.transport import RpcTransport  # noqa: E402
 from butler.adapters.clock import SystemClock  # noqa: E402
 from butler.domain.coinbases import CoinbaseMapping  # noqa: E402
 from butler.domain.config import NetworkConfig  # noqa: E402

@@ -20,7 +20,7 @@ def main() -> None:
     sys.path.insert(0, str(REPO))
     from tests.integration.drip_server import ANSWER_BODY, dripping
 
-    from butler.adapters.chain.rpc import RpcTransport
+    from butler.adapters.chain.transport import RpcTransport
     from butler.domain.errors import ChainError
 
     print(f"answer: {len(ANSWER_BODY)} bytes plus headers")

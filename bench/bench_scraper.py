@@ -39,7 +39,7 @@ from pathlib import Path
 from counting_session import CountingSession
 
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
-from butler.adapters.chain.rpc import DEFAULT_MAX_BATCH, RpcTransport
+from butler.adapters.chain.transport import DEFAULT_MAX_BATCH, RpcTransport
 from butler.adapters.clock import SystemClock
 from butler.adapters.files.json_documents import local_scraper_config_files
 from butler.devnet.actions import DevnetActions

@@ -16,8 +16,9 @@ import pytest
 
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain, WrongRollup
 from butler.adapters.chain.read_batching import AggregationStatus
-from butler.adapters.chain.rpc import RpcTransport
-from butler.adapters.files.config_file import Endpoints, load_network_config
+from butler.adapters.chain.transport import RpcTransport
+from butler.adapters.endpoints import Endpoints
+from butler.adapters.files.config_file import load_network_config
 from butler.devnet.records import random_validator
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
@@ -151,8 +152,8 @@ def test_a_refused_aggregation_reads_each_item_alone_with_the_same_answers_and_i
     assert after_first == 1  # every read here fits in one aggregated call
     assert calls_without_to(proxy) == after_first, "no aggregated call after the refusal"
     assert read_again_at == refused_at, "the items are read again at the block of the refused call"
-    assert not chain.aggregating
-    assert chain.aggregation_refused == REFUSAL_SAID
+    assert not chain.read_batching.aggregating
+    assert chain.read_batching.refused == REFUSAL_SAID
     assert chain.read_batching == AggregationStatus(requested=True, refused=REFUSAL_SAID)
 
 
@@ -167,7 +168,7 @@ def test_a_rollup_that_is_not_canonical_is_refused_before_any_aggregated_read(
     with pytest.raises(WrongRollup, match=f"rollup {address} is not the canonical rollup {devnet.rollup}"):
         chain.attester_views([EOA, devnet.safe])
     assert not any(lacks_to(call) for body in proxy.bodies for call in eth_calls(body)), "no aggregated read"
-    assert chain.aggregating and chain.aggregation_refused is None
+    assert chain.read_batching.aggregating and chain.read_batching.refused is None
 
 
 def test_a_transport_failure_is_no_refusal(devnet: DevnetHandle, proxy: RpcProxy) -> None:

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
-from butler.adapters.files.config_file import Endpoints, load_network_config
+from butler.adapters.endpoints import Endpoints
+from butler.adapters.files.config_file import load_network_config
 from butler.domain.errors import ChainError
 from tests.integration.devnet_fixture import DevnetHandle
 from tests.integration.rpc_proxy import RpcProxy

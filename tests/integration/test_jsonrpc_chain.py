@@ -15,8 +15,8 @@ import pytest
 from eth_abi.abi import encode
 
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
-from butler.adapters.chain.rpc import RpcTransport
-from butler.adapters.files.config_file import Endpoints
+from butler.adapters.chain.transport import RpcTransport
+from butler.adapters.endpoints import Endpoints
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig
 from butler.domain.errors import ChainError

@@ -13,7 +13,7 @@ import pytest
 from butler.adapters.chain import aggregate_calls
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
 from butler.adapters.chain.read_batching import AggregationStatus
-from butler.adapters.chain.rpc import RpcTransport
+from butler.adapters.chain.transport import RpcTransport
 from butler.domain.address import ZERO_ADDRESS, Address
 from butler.domain.errors import ChainError
 from tests.integration.misconfigured_reads import SETTING_READS, Read, refused_rollup
@@ -92,8 +92,8 @@ def test_the_adapter_says_when_and_why_it_stopped_aggregating(big_stub: StubNode
     assert views == plain.attester_views(attesters(ITEMS))
     said = 'invalid params: missing "to" (code -32602)'
     assert chain.read_batching == AggregationStatus(requested=True, refused=said)
-    assert not chain.aggregating
-    assert chain.aggregation_refused == said
+    assert not chain.read_batching.aggregating
+    assert chain.read_batching.refused == said
     assert adapter(big_stub, proxy.url, aggregate=False).read_batching == AggregationStatus(requested=False)
 
 

@@ -8,7 +8,8 @@ import attrs
 import pytest
 
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
-from butler.adapters.files.config_file import Endpoints, load_network_config
+from butler.adapters.endpoints import Endpoints
+from butler.adapters.files.config_file import load_network_config
 from butler.adapters.http.error_text import redact_url
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig

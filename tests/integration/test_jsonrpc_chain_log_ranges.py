@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
-from butler.adapters.chain.rpc import RpcTransport
+from butler.adapters.chain.transport import RpcTransport
 from butler.domain.address import Address
 from butler.domain.errors import ChainError
 from tests.integration.rpc_proxy import RpcProxy

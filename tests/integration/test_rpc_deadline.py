@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from butler.adapters.chain.rpc import RpcTransport
+from butler.adapters.chain.transport import RpcTransport
 from butler.domain.errors import ChainError
 from tests.integration.drip_server import ANSWER_BODY, dripping
 

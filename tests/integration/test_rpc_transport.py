@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from butler.adapters.chain.jsonrpc_chain import JsonRpcChain
-from butler.adapters.chain.rpc import RpcCall, RpcError, RpcTransport
+from butler.adapters.chain.transport import RpcCall, RpcError, RpcTransport
 from butler.adapters.http.error_text import redact_url
 from butler.adapters.http.retry import RETRY_AFTER_CAP, exponential_backoff
 from butler.domain.address import Address

@@ -16,7 +16,7 @@ import attrs
 import pytest
 from eth_keys.datatypes import Signature
 
-from butler.adapters.files.config_file import Endpoints
+from butler.adapters.endpoints import Endpoints
 from butler.adapters.safe.tx_service import SafeTxServiceMultisig
 from butler.domain.address import Address
 from butler.domain.config import NetworkConfig

@@ -14,7 +14,7 @@ from butler.adapters.chain.contract_abis import AbiFunction
 from butler.adapters.chain.contract_reader import Contract, ContractReader, Read
 from butler.adapters.chain.node_answers import NodeAnswers
 from butler.adapters.chain.read_batching import Aggregate, AggregationStatus, ReadBatching
-from butler.adapters.chain.rpc import RpcCall, RpcError, RpcTransport
+from butler.adapters.chain.transport import RpcCall, RpcError, RpcTransport
 from butler.domain.address import Address
 from butler.domain.errors import ChainError
 

@@ -14,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from butler.adapters.endpoints import Endpoints
 from butler.adapters.files import codecs, json_text
-from butler.adapters.files.config_file import Endpoints, load_network_config
+from butler.adapters.files.config_file import load_network_config
 from butler.adapters.files.json_documents import local_coinbase_mapping_files, local_scraper_config_files
 from butler.adapters.files.key_files import LocalKeyFiles
 from butler.adapters.files.signer_key_files import LocalPublisherKeyFiles, PublicKeyListFile

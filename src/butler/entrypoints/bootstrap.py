@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 import attrs
 
 if TYPE_CHECKING:
-    from butler.adapters.files.config_file import Endpoints
+    from butler.adapters.endpoints import Endpoints
     from butler.domain.config import NetworkConfig, SecretSources
     from butler.domain.keys import EthSecretKey
     from butler.domain.secret_text import SecretText

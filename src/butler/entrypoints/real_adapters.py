@@ -42,7 +42,7 @@ def open_cycle_chain(network: LoadedNetwork, cycle_seconds: float) -> CycleChain
     that is not the canonical one, stops the start; an unreachable node only delays the checks to the
     first cycle that reaches it (the service keeps reporting)."""
     from butler.adapters.chain.jsonrpc_chain import JsonRpcChain, WrongChain, WrongRollup
-    from butler.adapters.chain.rpc import RpcTransport
+    from butler.adapters.chain.transport import RpcTransport
     from butler.domain.errors import ChainError
     from butler.entrypoints.bootstrap import CycleChain
     from butler.entrypoints.console import note
@@ -63,7 +63,7 @@ def open_cycle_chain(network: LoadedNetwork, cycle_seconds: float) -> CycleChain
     return CycleChain(
         chain=chain,
         within=lambda: transport.within(cycle_seconds),
-        aggregation_refused=lambda: None if chain.aggregating else chain.aggregation_refused,
+        aggregation_refused=lambda: chain.read_batching.refused,
         close=chain.close,
     )
 

@@ -15,8 +15,8 @@ from eth_abi.exceptions import DecodingError
 
 from butler.adapters.chain import contract_abis as abis
 from butler.adapters.chain.node_answers import LATEST, NodeAnswers, hex_bytes
-from butler.adapters.chain.rpc import RpcCall, RpcError, RpcTransport, one_line
 from butler.adapters.chain.static_abi import StaticLayout
+from butler.adapters.chain.transport import RpcCall, RpcError, RpcTransport, one_line
 from butler.domain.address import Address
 from butler.domain.errors import ChainError
 

@@ -16,7 +16,7 @@ from butler.adapters.chain.contract_reader import Contract, ContractReader, Read
 from butler.adapters.chain.node_answers import NodeAnswers
 from butler.adapters.chain.onchain_values import deposit_args
 from butler.adapters.chain.read_batching import ReadBatching, Request
-from butler.adapters.chain.rpc import RpcCall
+from butler.adapters.chain.transport import RpcCall
 from butler.domain.entry_queue import EpochClock, FlushState, QueueConfig, flush_size
 from butler.domain.errors import ChainError
 from butler.domain.hashing import keccak256

@@ -13,8 +13,8 @@ from butler.adapters.chain.node_answers import NodeAnswers
 from butler.adapters.chain.node_reads import NodeReads, WrongChain
 from butler.adapters.chain.read_batching import AggregationStatus, ReadBatching
 from butler.adapters.chain.rollup_reads import RollupReads, WrongRollup
-from butler.adapters.chain.rpc import RpcTransport
 from butler.adapters.chain.staking_registry_reads import StakingRegistryReads
+from butler.adapters.chain.transport import RpcTransport
 from butler.domain.address import Address
 from butler.domain.chain_evidence import BlockRef, HeadReading
 from butler.domain.config import NetworkConfig
@@ -31,7 +31,7 @@ from butler.domain.onchain import (
 from butler.domain.wei import Wei
 
 if TYPE_CHECKING:
-    from butler.adapters.files.config_file import Endpoints
+    from butler.adapters.endpoints import Endpoints
 
 __all__ = ["JsonRpcChain", "WrongChain", "WrongRollup"]
 
@@ -108,16 +108,6 @@ class JsonRpcChain:
     def read_batching(self) -> AggregationStatus:
         """Whether item reads are aggregated, and how the node refused them when they no longer are."""
         return self._batching.status
-
-    @property
-    def aggregating(self) -> bool:
-        """Whether item reads are still aggregated: asked for, and not refused by the node."""
-        return self._batching.status.aggregating
-
-    @property
-    def aggregation_refused(self) -> str | None:
-        """How the node refused aggregated reads (its error message and code), once it has."""
-        return self._batching.status.refused
 
     # -- Chain -----------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from butler.adapters.chain.log_span import LogSpan
-from butler.adapters.chain.rpc import RpcError, RpcTransport
+from butler.adapters.chain.transport import RpcError, RpcTransport
 from butler.domain.address import Address
 from butler.domain.errors import ChainError
 

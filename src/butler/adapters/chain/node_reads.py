@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from butler.adapters.chain.node_answers import LATEST, NodeAnswers
-from butler.adapters.chain.rpc import RpcCall, RpcTransport
+from butler.adapters.chain.transport import RpcCall, RpcTransport
 from butler.domain.address import Address
 from butler.domain.chain_evidence import BlockRef, HeadReading
 from butler.domain.errors import ChainError

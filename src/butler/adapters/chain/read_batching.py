@@ -26,7 +26,7 @@ from butler.adapters.chain.contract_reader import (
     unfailed,
 )
 from butler.adapters.chain.node_answers import LATEST, NodeAnswers, hex_bytes
-from butler.adapters.chain.rpc import RpcCall, RpcError, RpcTransport, one_line
+from butler.adapters.chain.transport import RpcCall, RpcError, RpcTransport, one_line
 from butler.domain.address import Address
 from butler.domain.errors import ChainError
 

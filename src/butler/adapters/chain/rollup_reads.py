@@ -14,7 +14,7 @@ from butler.adapters.chain.contract_reader import Contract, ContractReader
 from butler.adapters.chain.log_scanner import LogScanner
 from butler.adapters.chain.node_answers import NodeAnswers, address, address_topic
 from butler.adapters.chain.read_batching import ReadBatching
-from butler.adapters.chain.rpc import one_line
+from butler.adapters.chain.transport import one_line
 from butler.domain.address import Address
 from butler.domain.errors import ChainError
 from butler.domain.onchain import AttesterStatus, AttesterView, DepositStep, G1Point, RollupDepositEvent

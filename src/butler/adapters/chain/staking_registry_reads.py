@@ -14,7 +14,7 @@ from butler.adapters.chain.log_scanner import LogScanner
 from butler.adapters.chain.node_answers import NodeAnswers, address, address_topic
 from butler.adapters.chain.onchain_values import key_store
 from butler.adapters.chain.read_batching import ItemReads, ReadBatching
-from butler.adapters.chain.rpc import one_line
+from butler.adapters.chain.transport import one_line
 from butler.domain.address import Address
 from butler.domain.errors import ChainError
 from butler.domain.onchain import KeyStore, Provider, StakedWithProvider

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import attrs
 
+from butler.adapters.endpoints import Endpoints
 from butler.adapters.files.json_objects import unknown_field
 from butler.domain.address import Address, AddressFormatError
 from butler.domain.config import NetworkConfig, SecretSources
@@ -33,16 +34,6 @@ T = TypeVar("T")
 
 # Tables that other tools keep in a network config: `aztec-butler-devnet up` writes its own `[devnet]`.
 _TABLES_OF_OTHER_TOOLS = ("devnet",)
-
-
-@attrs.frozen
-class Endpoints:
-    """Where a network's node and Safe Transaction Service answer: infrastructure, kept beside the
-    network's settings rather than in them. Out of every repr: such URLs often carry an API key in their
-    path or query."""
-
-    rpc_url: str = attrs.field(repr=False)
-    safe_tx_service_url: str | None = attrs.field(default=None, repr=False)
 
 
 def config_dir(environ: Mapping[str, str]) -> Path:

@@ -34,7 +34,7 @@ from butler.domain.secret_text import SecretText
 from butler.ports.multisig import Multisig, Proposal
 
 if TYPE_CHECKING:
-    from butler.adapters.files.config_file import Endpoints
+    from butler.adapters.endpoints import Endpoints
 
 ORIGIN = "aztec-butler"
 DEFAULT_TIMEOUT = 30.0
