@@ -101,7 +101,7 @@ def test_a_folder_appearing_at_the_second_keyfile_after_the_checks_is_left_alone
     with pytest.raises(CheckFailed) as failed:
         run(folder, scraper, ha_count=3, writes=InterferedWrites(second.mkdir))
 
-    assert list(failed.value.problems) == [
+    assert list(map(str, failed.value.problems)) == [
         f"{second}: already exists; creating a keyfile never replaces a file",
         f"{second} appeared after the checks; run prepare-deployment again: it picks the next free name",
         "nothing was written",
@@ -126,7 +126,10 @@ def test_a_scraper_config_that_fails_to_write_after_the_checks_takes_every_keyfi
     with pytest.raises(ButlerError) as failed:
         run(folder, scraper, ha_count=3, writes=InterferedWrites(block_the_scraper_config))
 
-    assert list(failed.value.problems) == [f"{scraper}: cannot write: Is a directory", "nothing was written"]
+    assert list(map(str, failed.value.problems)) == [
+        f"{scraper}: cannot write: Is a directory",
+        "nothing was written",
+    ]
     assert state(folder) == before
     assert state(scraper.parent) == {scraper.name: None}
     assert state(scraper) == {"in-the-way": None}
