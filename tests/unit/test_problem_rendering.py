@@ -4,6 +4,7 @@ The core itself never names a flag."""
 from __future__ import annotations
 
 import ast
+import contextlib
 import io
 import re
 from pathlib import Path
@@ -107,3 +108,42 @@ def test_problem_templates_are_written_in_the_code_not_built_from_data(path: Pat
         and any(isinstance(part, ast.JoinedStr) for part in ast.walk(node.args[0]))
     ]
     assert built == []
+
+
+def _named_inputs(path: Path) -> set[str]:
+    """The inputs the `Problem`s of a module name: its templates' fields that no keyword gives a value."""
+    named: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Problem"):
+            continue
+        # A template may be put together from pieces written in the code: each piece's fields count.
+        pieces = [part.value for part in ast.walk(node.args[0]) if isinstance(part, ast.Constant)]
+        values = {keyword.arg for keyword in node.keywords}
+        for piece in pieces:
+            named |= {name for name in Problem(str(piece)).inputs if name not in values}
+    return named
+
+
+def _help_texts(capsys: pytest.CaptureFixture[str]) -> str:
+    from butler.entrypoints import cli
+    from butler.entrypoints.scraper import main as scraper
+
+    runs = [(cli.run, [name, "--help"]) for name in cli.COMMANDS]
+    runs += [(cli.run, ["config", "init", "--help"]), (scraper.run, ["--help"])]
+    for run, argv in runs:
+        with contextlib.suppress(SystemExit):  # argparse ends the process after printing a command's help
+            run(argv)
+    return capsys.readouterr().out
+
+
+def test_every_input_a_problem_names_is_a_flag_the_cli_accepts(capsys) -> None:
+    # A misspelt input would send the operator to a flag no command has.
+    everywhere = sorted(
+        path for folder in ("domain", "usecases", "adapters") for path in (SOURCE / folder).rglob("*.py")
+    )
+    named = set().union(*map(_named_inputs, everywhere))
+    helps = _help_texts(capsys)
+    accepted = {flag for flag in re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", helps)}
+
+    assert len(named) > 10
+    assert sorted(name for name in named if flag_for(name) not in accepted) == []
