@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from butler.adapters.chain import contract_abis as abis
-from butler.adapters.chain.contract_reader import Contract, ContractReader, Read
-from butler.adapters.chain.node_answers import NodeAnswers
+from butler.adapters.chain.contract_reader import Contract, Read
+from butler.adapters.chain.contract_reads import ContractReads
 from butler.adapters.chain.onchain_values import deposit_args
-from butler.adapters.chain.read_batching import ReadBatching, Request
+from butler.adapters.chain.read_batching import Request
 from butler.adapters.chain.transport import RpcCall
 from butler.domain.entry_queue import EpochClock, FlushState, QueueConfig, flush_size
 from butler.domain.errors import ChainError
@@ -46,13 +46,8 @@ _STORAGE_SLOTS = (_QUEUE_CONFIG_SLOT, _FLUSH_FIELDS_SLOT)
 _FLUSH_STATE_READS = len(_FLUSH_STATE_FUNCTIONS) + len(_STORAGE_SLOTS)
 
 
-class EntryQueueReads:
+class EntryQueueReads(ContractReads):
     """Reads a rollup's entry queue (see `ReadBatching.pinned`), with its flush state when asked."""
-
-    def __init__(self, reader: ContractReader, batching: ReadBatching, answers: NodeAnswers) -> None:
-        self._reader = reader
-        self._batching = batching
-        self._answers = answers
 
     def entries(self, rollup: Contract) -> list[DepositArgs]:
         entries, _ = self._read(rollup, flush_state=False)

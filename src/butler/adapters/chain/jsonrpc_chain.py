@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from butler.adapters.chain.contract_reader import Contract, ContractReader
+from butler.adapters.chain.contract_reads import ReadMeans
 from butler.adapters.chain.entry_queue_reads import EntryQueueReads
 from butler.adapters.chain.log_scanner import LogScanner
 from butler.adapters.chain.node_answers import NodeAnswers
@@ -73,9 +74,10 @@ class JsonRpcChain:
         self._batching = ReadBatching(self._rpc, reader, answers, aggregate=aggregate)
         registry = Contract.configured("staking_registry", staking_registry)
         self._node = NodeReads(self._rpc, answers, chain_id=chain_id, network=network)
-        self._registry = StakingRegistryReads(registry, reader, self._batching, logs, answers)
-        self._rollup = RollupReads(registry, reader, self._batching, logs, answers, configured=rollup)
-        self._entry_queue = EntryQueueReads(reader, self._batching, answers)
+        means = ReadMeans(answers, reader, self._batching, logs)
+        self._registry = StakingRegistryReads(registry, means)
+        self._rollup = RollupReads(registry, means, configured=rollup)
+        self._entry_queue = EntryQueueReads(means)
 
     @classmethod
     def from_config(

@@ -10,10 +10,9 @@ from eth_abi.abi import decode
 from eth_abi.exceptions import DecodingError
 
 from butler.adapters.chain import contract_abis as abis
-from butler.adapters.chain.contract_reader import Contract, ContractReader
-from butler.adapters.chain.log_scanner import LogScanner
-from butler.adapters.chain.node_answers import NodeAnswers, address, address_topic
-from butler.adapters.chain.read_batching import ReadBatching
+from butler.adapters.chain.contract_reader import Contract
+from butler.adapters.chain.contract_reads import ContractReads, ReadMeans
+from butler.adapters.chain.node_answers import address, address_topic
 from butler.adapters.chain.transport import one_line
 from butler.domain.address import Address
 from butler.domain.errors import ChainError
@@ -39,7 +38,7 @@ class WrongRollup(ChainError):
     of it would describe another rollup than the one stakes go to. No retry will help."""
 
 
-class RollupReads:
+class RollupReads(ContractReads):
     """Reads of the canonical rollup of the Aztec Registry that `registry` (the staking registry) names
     (`ROLLUP_REGISTRY()`, then `getCanonicalRollup()`), looked up once, on first use. A `configured`
     rollup must be that one: any other is refused (`WrongRollup`)."""
@@ -47,19 +46,13 @@ class RollupReads:
     def __init__(
         self,
         registry: Contract,
-        reader: ContractReader,
-        batching: ReadBatching,
-        logs: LogScanner,
-        answers: NodeAnswers,
+        means: ReadMeans,
         *,
         configured: Address | None,
     ) -> None:
+        super().__init__(means)
         self._registry = registry
         self._configured = configured
-        self._reader = reader
-        self._batching = batching
-        self._logs = logs
-        self._answers = answers
         self._rollup: Contract | None = None
         self._gse: Contract | None = None
 

@@ -9,11 +9,11 @@ from eth_abi.abi import decode
 from eth_abi.exceptions import DecodingError
 
 from butler.adapters.chain import contract_abis as abis
-from butler.adapters.chain.contract_reader import Contract, ContractReader, Read
-from butler.adapters.chain.log_scanner import LogScanner
-from butler.adapters.chain.node_answers import NodeAnswers, address, address_topic
+from butler.adapters.chain.contract_reader import Contract, Read
+from butler.adapters.chain.contract_reads import ContractReads, ReadMeans
+from butler.adapters.chain.node_answers import address, address_topic
 from butler.adapters.chain.onchain_values import key_store
-from butler.adapters.chain.read_batching import ItemReads, ReadBatching
+from butler.adapters.chain.read_batching import ItemReads
 from butler.adapters.chain.transport import one_line
 from butler.domain.address import Address
 from butler.domain.errors import ChainError
@@ -28,22 +28,12 @@ _STAKED_WITH_PROVIDER = abis.event(abis.STAKING_REGISTRY, "StakedWithProvider")
 _STAKED_TOPIC = "0x" + _STAKED_WITH_PROVIDER.topic0.hex()
 
 
-class StakingRegistryReads:
+class StakingRegistryReads(ContractReads):
     """Reads of the configured staking registry, `registry`."""
 
-    def __init__(
-        self,
-        registry: Contract,
-        reader: ContractReader,
-        batching: ReadBatching,
-        logs: LogScanner,
-        answers: NodeAnswers,
-    ) -> None:
+    def __init__(self, registry: Contract, means: ReadMeans) -> None:
+        super().__init__(means)
         self.registry = registry
-        self._reader = reader
-        self._batching = batching
-        self._logs = logs
-        self._answers = answers
 
     def provider_by_id(self, provider_id: int) -> Provider | None:
         (raw,) = self._reader.read_all(
