@@ -13,6 +13,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import CollectorRegistry
 
+from butler.domain.entry_queue import FlushState
 from butler.domain.lifecycle import TRANSITIONS
 from butler.domain.scrape_status import ScrapeStatus, Snapshot
 from butler.domain.scraper_config import AttesterState
@@ -187,7 +188,10 @@ class ScraperCollector:
         yield rejected
 
     def _entry_queue(self, snapshot: Snapshot) -> Iterator[Metric]:
-        flushes = snapshot.flushes
+        yield from self._flushes(snapshot.flushes)
+        yield from self._queued(snapshot)
+
+    def _flushes(self, flushes: FlushState) -> Iterator[Metric]:
         yield self._gauge(
             "entry_queue_flush_size",
             "Entries the rollup lets one epoch flush if its allowance were granted now "
@@ -208,6 +212,8 @@ class ScraperCollector:
             flushes.next_flushable_epoch,
         )
         yield self._gauge("rollup_current_epoch", "The rollup's current epoch.", [], flushes.current_epoch)
+
+    def _queued(self, snapshot: Snapshot) -> Iterator[Metric]:
         missing = set(snapshot.missing_coinbase)
         position = self._family(
             "attester_entry_queue_position",
