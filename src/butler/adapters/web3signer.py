@@ -21,7 +21,6 @@ from butler.adapters.http.retry import (
     GaveUp,
     RetryPolicy,
     Transient,
-    exponential_backoff,
 )
 from butler.domain.errors import ButlerError, InputError, Problem, UsageError
 from butler.domain.secp256k1_public_keys import PublicKeyListError, Secp256k1PublicKey, parse_public_key_list
@@ -60,9 +59,7 @@ class Web3SignerClient:
         self._endpoint = public_keys_url(url)
         self._node = redact_url(url)
         self._timeout = timeout
-        self._retry = RetryPolicy(
-            max_attempts, backoff if backoff is not None else exponential_backoff(), sleep=sleep
-        )
+        self._retry = RetryPolicy(max_attempts, backoff, sleep=sleep)
         self._session = session if session is not None else requests.Session()
 
     def __repr__(self) -> str:

@@ -23,7 +23,6 @@ from butler.adapters.http.retry import (
     GaveUp,
     RetryPolicy,
     Transient,
-    exponential_backoff,
 )
 from butler.domain import redaction
 from butler.domain.errors import ChainError
@@ -84,9 +83,7 @@ class RpcTransport:
         self._url = url
         self.node = redact_url(url)
         self._timeout = timeout
-        self._retry = RetryPolicy(
-            max_attempts, backoff if backoff is not None else exponential_backoff(), sleep=sleep
-        )
+        self._retry = RetryPolicy(max_attempts, backoff, sleep=sleep)
         self._max_batch = max_batch
         self._max_batch_bytes = max_batch_bytes
         self._session = session if session is not None else requests.Session()

@@ -81,13 +81,18 @@ def retry_after_seconds(value: str | None, now: Callable[[], float] = time.time)
     return max(0.0, when.timestamp() - now())
 
 
+def _or_exponential(backoff: Callable[[int], float] | None) -> Callable[[int], float]:
+    """A client left to its default backs off exponentially."""
+    return backoff if backoff is not None else exponential_backoff()
+
+
 @attrs.frozen
 class RetryPolicy:
     """At most `max_attempts` attempts, sleeping `backoff(n)` (or what the server asks, up to
     `retry_after_cap`) before retry `n`."""
 
     max_attempts: int = attrs.field()
-    backoff: Callable[[int], float] = attrs.field(factory=exponential_backoff)
+    backoff: Callable[[int], float] = attrs.field(default=None, converter=_or_exponential)
     sleep: Callable[[float], None] = time.sleep
     retry_after_cap: float = RETRY_AFTER_CAP
 
